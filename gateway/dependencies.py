@@ -1,0 +1,17 @@
+"""The gateway's DependencyProviders: RPC to the services, and the log context."""
+from nameko.rpc import ClusterRpc, ServiceRpc
+
+from tradecert import config
+from tradecert.logs import LogContext
+
+__all__ = ["ClusterRpc", "HealthRpc", "LogContext", "ServiceRpc"]
+
+
+class HealthRpc(ClusterRpc):
+    """RPC for /healthz: a request that waits unanswered in a stopped service's queue expires
+    there (the queue would otherwise fill up with health checks while the service is down)."""
+
+    def __init__(self):
+        timeout = float(config.section("GATEWAY").get("health_timeout_s", 2))
+        super().__init__(expiration=timeout)
+        self.timeout = timeout

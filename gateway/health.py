@@ -1,0 +1,33 @@
+"""GET /healthz: ask every service at once; answer within the timeout, naming who failed."""
+import eventlet
+from nameko.exceptions import UnknownService
+
+from tradecert import SERVICES
+from tradecert.logs import get_logger
+
+log = get_logger(__name__)
+
+
+def check(cluster, timeout: float) -> dict:
+    """`cluster` is a Nameko RPC client to the whole cluster (ClusterRpc). Every service is
+    asked in parallel, each with the same timeout, so the answer takes at most `timeout`."""
+
+    def ask(name: str) -> str:
+        try:
+            call = cluster[name].health.call_async()
+        except UnknownService:  # its queue does not exist: never started here
+            return "unavailable"
+        with eventlet.Timeout(timeout, False):
+            try:
+                call.result()
+                return "ok"
+            except Exception as exc:  # noqa: BLE001 — any failure means not healthy
+                log.warning("health_check_failed", service=name, error=repr(exc))
+                return "error"
+        return "unavailable"  # no answer in time
+
+    pool = eventlet.GreenPool(len(SERVICES))
+    states = dict(zip(SERVICES, pool.imap(ask, SERVICES), strict=True))
+    failing = [name for name in SERVICES if states[name] != "ok"]
+    return {"status": "unavailable" if failing else "ok", "services": states,
+            "failing": failing}

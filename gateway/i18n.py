@@ -1,0 +1,65 @@
+"""Japanese first, English second: choosing the language of a request and translating.
+
+Catalogs are the gettext .po files under translations/ (edit them, or refresh them with
+`pybabel extract -F babel.cfg -o messages.pot .` and `pybabel update`). They are compiled in
+memory at first use, so no generated .mo file is kept in git.
+"""
+import functools
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from werkzeug.datastructures import LanguageAccept
+
+LANGUAGES = ("ja", "en")
+DEFAULT = "ja"
+LANG_COOKIE = "lang"
+CATALOG_DIR = Path(__file__).parent / "translations"
+
+
+def negotiate(request) -> str:
+    """`?lang=` wins, then the language switch's cookie, then Accept-Language, then Japanese."""
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    accept: LanguageAccept = request.accept_languages
+    return accept.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
+
+
+@functools.cache
+def _catalog(lang: str):
+    with open(CATALOG_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+@functools.cache
+def translations(lang: str) -> Translations:
+    buffer = BytesIO()
+    write_mo(buffer, _catalog(lang))
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def has_message(lang: str, msgid: str) -> bool:
+    message = _catalog(lang).get(msgid)
+    return message is not None and bool(message.string)
+
+
+def gettext(lang: str, msgid: str, **params) -> str:
+    text = translations(lang).gettext(msgid)
+    return text % params if params else text
+
+
+def error_payload(error, lang: str) -> dict:
+    """API.md's error body, `message` and `fields` in the request's language. Services send
+    codes or marshmallow's English messages; both are msgids in the catalogs."""
+    translate = translations(lang).gettext
+    key = f"error.{error.code}"
+    return {"error": {
+        "code": error.code,
+        "message": translate(key) if has_message(lang, key) else error.message,
+        "fields": {path: [translate(text) for text in texts]
+                   for path, texts in (error.fields or {}).items()},
+    }}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole suite against the real RabbitMQ and PostgreSQL on this machine. Every run uses
+# throw-away databases (tctest_<run>_<service>) and a vhost per test; both are removed after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONWARNINGS=ignore
+.venv/bin/ruff check tradecert services gateway tests
+exec .venv/bin/nameko test tests \
+  --amqp-uri "${TRADECERT_TEST_AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}" \
+  --rabbit-api-uri "${TRADECERT_TEST_RABBIT_API_URI:-http://guest:guest@127.0.0.1:15672}" \
+  -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""The services of tradecert, one package each, laid out alike (ARCHITECTURE.md)."""

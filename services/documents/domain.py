@@ -1,0 +1,3 @@
+"""Documents's rules, free of Nameko."""
+
+SERVICE = "documents"

@@ -1,0 +1,1 @@
+"""Documents's errors: subclasses of tradecert.errors, named for what happened."""

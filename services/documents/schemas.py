@@ -1,0 +1,1 @@
+"""Documents's message and payload schemas (marshmallow), versioned by name."""

@@ -1,0 +1,108 @@
+"""identity's rules, free of Nameko: the service, the CLI and the tests call these."""
+import re
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.identity.exceptions import (
+    ChamberExists,
+    ChamberNotFound,
+    LoginIdTaken,
+    PasswordPolicyViolated,
+)
+from services.identity.models import Account, Chamber
+from tradecert import outbox
+
+SERVICE = "identity"
+ACCOUNT_KINDS = ("admin", "user", "sub", "staff")
+
+# ID-2: half-width letters and digits only, both present, 8–16 characters.
+PASSWORD_PATTERN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,16}$")
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    if not PASSWORD_PATTERN.match(password or ""):
+        raise PasswordPolicyViolated(
+            message="password must be 8-16 half-width letters and digits, both present",
+            fields={field: ["password_policy"]})
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def chamber_as_dict(chamber: Chamber) -> dict:
+    return {
+        "cci_code": chamber.cci_code,
+        "name_ja": chamber.name_ja,
+        "name_en": chamber.name_en,
+        "registration_fee_jpy": {"member": chamber.registration_fee_member_jpy,
+                                 "non_member": chamber.registration_fee_non_member_jpy},
+        "registration_validity_years": chamber.registration_validity_years,
+        "rules": list(chamber.rules or []),
+    }
+
+
+def get_chamber(session: Session, cci_code: str) -> Chamber:
+    chamber = session.get(Chamber, cci_code)
+    if chamber is None:
+        raise ChamberNotFound(message=f"no chamber {cci_code}", params={"cci_code": cci_code})
+    return chamber
+
+
+def list_chambers(session: Session) -> list[Chamber]:
+    return list(session.scalars(select(Chamber).order_by(Chamber.cci_code)))
+
+
+def add_chamber(session: Session, data: dict) -> Chamber:
+    """Add a tenant. `data` is a loaded ChamberSchema."""
+    if session.get(Chamber, data["cci_code"]) is not None:
+        raise ChamberExists(message=f"chamber {data['cci_code']} exists",
+                            fields={"cci_code": ["chamber_exists"]})
+    fee = data["registration_fee_jpy"]
+    chamber = Chamber(
+        cci_code=data["cci_code"], name_ja=data["name_ja"], name_en=data["name_en"],
+        registration_fee_member_jpy=fee["member"],
+        registration_fee_non_member_jpy=fee["non_member"],
+        registration_validity_years=data["registration_validity_years"],
+        rules=data["rules"],
+    )
+    session.add(chamber)
+    session.flush()
+    outbox.record(session, SERVICE, "chamber_added", chamber_as_dict(chamber))
+    return chamber
+
+
+def add_staff(session: Session, data: dict) -> Account:
+    """Add a chamber staff account. `data` is a loaded NewStaffSchema."""
+    get_chamber(session, data["cci_code"])
+    check_password_policy(data["password"])
+    exists = session.scalar(select(Account.id).where(
+        Account.cci_code == data["cci_code"], Account.login_id == data["login_id"]))
+    if exists:
+        raise LoginIdTaken(message="login id taken", fields={"login_id": ["login_id_taken"]})
+    account = Account(cci_code=data["cci_code"], kind="staff", login_id=data["login_id"],
+                      name=data["name"] or data["login_id"], email=data["email"],
+                      password_hash=hash_password(data["password"]))
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent insert of the same ID won the race
+        raise LoginIdTaken(message="login id taken",
+                           fields={"login_id": ["login_id_taken"]}) from None
+    outbox.record(session, SERVICE, "account_created", account_as_dict(account))
+    return account
+
+
+def account_as_dict(account: Account) -> dict:
+    return {"account_id": account.id, "cci_code": account.cci_code, "kind": account.kind,
+            "login_id": account.login_id, "name": account.name, "email": account.email}
+
+
+def find_account(session: Session, cci_code: str, login_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.cci_code == cci_code,
+                                                Account.login_id == login_id))

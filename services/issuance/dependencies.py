@@ -1,0 +1,6 @@
+"""issuance's DependencyProviders: the shared database, outbox relay and log context."""
+from tradecert.db import Database
+from tradecert.logs import LogContext
+from tradecert.outbox import OutboxRelay
+
+__all__ = ["Database", "LogContext", "OutboxRelay"]

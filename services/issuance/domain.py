@@ -1,0 +1,3 @@
+"""Issuance's rules, free of Nameko."""
+
+SERVICE = "issuance"

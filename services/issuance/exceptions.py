@@ -1,0 +1,1 @@
+"""Issuance's errors: subclasses of tradecert.errors, named for what happened."""

@@ -1,0 +1,1 @@
+"""Issuance's message and payload schemas (marshmallow), versioned by name."""

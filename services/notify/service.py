@@ -1,0 +1,58 @@
+from nameko.events import event_handler
+from nameko.timer import timer
+
+from services.notify import domain
+from services.notify.dependencies import Database, LogContext, Mailer, OutboxRelay
+from services.notify.schemas import MailMessageSchema, MailRequestSchema
+from tradecert import config
+from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.outbox import once_per_event
+from tradecert.schemas import load
+
+
+class NotifyService(HealthCheck):
+    """Listens to the other services' events and mails; never blocks them (ARCHITECTURE)."""
+
+    name = "notify"
+
+    db = Database()
+    outbox = OutboxRelay()
+    log_context = LogContext()
+    mailer = Mailer()
+
+    @rpc
+    def send_mail(self, payload: dict) -> dict:
+        data = load(MailRequestSchema(), payload)
+        with self.db.transaction() as session:
+            message = self._queue(session, data["to"], data["template"], data["context"],
+                                  cci_code=data["cci_code"])
+        return MailMessageSchema().dump(message)
+
+    @rpc
+    def list_messages(self, to: str | None = None, limit: int = 100) -> list[dict]:
+        return MailMessageSchema(many=True).dump(
+            domain.list_messages(self.db.session, to=to, limit=limit))
+
+    @timer(interval=1)
+    def deliver(self):
+        with self.db.transaction() as session, self.mailer.session() as smtp:
+            domain.deliver_due(session, smtp.send, sender=self.mailer.sender,
+                               max_attempts=self.mailer.max_attempts,
+                               backoff_base_s=self.mailer.backoff_base_s)
+
+    @event_handler("identity", "account_created")
+    @once_per_event
+    def on_account_created(self, session, event):
+        account = event["data"]
+        if account["kind"] == "staff" and account["email"]:
+            self._queue(session, account["email"], "staff_account_created",
+                        {**account, "login_url": f"{public_url()}/c/{account['cci_code']}"},
+                        cci_code=account["cci_code"], source_event_id=event["event_id"])
+
+    def _queue(self, session, to, template, context, **kwargs):
+        return domain.queue(session, to=to, template=template, context=context,
+                            sender_domain=self.mailer.sender_domain, **kwargs)
+
+
+def public_url() -> str:
+    return config.section("GATEWAY").get("public_url", "").rstrip("/")

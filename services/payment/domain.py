@@ -1,0 +1,3 @@
+"""Payment's rules, free of Nameko."""
+
+SERVICE = "payment"

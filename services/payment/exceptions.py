@@ -1,0 +1,1 @@
+"""Payment's errors: subclasses of tradecert.errors, named for what happened."""

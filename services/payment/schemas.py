@@ -1,0 +1,1 @@
+"""Payment's message and payload schemas (marshmallow), versioned by name."""

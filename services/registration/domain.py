@@ -1,0 +1,3 @@
+"""Registration's rules, free of Nameko."""
+
+SERVICE = "registration"

@@ -1,0 +1,1 @@
+"""Registration's errors: subclasses of tradecert.errors, named for what happened."""

@@ -1,0 +1,1 @@
+"""Registration's message and payload schemas (marshmallow), versioned by name."""

@@ -1,0 +1,173 @@
+"""The deployment files (docker-compose.yml, deploy/k8s/) stay consistent with the code:
+every process they start names a module and class that exist, and the files parse."""
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+K8S_DIR = ROOT / "deploy" / "k8s"
+
+APP_SERVICES = {
+    "identity": "IdentityService",
+    "registration": "RegistrationService",
+    "issuance": "IssuanceService",
+    "payment": "PaymentService",
+    "documents": "DocumentsService",
+    "notify": "NotifyService",
+}
+OTHER_SERVICES = ["gateway", "mailsink", "rabbitmq", "postgres"]
+
+
+def _compose() -> dict:
+    with open(COMPOSE_FILE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _argv(command) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else [str(arg) for arg in command]
+
+
+def _nameko_target(argv: list[str]) -> str:
+    """`module:Class` from `nameko run [--config FILE] module:Class`."""
+    assert argv[:2] == ["nameko", "run"], argv
+    targets = [arg for arg in argv[2:] if ":" in arg and not arg.startswith("-")]
+    assert len(targets) == 1, argv
+    return targets[0]
+
+
+def _assert_class_exists(target: str) -> None:
+    module, cls = target.split(":")
+    path = ROOT / Path(*module.split(".")).with_suffix(".py")
+    assert path.is_file(), f"{target}: {path.relative_to(ROOT)} does not exist"
+    source = path.read_text(encoding="utf-8")
+    assert re.search(rf"^class {re.escape(cls)}\b", source, re.MULTILINE), (
+        f"{target}: no `class {cls}` in {path.relative_to(ROOT)}"
+    )
+
+
+def _k8s_files() -> list[Path]:
+    return sorted(p for p in K8S_DIR.rglob("*") if p.is_file())
+
+
+def _k8s_documents() -> list[tuple[Path, dict]]:
+    docs = []
+    for path in _k8s_files():
+        with open(path, encoding="utf-8") as fh:
+            docs.extend((path, doc) for doc in yaml.safe_load_all(fh) if doc is not None)
+    return docs
+
+
+# --- docker-compose.yml ---------------------------------------------------------------
+
+
+def test_compose_declares_every_process():
+    services = _compose()["services"]
+    missing = [name for name in [*APP_SERVICES, *OTHER_SERVICES] if name not in services]
+    assert not missing, f"docker-compose.yml lacks {missing}"
+
+
+def test_compose_has_no_version_key():
+    assert "version" not in _compose()  # Compose spec: the key is obsolete
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_compose_service_command_names_existing_class(name):
+    service = _compose()["services"][name]
+    target = _nameko_target(_argv(service["command"]))
+    assert target == f"services.{name}.service:{APP_SERVICES[name]}"
+    assert (ROOT / "services" / name / "service.py").is_file()
+    _assert_class_exists(target)
+
+
+def test_compose_gateway_command_names_existing_class():
+    target = _nameko_target(_argv(_compose()["services"]["gateway"]["command"]))
+    _assert_class_exists(target)
+
+
+def test_compose_app_services_wait_for_backends_and_migrations():
+    services = _compose()["services"]
+    assert "migrate" in services
+    assert _argv(services["migrate"]["command"]) == ["tradecert", "db", "upgrade"]
+    for name in [*APP_SERVICES, "gateway"]:
+        depends_on = services[name]["depends_on"]
+        assert depends_on["rabbitmq"]["condition"] == "service_healthy", name
+        assert depends_on["postgres"]["condition"] == "service_healthy", name
+        assert depends_on["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_compose_builds_the_image_once():
+    services = _compose()["services"]
+    built = [name for name, svc in services.items() if "build" in svc]
+    assert len(built) == 1, built
+    assert services[built[0]]["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert (ROOT / "deploy" / "Dockerfile").is_file()
+    for name in [*APP_SERVICES, "gateway", "mailsink", "migrate"]:
+        assert services[name]["image"] == "tradecert:latest", name
+
+
+def test_compose_config_is_valid():
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    result = subprocess.run(
+        [tool, "-f", str(COMPOSE_FILE), "config", "-q"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr or result.stdout
+
+
+# --- deploy/k8s -----------------------------------------------------------------------
+
+
+def test_k8s_files_exist():
+    assert _k8s_files(), "deploy/k8s/ has no manifests"
+
+
+@pytest.mark.parametrize("path", _k8s_files(), ids=lambda p: p.name)
+def test_k8s_documents_are_named_resources(path):
+    with open(path, encoding="utf-8") as fh:
+        docs = [doc for doc in yaml.safe_load_all(fh) if doc is not None]
+    assert docs, f"{path.name} holds no document"
+    for doc in docs:
+        assert isinstance(doc, dict), path.name
+        assert doc.get("apiVersion"), f"{path.name}: no apiVersion"
+        assert doc.get("kind"), f"{path.name}: no kind"
+        assert (doc.get("metadata") or {}).get("name"), f"{path.name}: no metadata.name"
+
+
+def test_k8s_deployments_run_existing_classes():
+    deployments = {
+        doc["metadata"]["name"]: doc for _, doc in _k8s_documents() if doc["kind"] == "Deployment"
+    }
+    for name in [*APP_SERVICES, "gateway"]:
+        assert name in deployments, f"no Deployment {name}"
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        _assert_class_exists(_nameko_target(container["command"]))
+        assert container["resources"]["requests"] and container["resources"]["limits"], name
+    assert deployments["documents"]["spec"]["replicas"] == 2
+
+
+def test_k8s_documents_autoscaler():
+    (hpa,) = [doc for _, doc in _k8s_documents() if doc["kind"] == "HorizontalPodAutoscaler"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "documents"
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 10)
+
+
+def test_k8s_migration_job():
+    jobs = [doc for _, doc in _k8s_documents() if doc["kind"] == "Job"]
+    commands = [c["command"] for job in jobs for c in job["spec"]["template"]["spec"]["containers"]]
+    assert ["tradecert", "db", "upgrade"] in commands

@@ -1,0 +1,158 @@
+"""`tradecert`: the operator's command line.
+
+    tradecert chamber add --cci-code 1504 --name-ja さいたま商工会議所 --name-en "Saitama CCI"
+    tradecert staff add --cci-code 1504 --login-id staff01 --password ...
+    tradecert db upgrade
+    tradecert run            # every process of the system, as `make run` does
+
+Commands that change data use the owning service's domain code on its database directly,
+in one transaction with its outbox, so they work whether or not the services are running;
+the events they record are published when the service next runs.
+"""
+import secrets
+import string
+import sys
+from contextlib import contextmanager
+
+import click
+
+from tradecert import SERVICES, config, migrations
+from tradecert.errors import TradecertError
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              envvar="TRADECERT_CONFIG", help="YAML configuration (default: config.yaml).")
+def main(config_file):
+    """Operate a tradecert installation."""
+    from pathlib import Path
+
+    config.load(Path(config_file) if config_file else None)
+    config.configure_logging()
+
+
+@contextmanager
+def identity_transaction():
+    from sqlalchemy.orm import Session
+
+    from tradecert.db import make_engine
+
+    url = config.database_url("identity")
+    migrations.upgrade("identity", url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    except TradecertError as exc:
+        detail = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.fields.items())
+        raise click.ClickException(f"{exc.message}{f' ({detail})' if detail else ''}") from None
+    finally:
+        engine.dispose()
+
+
+# --- chambers ----------------------------------------------------------------------------
+
+@main.group()
+def chamber():
+    """Chambers of commerce (tenants)."""
+
+
+@chamber.command("add")
+@click.option("--cci-code", required=True, help="4-digit chamber code, e.g. 1504.")
+@click.option("--name-ja", required=True)
+@click.option("--name-en", required=True)
+@click.option("--fee-member", type=int, default=0, show_default=True,
+              help="Registration fee for members, yen, tax included.")
+@click.option("--fee-non-member", type=int, default=0, show_default=True)
+@click.option("--validity-years", type=int, default=2, show_default=True)
+@click.option("--if-absent", is_flag=True, help="Do nothing when the chamber exists.")
+def chamber_add(cci_code, name_ja, name_en, fee_member, fee_non_member, validity_years,
+                if_absent):
+    """Add a chamber."""
+    from services.identity import domain
+    from services.identity.models import Chamber
+    from services.identity.schemas import ChamberSchema
+    from tradecert.schemas import load
+
+    with identity_transaction() as session:
+        if if_absent and session.get(Chamber, cci_code) is not None:
+            click.echo(f"chamber {cci_code} exists")
+            return
+        data = load(ChamberSchema(), {
+            "cci_code": cci_code, "name_ja": name_ja, "name_en": name_en,
+            "registration_fee_jpy": {"member": fee_member, "non_member": fee_non_member},
+            "registration_validity_years": validity_years})
+        domain.add_chamber(session, data)
+    click.echo(f"chamber {cci_code} added: {name_ja} / {name_en}")
+
+
+# --- staff -------------------------------------------------------------------------------
+
+@main.group()
+def staff():
+    """Chamber staff accounts."""
+
+
+@staff.command("add")
+@click.option("--cci-code", required=True)
+@click.option("--login-id", required=True)
+@click.option("--password", help="8-16 letters and digits (ID-2); generated when omitted.")
+@click.option("--name", default="")
+@click.option("--email", default=None)
+@click.option("--if-absent", is_flag=True, help="Do nothing when the login ID exists.")
+def staff_add(cci_code, login_id, password, name, email, if_absent):
+    """Add a chamber staff account and print its login."""
+    from services.identity import domain
+    from services.identity.schemas import NewStaffSchema
+    from tradecert.schemas import load
+
+    password = password or generate_password()
+    with identity_transaction() as session:
+        if if_absent and domain.find_account(session, cci_code, login_id) is not None:
+            click.echo(f"staff {login_id} exists in chamber {cci_code}")
+            return
+        data = load(NewStaffSchema(), {"cci_code": cci_code, "login_id": login_id,
+                                       "password": password, "name": name, "email": email})
+        domain.add_staff(session, data)
+    click.echo(f"staff added: chamber {cci_code}, login ID {login_id}, password {password}")
+
+
+def generate_password(length: int = 12) -> str:
+    """Letters and digits, both present (ID-2)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if any(c.isalpha() for c in password) and any(c.isdigit() for c in password):
+            return password
+
+
+# --- databases ---------------------------------------------------------------------------
+
+@main.group()
+def db():
+    """Databases (one per service)."""
+
+
+@db.command("upgrade")
+@click.option("--service", "only", type=click.Choice(SERVICES), multiple=True)
+def db_upgrade(only):
+    """Create missing databases and migrate each to the newest revision."""
+    for service in only or SERVICES:
+        migrations.upgrade(service, config.database_url(service))
+        click.echo(f"{service}: migrated")
+
+
+# --- running -----------------------------------------------------------------------------
+
+@main.command()
+@click.option("--seed/--no-seed", default=True, show_default=True,
+              help="Add the Saitama chamber (1504) and a staff account when absent.")
+def run(seed):
+    """Start the mail sink, every service and the gateway; stop them all on Ctrl-C/SIGTERM."""
+    from tradecert.supervisor import Supervisor
+
+    sys.exit(Supervisor(seed=seed).run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""SQLAlchemy 2 on PostgreSQL, one database per service, one session per worker.
+
+`Database` is the DependencyProvider every service declares as `db`. A worker reads through
+`self.db.session` and changes state only inside `with self.db.transaction() as session:`,
+which commits when the block ends and rolls back on any exception, so an entrypoint's
+answer is sent only after its change is durable (Nameko replies before `worker_result`,
+so committing there would be too late).
+"""
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import eventlet.patcher
+from nameko.extensions import DependencyProvider
+from sqlalchemy import DateTime, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tradecert import config, migrations
+from tradecert.logs import get_logger
+
+log = get_logger(__name__)
+
+if eventlet.patcher.is_monkey_patched("socket"):
+    # psycopg2 blocks the whole process on I/O unless it yields to eventlet's hub.
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Constraint names Alembic can rely on, the same in every service's database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+#: Every `datetime` column stores a time zone.
+TYPE_ANNOTATION_MAP = {datetime: DateTime(timezone=True)}
+
+
+def new_metadata() -> MetaData:
+    """Each service declares `class Base(DeclarativeBase)` with `metadata = new_metadata()`
+    and `type_annotation_map = TYPE_ANNOTATION_MAP`: its own tables, shared conventions."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **kwargs):
+    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+
+
+def ensure_database(url: str) -> bool:
+    """Create the service's database when it does not exist yet; True if it was created."""
+    url = make_url(url)
+    admin = make_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": url.database})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+                log.info("database_created", database=url.database)
+            return not exists
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: str) -> None:
+    url = make_url(url)
+    admin = make_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+class WorkerDatabase:
+    """What a worker sees as `self.db`."""
+
+    def __init__(self, provider: "Database"):
+        self._provider = provider
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._provider.sessionmaker()
+        return self._session
+
+    @contextmanager
+    def transaction(self):
+        """Commit the block's changes together, or none of them."""
+        session = self.session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        self._provider.committed(session)
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()  # rolls back anything not committed
+            self._session = None
+
+
+class Database(DependencyProvider):
+    """Engine built once per container; a fresh session per worker, closed at teardown."""
+
+    def __init__(self, **engine_options):
+        self.engine_options = engine_options
+        self.workers: dict = {}
+        self._commit_listeners: list = []
+
+    def setup(self):
+        service = self.container.service_name
+        self.url = config.database_url(service)
+        if config.get("MIGRATE_ON_START", True):
+            migrations.upgrade(service, self.url)
+        self.engine = make_engine(self.url, **self.engine_options)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def on_commit(self, listener) -> None:
+        """Call `listener(session)` after every committed worker transaction (outbox wake-up)."""
+        self._commit_listeners.append(listener)
+
+    def committed(self, session: Session) -> None:
+        for listener in self._commit_listeners:
+            listener(session)
+
+    def get_dependency(self, worker_ctx):
+        worker_db = WorkerDatabase(self)
+        self.workers[worker_ctx] = worker_db
+        return worker_db
+
+    def worker_teardown(self, worker_ctx):
+        worker_db = self.workers.pop(worker_ctx, None)
+        if worker_db is not None:
+            worker_db.close()

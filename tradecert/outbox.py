@@ -1,0 +1,239 @@
+"""Transactional outbox: an event is a row written in the same transaction as the change it
+reports, and published from there with publisher confirms (ARCHITECTURE: Messages).
+
+- `record(session, event_type, data)` adds the row; the caller's commit makes it durable.
+- `OutboxRelay` (a DependencyProvider every service declares) publishes pending rows to the
+  service's Nameko events exchange right after each commit and on a short poll, so a row
+  whose publish failed, or whose process died between commit and publish, goes out later.
+  Delivery is at least once.
+- `once_per_event` makes an event handler idempotent: it remembers the event id in the
+  handler's own transaction and skips an id it has seen.
+"""
+import functools
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+import structlog
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI, PERSISTENT
+from nameko.events import get_event_exchange
+from nameko.extensions import DependencyProvider
+from nameko.messaging import encode_to_headers
+from sqlalchemy import JSON, BigInteger, DateTime, String, Text, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from tradecert import config
+from tradecert.db import TYPE_ANNOTATION_MAP, Database, new_metadata, utcnow
+from tradecert.logs import REQUEST_ID_KEY, get_logger
+
+log = get_logger(__name__)
+
+#: An event nobody has bound a queue for is retried this long, then given up (logged).
+UNROUTABLE_GIVE_UP = timedelta(hours=1)
+MAX_BACKOFF_S = 60
+
+
+class OutboxBase(DeclarativeBase):
+    metadata = new_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+class OutboxEvent(OutboxBase):
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedEvent(OutboxBase):
+    """Ids of events this service's handlers have already acted on."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(50))
+    handler: Mapped[str] = mapped_column(String(100), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def create_tables(op) -> None:
+    """Called from every service's first migration: the outbox tables live in each database."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        "outbox_events",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("request_id", sa.String(64)),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+        sa.Column("last_error", sa.Text),
+    )
+    op.create_table(
+        "processed_events",
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("handler", sa.String(100), primary_key=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("source", sa.String(50), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+    )
+
+
+def record(session: Session, source: str, event_type: str, data: dict) -> dict:
+    """Add an event to the outbox in the caller's transaction; returns the envelope."""
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "source": source,
+        "occurred_at": utcnow().isoformat(),
+        "data": data,
+    }
+    request_id = structlog.contextvars.get_contextvars().get(REQUEST_ID_KEY)
+    session.add(OutboxEvent(event_id=envelope["event_id"], event_type=event_type,
+                            payload=envelope, request_id=request_id))
+    session.info["outbox_pending"] = True
+    return envelope
+
+
+def claim(session: Session, envelope: dict, handler: str) -> bool:
+    """Remember that `handler` acted on this event; False when it already had."""
+    inserted = session.execute(
+        insert(ProcessedEvent)
+        .values(event_id=envelope["event_id"], event_type=envelope["event_type"],
+                source=envelope["source"], handler=handler)
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    ).first()
+    return inserted is not None
+
+
+def once_per_event(method):
+    """Decorate an event handler `(self, session, envelope)`; it runs once per event id, in
+    one transaction with the record of having run (consumers are idempotent)."""
+
+    @functools.wraps(method)
+    def handler(self, envelope):
+        with self.db.transaction() as session:
+            if not claim(session, envelope, method.__name__):
+                log.info("event_duplicate_skipped", event_id=envelope["event_id"],
+                         event_type=envelope["event_type"])
+                return None
+            return method(self, session, envelope)
+
+    return handler
+
+
+class OutboxRelay(DependencyProvider):
+    """Publishes this service's outbox. Not injected into workers: it works on its own."""
+
+    def setup(self):
+        service = self.container.service_name
+        settings = config.section("OUTBOX")
+        self.poll_interval = float(settings.get("poll_interval_s", 2))
+        self.batch_size = int(settings.get("batch_size", 100))
+        self.database = next(dep for dep in self.container.dependencies
+                             if isinstance(dep, Database))
+        self.database.on_commit(self._after_commit)
+        self.exchange = get_event_exchange(service)
+        self.publisher = Publisher(
+            config.get(AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI),
+            use_confirms=True, mandatory=True, delivery_mode=PERSISTENT,
+            serializer=self.container.serializer, declare=[self.exchange],
+        )
+        self._wake = threading.Event()
+        self._running = False
+
+    def start(self):
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self):
+        self._running = False
+        self._wake.set()
+        self._thread.wait()
+
+    def kill(self):
+        self._running = False
+        self._wake.set()
+
+    def get_dependency(self, worker_ctx):
+        return None
+
+    def _after_commit(self, session):
+        if session.info.pop("outbox_pending", False):
+            self._wake.set()
+
+    def _run(self):
+        while self._running:
+            try:
+                full_batch = self.relay_once() >= self.batch_size
+            except Exception:
+                log.exception("outbox_relay_failed")
+                full_batch = False
+            if not full_batch:
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+
+    def relay_once(self) -> int:
+        """Publish the due rows; returns how many it looked at."""
+        with self.database.sessionmaker() as session, session.begin():
+            rows = session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None),
+                       OutboxEvent.next_attempt_at <= func.now())
+                .order_by(OutboxEvent.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)  # several processes of one service
+            ).all()
+            for row in rows:
+                if not self._publish(row):
+                    break  # the broker is down: the rest waits for the next round
+            return len(rows)
+
+    def _publish(self, row: OutboxEvent) -> bool:
+        now = utcnow()
+        try:
+            self.publisher.publish(
+                row.payload, exchange=self.exchange, routing_key=row.event_type,
+                message_id=row.event_id,
+                extra_headers=encode_to_headers({REQUEST_ID_KEY: row.request_id}),
+            )
+        except UndeliverableMessage:
+            # No consumer has declared its queue yet (it may still be starting).
+            if now - row.created_at > UNROUTABLE_GIVE_UP:
+                log.warning("outbox_event_unroutable_given_up", event_id=row.event_id,
+                            event_type=row.event_type)
+                row.published_at = now
+            self._retry_later(row, now, "unroutable: no queue bound")
+            return True
+        except Exception as exc:  # noqa: BLE001 — broker down or refused: retry later
+            log.warning("outbox_publish_failed", event_id=row.event_id, error=repr(exc))
+            self._retry_later(row, now, repr(exc))
+            return False
+        row.published_at = now
+        log.info("event_published", event_id=row.event_id, event_type=row.event_type)
+        return True
+
+    @staticmethod
+    def _retry_later(row: OutboxEvent, now, error: str) -> None:
+        row.attempts += 1
+        row.last_error = error[:2000]
+        row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_S, 2 ** row.attempts))

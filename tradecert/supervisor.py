@@ -1,0 +1,192 @@
+"""`tradecert run` (what `make run` ends in): one process per service, the gateway and the
+SMTP sink, started in order, watched, and stopped together.
+
+Each child runs in its own session and is told by the kernel to stop if this process dies
+(PR_SET_PDEATHSIG), so neither Ctrl-C, SIGTERM nor a crash leaves a process behind. A child
+that exits on its own is reported, not restarted: /healthz then names it.
+"""
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from tradecert import SERVICES, config, migrations
+
+STOP_TIMEOUT_S = 20
+READY_TIMEOUT_S = 90
+SEED_CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
+                "name_en": "The Saitama Chamber of Commerce and Industry",
+                "fee_member": 0, "fee_non_member": 16200}
+SEED_STAFF_LOGIN = "saitama-staff"
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():  # runs in the child between fork and exec
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def service_class_path(service: str) -> str:
+    return f"services.{service}.service:{service.capitalize()}Service"
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    reported: bool = field(default=False)
+
+
+class Supervisor:
+    def __init__(self, seed: bool = True):
+        self.seed = seed
+        self.var = config.var_dir()
+        self.run_dir, self.log_dir = self.var / "run", self.var / "log"
+        self.stopping = False
+        python, cfg = sys.executable, str(config.config_path())
+        nameko = [python, "-m", "nameko", "run", "--config", cfg]
+        self.children = [Child("mailsink", [python, "-m", "tradecert.mailsink"])]
+        self.children += [Child(s, [*nameko, service_class_path(s)]) for s in SERVICES]
+        self.children.append(Child("gateway", [*nameko, "gateway.service:GatewayService"]))
+
+    # --- the whole run -----------------------------------------------------------------
+
+    def run(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.say("migrating the databases")
+            for service in SERVICES:
+                migrations.upgrade(service, config.database_url(service))
+            login = self.seed_data() if self.seed else None
+            for child in self.children:
+                if self.stopping:
+                    break
+                self.start(child)
+            if not self.stopping:
+                self.wait_until_ready()
+                self.banner(login)
+            while not self.stopping:
+                self.watch()
+                time.sleep(0.5)
+        finally:
+            self.stop_all()
+        return 0
+
+    def _on_signal(self, signum, frame):
+        self.stopping = True
+
+    # --- children ----------------------------------------------------------------------
+
+    def start(self, child: Child) -> None:
+        env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+        with open(self.log_dir / f"{child.name}.log", "ab") as log:
+            child.process = subprocess.Popen(  # no threads here, so preexec_fn is safe
+                child.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        (self.run_dir / f"{child.name}.pid").write_text(str(child.process.pid))
+        self.say(f"started {child.name} (pid {child.process.pid})")
+
+    def watch(self) -> None:
+        for child in self.children:
+            code = child.process.poll() if child.process else None
+            if code is not None and not child.reported:
+                child.reported = True
+                self.say(f"{child.name} exited with code {code}; see "
+                         f"{self.log_dir / (child.name + '.log')}")
+
+    def stop_all(self) -> None:
+        """Gateway first (no new requests), then the services, then the mail sink."""
+        running = [c for c in reversed(self.children) if c.process and c.process.poll() is None]
+        if running:
+            self.say("stopping " + ", ".join(c.name for c in running))
+        for child in running:
+            child.process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for child in running:
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.say(f"{child.name} did not stop in time; killing it")
+                os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+        for pidfile in self.run_dir.glob("*.pid"):
+            pidfile.unlink(missing_ok=True)
+        self.say("stopped")
+
+    # --- start-up ----------------------------------------------------------------------
+
+    def seed_data(self) -> tuple[str, str] | None:
+        """The Saitama chamber and one staff account, when absent (idempotent)."""
+        from click.testing import CliRunner
+
+        from tradecert.cli import generate_password, main
+
+        password_file = self.var / "staff-login.txt"
+        runner = CliRunner()
+        c = SEED_CHAMBER
+        result = runner.invoke(main, [
+            "chamber", "add", "--if-absent", "--cci-code", c["cci_code"], "--name-ja",
+            c["name_ja"], "--name-en", c["name_en"], "--fee-member", str(c["fee_member"]),
+            "--fee-non-member", str(c["fee_non_member"])], catch_exceptions=False)
+        self.say(result.output.strip())
+        password = password_file.read_text().strip() if password_file.exists() else None
+        result = runner.invoke(main, [
+            "staff", "add", "--if-absent", "--cci-code", c["cci_code"], "--login-id",
+            SEED_STAFF_LOGIN, "--password", password or generate_password(),
+            "--name", "さいたま商工会議所 証明担当"], catch_exceptions=False)
+        if result.exit_code != 0:
+            self.say(result.output.strip())
+            return None
+        if "password" in result.output:  # just created: keep the password for later runs
+            password = result.output.rsplit("password ", 1)[1].strip()
+            password_file.write_text(password)
+            password_file.chmod(0o600)
+        return (SEED_STAFF_LOGIN, password) if password else None
+
+    def gateway_url(self) -> str:
+        return f"http://{config.get('WEB_SERVER_ADDRESS', '127.0.0.1:8000')}"
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not self.stopping and time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.gateway_url()}/healthz", timeout=3).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            self.watch()
+            time.sleep(0.5)
+        if not self.stopping:
+            self.say(f"not every service answers yet: see {self.gateway_url()}/healthz")
+
+    def banner(self, login) -> None:
+        url, smtp = self.gateway_url(), config.section("SMTP")
+        lines = [
+            "tradecert is running.",
+            f"  Web:            {url}/c/{SEED_CHAMBER['cci_code']}",
+            f"  Health:         {url}/healthz",
+            f"  API document:   {url}/openapi.json  (readable: {url}/docs)",
+            f"  Mail (SMTP):    {smtp['host']}:{smtp['port']}, kept in {config.maildir()}",
+            f"  Logs:           {self.log_dir}/",
+        ]
+        if login:
+            lines.append(f"  Staff login:    chamber {SEED_CHAMBER['cci_code']}, "
+                         f"ID {login[0]}, password {login[1]}")
+        lines.append("Stop with Ctrl-C.")
+        print("\n".join(lines), flush=True)
+
+    @staticmethod
+    def say(text: str) -> None:
+        print(f"[tradecert] {text}", flush=True)
+
+
+
