@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONWARNINGS=ignore
 .venv/bin/ruff check tradecert services gateway tests
-exec .venv/bin/nameko test tests \
+# `make test` runs everything; `scripts/test.sh tests/unit -x` runs a part.
+paths=(tests); for arg in "$@"; do [[ $arg == tests* ]] && paths=(); done
+exec .venv/bin/nameko test "${paths[@]}" \
   --amqp-uri "${TRADECERT_TEST_AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}" \
   --rabbit-api-uri "${TRADECERT_TEST_RABBIT_API_URI:-http://guest:guest@127.0.0.1:15672}" \
   -p no:cacheprovider "$@"

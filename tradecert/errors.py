@@ -3,8 +3,8 @@
 Each error carries a stable `code` (machine-readable, documented in API.md), an English
 `message` for logs, the offending `fields` (path -> list of message keys) and `params`
 for the translated text. Nameko serialises an exception as its `args`; registering the
-classes (every subclass, automatically) with `deserialize_to_instance` makes the caller get the same class back, so the
-gateway maps them to HTTP in one place (gateway/http.py).
+classes (every subclass, automatically) with `deserialize_to_instance` makes the caller
+get the same class back, so the gateway maps them to HTTP in one place (gateway/http.py).
 """
 from nameko.exceptions import deserialize_to_instance
 

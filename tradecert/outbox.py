@@ -20,7 +20,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI, PERSISTENT
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from nameko.messaging import encode_to_headers
-from sqlalchemy import JSON, BigInteger, DateTime, String, Text, func, select
+from sqlalchemy import JSON, BigInteger, String, Text, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -48,10 +48,10 @@ class OutboxEvent(OutboxBase):
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -64,7 +64,7 @@ class ProcessedEvent(OutboxBase):
     event_type: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(50))
     handler: Mapped[str] = mapped_column(String(100), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    processed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 def create_tables(op) -> None:

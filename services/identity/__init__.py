@@ -1,1 +1,3 @@
-"""identity: chambers (tenants) and accounts: admin / user / sub IDs and chamber staff (ID-1 … ID-9)."""
+"""identity: chambers (tenants) and accounts: admin / user / sub IDs and chamber staff (ID-1 …
+ID-9).
+"""

@@ -1,4 +1,5 @@
 """notify's DependencyProviders: the shared ones, and the SMTP connection settings."""
+import contextlib
 import smtplib
 
 from nameko.extensions import DependencyProvider
@@ -57,7 +58,5 @@ class SmtpSession:
 
     def __exit__(self, *exc_info):
         if self.smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass

@@ -1,1 +1,3 @@
-"""registration: trade registrations (貿易登録): invitations, applications, companies, signers, approval, validity and renewal (REG-1 … REG-10)."""
+"""registration: trade registrations (貿易登録): invitations, applications, companies, signers,
+approval, validity and renewal (REG-1 … REG-10).
+"""

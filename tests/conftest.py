@@ -1,0 +1,145 @@
+"""Test set-up shared by every layer.
+
+Every run gets throw-away databases (`tctest_<run>_<service>`) and a temporary var/ folder;
+Nameko's `rabbit_config` gives each test its own RabbitMQ vhost. Nothing is faked: the
+services run against the real brokers on this machine.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nameko
+import pytest
+
+RUN_ID = uuid.uuid4().hex[:8]
+VAR_DIR = Path(tempfile.mkdtemp(prefix=f"tradecert-test-{RUN_ID}-"))
+
+# Before anything reads the configuration.
+os.environ["TRADECERT_DATABASE_URL"] = (
+    f"postgresql+psycopg2://postgres@127.0.0.1:5432/tctest_{RUN_ID}_<service>")
+os.environ["TRADECERT_VAR_DIR"] = str(VAR_DIR)
+os.environ["TRADECERT_OUTBOX_POLL_S"] = "0.2"
+os.environ["TRADECERT_SMTP_BACKOFF_S"] = "0.2"
+os.environ.pop("TRADECERT_MAILDIR", None)
+
+from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from tradecert import SERVICES, config  # noqa: E402
+from tradecert.db import drop_database, make_engine  # noqa: E402
+
+config.load()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+    """Poll until `predicate()` is truthy; return its value or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message or predicate}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_databases():
+    """Created on first use by each service's migration; dropped when the run ends."""
+    yield
+    for service in SERVICES:
+        drop_database(config.database_url(service))
+
+
+@pytest.fixture
+def fresh_databases():
+    """Every table empty (the schema stays), so a test starts from nothing."""
+    from tradecert import migrations
+
+    for service in SERVICES:
+        url = config.database_url(service)
+        migrations.upgrade(service, url)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            tables = conn.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).all()
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def db_session():
+    """`db_session(service)`: a plain session on that service's database, for assertions."""
+    from sqlalchemy.orm import Session
+
+    engines, sessions = [], []
+
+    def open_session(service: str) -> Session:
+        engine = make_engine(config.database_url(service))
+        engines.append(engine)
+        sessions.append(Session(engine))
+        return sessions[-1]
+
+    yield open_session
+    for session in sessions:
+        session.close()
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server (our sink, as its own process) on a free port, for one test."""
+    port, maildir = free_port(), VAR_DIR / f"mail-{uuid.uuid4().hex[:6]}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tradecert.mailsink", "--port", str(port),
+         "--maildir", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: _listening(port), message="the SMTP sink")
+    smtp = {**config.section("SMTP"), "port": port}
+    with nameko.config.patch({"SMTP": smtp, "MAILDIR": str(maildir)}):
+        yield Sink(port, maildir, process)
+    process.terminate()
+    process.wait(10)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Sink:
+    def __init__(self, port, maildir, process):
+        self.port, self.maildir, self.process = port, maildir, process
+
+    def messages(self):
+        from tradecert.mailsink import read
+
+        return read(self.maildir) if (self.maildir / "new").exists() else []
+
+    def wait_for_messages(self, count: int, timeout: float = 10.0):
+        return wait_for(lambda: len(self.messages()) >= count and self.messages(), timeout,
+                        message=f"{count} mail(s) in {self.maildir}")
+
+
+@pytest.fixture
+def rpc_client(rabbit_config):
+    """A standalone RPC client on this test's vhost. One per test, never shared."""
+    with ClusterRpcClient(uri=config.get("AMQP_URI")) as client:
+        yield client
+
+
+

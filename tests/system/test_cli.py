@@ -1,0 +1,47 @@
+"""`tradecert` commands: add chambers and staff straight into identity's database."""
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from services.identity.models import Account, Chamber
+from tradecert.cli import main
+from tradecert.outbox import OutboxEvent
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_chamber_and_staff_add(fresh_databases, db_session):
+    added = invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京商工会議所",
+                   "--name-en", "Tokyo CCI", "--fee-non-member", "16200")
+    assert added.exit_code == 0, added.output
+    again = invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "x", "--name-en", "y",
+                   "--if-absent")
+    assert again.exit_code == 0 and "exists" in again.output
+
+    staff = invoke("staff", "add", "--cci-code", "1301", "--login-id", "tokyo01",
+                   "--email", "t@example.jp")
+    assert staff.exit_code == 0, staff.output
+    password = staff.output.rsplit("password ", 1)[1].strip()
+    assert len(password) == 12
+
+    session = db_session("identity")
+    assert session.get(Chamber, "1301").registration_fee_non_member_jpy == 16200
+    account = session.scalar(select(Account).where(Account.login_id == "tokyo01"))
+    assert account.kind == "staff" and account.password_hash.startswith("$argon2id$")
+    # The events wait in the outbox until identity runs and publishes them.
+    assert [e.event_type for e in session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+            ] == ["chamber_added", "account_created"]
+
+
+def test_bad_input_is_refused_with_the_field_named_and_nothing_written(fresh_databases,
+                                                                      db_session):
+    bad_code = invoke("chamber", "add", "--cci-code", "13", "--name-ja", "x", "--name-en", "y")
+    assert bad_code.exit_code != 0 and "cci_code" in bad_code.output
+
+    invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京", "--name-en", "Tokyo")
+    weak = invoke("staff", "add", "--cci-code", "1301", "--login-id", "staff1", "--password", "weak")
+    assert weak.exit_code != 0 and "password" in weak.output
+    unknown = invoke("staff", "add", "--cci-code", "9999", "--login-id", "staff1")
+    assert unknown.exit_code != 0 and "no chamber 9999" in unknown.output
+    assert db_session("identity").scalar(select(Account.id)) is None
