@@ -40,7 +40,8 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_written(fresh_dat
     assert bad_code.exit_code != 0 and "cci_code" in bad_code.output
 
     invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京", "--name-en", "Tokyo")
-    weak = invoke("staff", "add", "--cci-code", "1301", "--login-id", "staff1", "--password", "weak")
+    weak = invoke("staff", "add", "--cci-code", "1301", "--login-id", "staff1",
+                  "--password", "weak")
     assert weak.exit_code != 0 and "password" in weak.output
     unknown = invoke("staff", "add", "--cci-code", "9999", "--login-id", "staff1")
     assert unknown.exit_code != 0 and "no chamber 9999" in unknown.output
