@@ -143,3 +143,40 @@ def rpc_client(rabbit_config):
 
 
 
+
+
+@pytest.fixture
+def running_system(rabbit_uri, fresh_databases, tmp_path):
+    """`tradecert run` (the end of `make run`) as its own process, on free ports, this test's
+    vhost and the run's databases. Yields (process, url, healthz, var_dir, output file)."""
+    import requests
+
+    port = free_port()
+    env = {**os.environ, "TRADECERT_AMQP_URI": rabbit_uri,
+           "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+           "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path)}
+    output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
+    process = subprocess.Popen([sys.executable, "-m", "tradecert.cli", "run"], env=env,
+                               stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthz():
+        try:
+            return requests.get(f"{url}/healthz", timeout=5)
+        except requests.RequestException:
+            return None
+
+    yield process, url, healthz, tmp_path, output
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    output.close()
+
+
+def wait_until_healthy(healthz, timeout: float = 120):
+    return wait_for(lambda: (r := healthz()) is not None and r.status_code == 200 and r,
+                    timeout, interval=0.5, message="/healthz 200")

@@ -2,15 +2,12 @@
 answers /healthz, a stopped service is named, and SIGTERM leaves no process behind."""
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for, wait_until_healthy
 from tradecert import SERVICES
 
 
@@ -22,35 +19,10 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") == -1
 
 
-@pytest.fixture
-def running_system(rabbit_uri, fresh_databases, tmp_path):
-    port = free_port()
-    env = {**os.environ, "TRADECERT_AMQP_URI": rabbit_uri,
-           "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path)}
-    output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
-    process = subprocess.Popen([sys.executable, "-m", "tradecert.cli", "run"], env=env,
-                               stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthz():
-        try:
-            return requests.get(f"{url}/healthz", timeout=5)
-        except requests.RequestException:
-            return None
-
-    yield process, url, healthz, tmp_path, output
-    if process.poll() is None:
-        process.kill()
-    output.close()
-
-
 def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running_system):
     process, url, healthz, var, output = running_system
 
-    ok = wait_for(lambda: (r := healthz()) is not None and r.status_code == 200 and r, 120,
-                  interval=0.5, message="/healthz 200")
+    ok = wait_until_healthy(healthz)
     assert ok.json()["services"] == {name: "ok" for name in SERVICES}
     banner = wait_for(lambda: "Stop with Ctrl-C." in Path(output.name).read_text() and
                       Path(output.name).read_text(), message="the banner")
