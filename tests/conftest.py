@@ -108,12 +108,14 @@ def smtp_sink():
         [sys.executable, "-m", "tradecert.mailsink", "--port", str(port),
          "--maildir", str(maildir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: _listening(port), message="the SMTP sink")
-    smtp = {**config.section("SMTP"), "port": port}
-    with nameko.config.patch({"SMTP": smtp, "MAILDIR": str(maildir)}):
-        yield Sink(port, maildir, process)
-    process.terminate()
-    process.wait(10)
+    try:
+        wait_for(lambda: _listening(port), message="the SMTP sink")
+        smtp = {**config.section("SMTP"), "port": port}
+        with nameko.config.patch({"SMTP": smtp, "MAILDIR": str(maildir)}):
+            yield Sink(port, maildir, process)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def _listening(port: int) -> bool:

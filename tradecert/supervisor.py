@@ -27,7 +27,7 @@ SEED_STAFF_LOGIN = "saitama-staff"
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent():  # runs in the child between fork and exec
+def _die_with_parent():  # for the children: runs between fork and exec
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -60,6 +60,9 @@ class Supervisor:
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
+        # `make run` gets the SIGTERM, and make does not pass it on: when our parent dies we
+        # are sent SIGTERM too, and stop everything as usual.
+        _die_with_parent()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
