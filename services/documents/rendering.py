@@ -1,0 +1,123 @@
+"""Jinja2 + WeasyPrint: payload in, PDF bytes out. No Nameko, no storage, no signing.
+
+Rendering is the documents service's hot path (ISS-8: every certificate is printed from its
+PDF), so everything that does not depend on the payload is prepared once per process and
+reused: the FontConfiguration, the parsed stylesheets, the Jinja2 templates, WeasyPrint's
+image cache (the chamber seal is the same on every certificate). `make bench` measures it.
+"""
+import base64
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import segno
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from services.documents.exceptions import UnknownDocumentKind
+from tradecert.schemas import load
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str
+    template: str
+    schema: type
+    stylesheets: tuple[str, ...]
+    prepare: Callable  # (renderer, validated payload) -> template context
+    sample: Callable  # () -> a built-in sample payload (render-sample, tests, bench)
+    certified: bool  # signed with the chamber's key (PAdES)
+
+
+def date_en(value: date | None) -> str:
+    """Dates on certificates are written out in English: "March 5, 2026"."""
+    return f"{value:%B} {value.day}, {value.year}" if value else ""
+
+
+def date_ja(value: date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def png_data_uri(png_base64: str | None) -> str | None:
+    return f"data:image/png;base64,{png_base64}" if png_base64 else None
+
+
+def qr_data_uri(content: str) -> str:
+    """A QR code as an SVG data URI: vector, so it prints sharp at any size and costs
+    WeasyPrint no image decoding."""
+    svg = segno.make(content, error="m").svg_inline(scale=1, border=0, omitsize=True)
+    return "data:image/svg+xml," + quote(svg)
+
+
+@functools.cache
+def default_seal(name_en: str) -> str:
+    """A development stand-in for a chamber's seal (a real one is configured per chamber)."""
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+        '<circle cx="50" cy="50" r="46" fill="none" stroke="#c8102e" stroke-width="4"/>'
+        '<circle cx="50" cy="50" r="36" fill="none" stroke="#c8102e" stroke-width="1.5"/>'
+        '<text x="50" y="56" font-size="16" text-anchor="middle" fill="#c8102e" '
+        'font-family="IPAexGothic">CCI</text></svg>')
+    return "data:image/svg+xml," + quote(svg)
+
+
+class Renderer:
+    """One per process: render(kind, payload) -> PDF bytes, for the kinds it is given
+    (services/documents/kinds.py lists them all)."""
+
+    def __init__(self, kinds: dict[str, DocumentKind], public_url: str = "http://127.0.0.1:8000"):
+        self.kinds = kinds
+        self.public_url = public_url.rstrip("/")
+        self.font_config = FontConfiguration()
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                               autoescape=select_autoescape(["html"]), trim_blocks=True,
+                               lstrip_blocks=True)
+        self.env.filters.update(date_en=date_en, date_ja=date_ja)
+        self.image_cache: dict = {}
+        self._stylesheets: dict[str, CSS] = {}
+
+    def stylesheet(self, name: str) -> CSS:
+        if name not in self._stylesheets:
+            self._stylesheets[name] = CSS(filename=str(TEMPLATES / name),
+                                          font_config=self.font_config)
+        return self._stylesheets[name]
+
+    def kind(self, name: str) -> DocumentKind:
+        try:
+            return self.kinds[name]
+        except KeyError:
+            raise UnknownDocumentKind(message=f"no document kind {name}",
+                                      fields={"kind": ["unknown_document_kind"]}) from None
+
+    def validate(self, kind: str, payload: dict) -> dict:
+        return load(self.kind(kind).schema(), payload)
+
+    def html(self, kind: str, data: dict) -> str:
+        spec = self.kind(kind)
+        return self.env.get_template(spec.template).render(**spec.prepare(self, data))
+
+    def render(self, kind: str, data: dict) -> bytes:
+        """`data` is a validated payload (see `validate`)."""
+        spec = self.kind(kind)
+        document = HTML(string=self.html(kind, data), base_url=str(TEMPLATES))
+        return document.write_pdf(
+            stylesheets=[self.stylesheet(s) for s in spec.stylesheets],
+            font_config=self.font_config, cache=self.image_cache,
+            # No hinting in the embedded subsets: smaller and faster, and print does not need it.
+            hinting=False, full_fonts=False, pdf_identifier=False)
+
+    def verification_url(self, certificate_no: str, access_code: str, issued_on: date) -> str:
+        """ISS-9: the QR code opens the public verification page with the three values."""
+        query = urlencode({"certificate_no": certificate_no, "access_code": access_code,
+                           "issued_on": issued_on.isoformat()})
+        return f"{self.public_url}/verify?{query}"
+
+
+def as_base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
