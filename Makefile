@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: run test lint setup clean
+.PHONY: run test bench lint setup clean
 
 run:
 	@scripts/setup.sh run
@@ -9,8 +9,12 @@ test:
 	@scripts/setup.sh test
 	@scripts/test.sh
 
+bench:
+	@scripts/setup.sh test
+	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.documents
+
 lint:
-	@.venv/bin/ruff check tradecert services gateway tests
+	@.venv/bin/ruff check tradecert services gateway tests benchmarks
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -20,7 +20,7 @@ packages=(
   fonts-ipaexfont-gothic fonts-ipaexfont-mincho
 )
 if [ "$mode" = test ]; then
-  packages+=(poppler-utils docker-compose chromium)
+  packages+=(poppler-utils zbar-tools docker-compose chromium)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

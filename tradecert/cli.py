@@ -142,6 +142,30 @@ def db_upgrade(only):
         click.echo(f"{service}: migrated")
 
 
+# --- documents ---------------------------------------------------------------------------
+
+@main.command("render-sample")
+@click.argument("kind")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+def render_sample(kind, out):
+    """Render a built-in sample of KIND (co, pledge, ...) as the documents service does."""
+    from services.documents import domain
+    from services.documents.dependencies import ChamberSigners, build_store, documents_settings
+    from services.documents.kinds import KINDS
+    from services.documents.rendering import Renderer
+
+    if kind not in KINDS:
+        raise click.BadParameter(f"one of {', '.join(sorted(KINDS))}", param_hint="KIND")
+    renderer = Renderer(KINDS, public_url=config.section("GATEWAY").get("public_url", ""))
+    data = renderer.validate(kind, KINDS[kind].sample())
+    pdf, pages = domain.make_pdf(kind, data, renderer=renderer, store=build_store(),
+                                 sign=ChamberSigners(documents_settings()).sign)
+    with open(out, "wb") as fh:
+        fh.write(pdf)
+    click.echo(f"{kind}: {pages} page(s), {len(pdf):,} bytes -> {out}")
+
+
 # --- running -----------------------------------------------------------------------------
 
 @main.command()

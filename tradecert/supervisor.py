@@ -52,8 +52,20 @@ class Supervisor:
         python, cfg = sys.executable, str(config.config_path())
         nameko = [python, "-m", "nameko", "run", "--config", cfg]
         self.children = [Child("mailsink", [python, "-m", "tradecert.mailsink"])]
-        self.children += [Child(s, [*nameko, service_class_path(s)]) for s in SERVICES]
+        for service in SERVICES:
+            self.children += [Child(name, [*nameko, *options, service_class_path(service)])
+                              for name, options in self.processes(service)]
         self.children.append(Child("gateway", [*nameko, "gateway.service:GatewayService"]))
+
+    @staticmethod
+    def processes(service: str) -> list[tuple[str, list[str]]]:
+        """documents runs as a pool of processes on one queue (ARCHITECTURE), each taking one
+        render at a time: a render is CPU-bound, so more at once in one process would only
+        hold messages another process could take."""
+        if service != "documents":
+            return [(service, [])]
+        count = int(config.section("DOCUMENTS").get("processes", 1))
+        return [(f"documents-{n}", ["--define", "max_workers=1"]) for n in range(1, count + 1)]
 
     # --- the whole run -----------------------------------------------------------------
 

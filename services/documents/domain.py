@@ -1,3 +1,105 @@
-"""Documents's rules, free of Nameko."""
+"""documents' rules, free of Nameko: render once per payload, sign what is certified, keep
+every file content-addressed, turn scanned signatures into clean images (REG-7)."""
+import base64
+import hashlib
+import io
+import json
+from collections.abc import Callable
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.documents.models import RenderedDocument, StoredImage
+from services.documents.rendering import Renderer
+from services.documents.signatures import extract_signature
+from services.documents.storage import FileStore
+from tradecert.errors import ValidationFailed
+from tradecert.logs import get_logger
 
 SERVICE = "documents"
+PDF = "application/pdf"
+log = get_logger(__name__)
+
+
+def payload_hash(kind: str, data: dict) -> str:
+    """The same validated payload always hashes the same (keys sorted, dates as ISO)."""
+    canonical = json.dumps({"kind": kind, "payload": data}, sort_keys=True, default=str,
+                           ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def resolve_images(data, store: FileStore):
+    """Replace every `<name>_file_id` (a stored image) by `<name>_png` (base64), in place."""
+    if isinstance(data, dict):
+        for key in [k for k in data if k.endswith("_file_id")]:
+            png_key = key[: -len("_file_id")] + "_png"
+            if data[key] and not data.get(png_key):
+                data[png_key] = base64.b64encode(store.get(data[key]).data).decode("ascii")
+        for value in data.values():
+            resolve_images(value, store)
+    elif isinstance(data, list):
+        for value in data:
+            resolve_images(value, store)
+    return data
+
+
+def produce(session: Session, *, kind: str, payload: dict, renderer: Renderer,
+            store: FileStore, sign: Callable[[dict, bytes], bytes]) -> RenderedDocument:
+    """Render `payload` as `kind`, sign it when the kind is certified (`sign(chamber, pdf)`),
+    store it; a payload rendered before returns the file made then."""
+    data = renderer.validate(kind, payload)
+    digest = payload_hash(kind, data)
+    existing = find(session, kind, digest)
+    if existing is not None:
+        return existing
+    pdf, pages = make_pdf(kind, data, renderer=renderer, store=store, sign=sign)
+    file_id = store.put(pdf, PDF)
+    # Two workers may render the same payload at once: the first row wins, both answer it.
+    session.execute(insert(RenderedDocument).values(
+        kind=kind, payload_hash=digest, file_id=file_id, size=len(pdf), pages=pages,
+        cci_code=(data.get("chamber") or {}).get("cci_code"),
+        signed=renderer.kind(kind).certified).on_conflict_do_nothing())
+    session.flush()
+    log.info("document_rendered", kind=kind, file_id=file_id, pages=pages)
+    return find(session, kind, digest)
+
+
+def make_pdf(kind: str, data: dict, *, renderer: Renderer, store: FileStore,
+             sign: Callable[[dict, bytes], bytes]) -> tuple[bytes, int]:
+    """The PDF of a validated payload and its page count: images resolved, rendered, and
+    signed with the chamber's key when the kind is certified. `tradecert render-sample`
+    calls this too, so a sample goes through the service's own code."""
+    rendered = renderer.render_document(kind, resolve_images(data, store))
+    if not renderer.kind(kind).certified:
+        return rendered.pdf, rendered.pages
+    return sign(data["chamber"], rendered.pdf), rendered.pages
+
+
+def find(session: Session, kind: str, digest: str) -> RenderedDocument | None:
+    return session.scalar(select(RenderedDocument).where(
+        RenderedDocument.kind == kind, RenderedDocument.payload_hash == digest))
+
+
+def store_signature(session: Session, scan: bytes, store: FileStore) -> StoredImage:
+    """REG-7: keep the scan, extract the signature (refused with the reason when the ink
+    touches the frame or the box is empty) and keep the clean image."""
+    png = extract_signature(scan)
+    source_id = store.put(scan, "application/octet-stream")
+    file_id = store.put(png, "image/png")
+    image = session.get(StoredImage, file_id)
+    if image is None:
+        width, height = Image.open(io.BytesIO(png)).size
+        image = StoredImage(file_id=file_id, source_file_id=source_id, width=width,
+                            height=height)
+        session.add(image)
+        session.flush()
+    return image
+
+
+def decode_upload(data_base64: str, field: str = "scan") -> bytes:
+    try:
+        return base64.b64decode(data_base64, validate=True)
+    except (ValueError, TypeError):
+        raise ValidationFailed(message="not base64", fields={field: ["not_base64"]}) from None

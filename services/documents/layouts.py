@@ -11,9 +11,13 @@ import unicodedata
 CO_LAYOUT = {
     "box7_height_mm": 86,
     "box7_lines": 17,        # 9pt lines of 1.35 that fit in box 7, with the closing line
-    "box7_chars": 78,        # half-width units per line in box 7 (col 78% of 186mm)
+    # Half-width units per line in box 7 (145 mm): capitals in IPAexMincho are wide and a
+    # line breaks at a word, so count fewer than fit (tests/unit/test_rendering.py lays
+    # out worst cases and checks that no item overflows).
+    "box7_chars": 56,
+    "qty_chars": 16,
     "sheet_lines": 52,       # lines on an attached sheet
-    "sheet_chars": 100,
+    "sheet_chars": 56,
 }
 
 
@@ -26,7 +30,7 @@ def item_lines(item: dict, chars: int) -> int:
     first = f"{item['marks']} {item['packages']}"
     second = item["description"] + (f" (Origin: {item['origin']})" if item.get("origin") else "")
     lines = sum(max(1, math.ceil(display_width(text) / chars)) for text in (first, second))
-    qty_lines = max(1, math.ceil(display_width(item["quantity"]) / 24))
+    qty_lines = max(1, math.ceil(display_width(item["quantity"]) / CO_LAYOUT["qty_chars"]))
     return max(lines, qty_lines) + 1  # the gap between items counts as a line
 
 

@@ -100,3 +100,20 @@ class CertificateOfOriginSchema(Schema):
         if late:
             raise MarshmallowValidationError(
                 {f"invoices.{i}.date": ["invoice_after_declaration"] for i in late})
+
+
+class RenderedDocumentSchema(Schema):
+    """What `render` answers."""
+
+    file_id = fields.String()
+    kind = fields.String()
+    pages = fields.Integer()
+    size = fields.Integer()
+    signed = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class StoredImageSchema(Schema):
+    file_id = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()

@@ -1,10 +1,55 @@
-from services.documents.dependencies import Database, LogContext, OutboxRelay
-from tradecert.entrypoints import HealthCheck
+import base64
+
+from services.documents import domain
+from services.documents.dependencies import (
+    Database,
+    DocumentRenderer,
+    Files,
+    LogContext,
+    OutboxRelay,
+    Signers,
+)
+from services.documents.schemas import RenderedDocumentSchema, StoredImageSchema
+from tradecert.entrypoints import HealthCheck, rpc
 
 
 class DocumentsService(HealthCheck):
+    """Every PDF of the system. Runs as its own pool of processes consuming one queue
+    (ARCHITECTURE: documents), so rendering capacity scales without touching the rest."""
+
     name = "documents"
 
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    renderer = DocumentRenderer()
+    files = Files()
+    signers = Signers()
+
+    @rpc
+    def render(self, kind: str, payload: dict) -> dict:
+        """Render (and sign, for certified kinds) and store; the same payload returns the
+        same file."""
+        with self.db.transaction() as session:
+            document = domain.produce(session, kind=kind, payload=payload,
+                                      renderer=self.renderer, store=self.files,
+                                      sign=self.signers.sign)
+        return RenderedDocumentSchema().dump(document)
+
+    @rpc
+    def fetch(self, file_id: str) -> dict:
+        stored = self.files.get(file_id)
+        return {"file_id": stored.file_id, "content_type": stored.content_type,
+                "size": stored.size, "data": base64.b64encode(stored.data).decode("ascii")}
+
+    @rpc
+    def store_signature(self, scan_base64: str) -> dict:
+        """REG-7: a scanned signature box in; a clean, cropped, transparent PNG kept."""
+        scan = domain.decode_upload(scan_base64)
+        with self.db.transaction() as session:
+            image = domain.store_signature(session, scan, self.files)
+        return StoredImageSchema().dump(image)
+
+    @rpc
+    def kinds(self) -> list[str]:
+        return sorted(self.renderer.kinds)

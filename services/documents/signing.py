@@ -14,10 +14,14 @@ import asyncio
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import io
 import os
 import re
 import secrets
+import select
+import selectors
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +101,7 @@ def ensure_development_credentials(cci_code: str, name_en: str,
     if not _CCI_CODE.match(cci_code or ""):
         raise ValueError(f"not a usable chamber code: {cci_code!r}")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_path, cert_path = directory / f"{cci_code}.key.pem", directory / f"{cci_code}.cert.pem"
     ca_key_path, ca_cert_path = directory / DEV_CA_KEY, directory / DEV_CA_CERT
 
@@ -307,9 +311,34 @@ class PdfSigner:
 
 
 def _run(coroutine):
-    """pyHanko's synchronous wrappers call asyncio.run; so do we, once per call, with no
-    loop shared between threads or green threads."""
-    return asyncio.run(coroutine)
+    """Run one of pyHanko's coroutines to completion on a new event loop of its own.
+
+    pyHanko's synchronous wrappers call `asyncio.run`, which fails under eventlet (Nameko):
+    the running loop is recorded per OS thread, and the green selector lets another green
+    thread start its own `asyncio.run` while the first loop is still running ("asyncio.run()
+    cannot be called from a running event loop"). This loop polls with the unpatched selector,
+    so it never yields to the eventlet hub: nothing here waits on the network, and each call
+    runs start to finish without another green thread stepping in."""
+    with asyncio.Runner(loop_factory=_new_loop) as runner:
+        return runner.run(coroutine)
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.SelectorEventLoop(_selector_class(_unpatched_select())())
+
+
+def _unpatched_select():
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("select"):
+        return patcher.original("select").select
+    return select.select
+
+
+@functools.cache
+def _selector_class(select_function) -> type[selectors.BaseSelector]:
+    # eventlet's green `selectors` keeps only SelectSelector, polling with the green select.
+    return type("UnpatchedSelectSelector", (selectors.SelectSelector,),
+                {"_select": staticmethod(select_function)})
 
 
 # A one-page empty PDF, to measure the signature's size once per signer.

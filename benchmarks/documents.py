@@ -1,0 +1,182 @@
+"""`make bench`: how fast the documents service renders certificates of origin, and how much
+memory a worker keeps. Results are printed as a table and written to var/bench/latest.json.
+
+- co_render_ms_median: one warm Renderer in this process, a 1-page CO, median of 50.
+- co_pdfs_per_s_1_worker / _2_workers: through the service over RabbitMQ (render + sign +
+  store, each payload new so nothing comes from the cache), 1 and 2 worker processes.
+- documents_rss_mb_after_1000: resident memory of a worker process after 1,000 renders.
+
+It runs on its own vhost and databases (tcbench_*), removed afterwards.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from tradecert import config
+
+ROOT = Path(__file__).resolve().parent.parent
+RABBIT_API = os.environ.get("TRADECERT_TEST_RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+TARGETS = {"co_render_ms_median": ("<=", 100), "co_scaling_1_to_2": (">=", 1.8),
+           "documents_rss_mb_after_1000": ("<=", 200)}
+
+
+def co_payload(n: int) -> dict:
+    from services.documents.samples import certificate_of_origin
+
+    payload = certificate_of_origin(goods_count=3)
+    payload["certificate_no"] = f"1504-BENCH-{n:07d}"
+    return payload
+
+
+def measure_in_process(renders: int = 50) -> dict:
+    from services.documents.kinds import KINDS
+    from services.documents.rendering import Renderer
+
+    renderer = Renderer(KINDS)
+    data = [renderer.validate("co", co_payload(n)) for n in range(renders + 5)]
+    for item in data[:5]:
+        renderer.render("co", item)
+    times = []
+    for item in data[5:]:
+        started = time.perf_counter()
+        renderer.render("co", item)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"co_render_ms_median": round(statistics.median(times), 1),
+            "co_render_ms_p95": round(times[int(len(times) * 0.95) - 1], 1)}
+
+
+class Cluster:
+    """A throw-away vhost and databases, and documents worker processes on them."""
+
+    def __init__(self):
+        self.id = uuid.uuid4().hex[:8]
+        self.vhost = f"tcbench_{self.id}"
+        self.var = Path(tempfile.mkdtemp(prefix="tradecert-bench-"))
+        self.env = {**os.environ, "PYTHONWARNINGS": "ignore",
+                    "TRADECERT_AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+                    "TRADECERT_DATABASE_URL":
+                        f"postgresql+psycopg2://postgres@127.0.0.1:5432/tcbench_{self.id}_<service>",
+                    "TRADECERT_VAR_DIR": str(self.var), "TRADECERT_LOG_LEVEL": "WARNING"}
+        self.workers: list[subprocess.Popen] = []
+
+    def __enter__(self):
+        requests.put(f"{RABBIT_API}/api/vhosts/{self.vhost}", timeout=10).raise_for_status()
+        requests.put(f"{RABBIT_API}/api/permissions/{self.vhost}/guest", timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        os.environ.update({k: v for k, v in self.env.items() if k.startswith("TRADECERT_")})
+        config.load()
+        from tradecert import migrations
+
+        migrations.upgrade("documents", config.database_url("documents"))
+        return self
+
+    def __exit__(self, *exc):
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(30)
+        from tradecert.db import drop_database
+
+        drop_database(config.database_url("documents"))
+        requests.delete(f"{RABBIT_API}/api/vhosts/{self.vhost}", timeout=10)
+
+    def start_worker(self) -> subprocess.Popen:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(config.config_path()),
+             "--define", "max_workers=1", "services.documents.service:DocumentsService"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.workers.append(worker)
+        return worker
+
+    def client(self):
+        from nameko.standalone.rpc import ClusterRpcClient
+
+        return ClusterRpcClient(uri=self.env["TRADECERT_AMQP_URI"])
+
+
+def throughput(client, first: int, count: int, in_flight: int = 8) -> float:
+    """PDFs per second for `count` new payloads, `in_flight` requests outstanding."""
+    started = time.perf_counter()
+    pending = []
+    for n in range(first, first + count):
+        pending.append(client.documents.render.call_async("co", co_payload(n)))
+        if len(pending) >= in_flight:
+            pending.pop(0).result()
+    for call in pending:
+        call.result()
+    return count / (time.perf_counter() - started)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def wait_ready(client, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.documents.health()
+            return
+        except Exception:  # noqa: BLE001 — not consuming yet
+            time.sleep(0.5)
+    raise RuntimeError("the documents worker did not start")
+
+
+def measure_service(renders: int = 1000) -> dict:
+    results = {}
+    with Cluster() as cluster, cluster.client() as client:
+        first = cluster.start_worker()
+        time.sleep(1)
+        wait_ready(client)
+        throughput(client, 0, 20)  # warm-up: fonts, templates, the signing key
+        results["documents_rss_mb_after_warmup"] = rss_mb(first.pid)
+        one = throughput(client, 100, renders)
+        results["co_pdfs_per_s_1_worker"] = round(one, 1)
+        results["documents_rss_mb_after_1000"] = rss_mb(first.pid)
+        cluster.start_worker()
+        time.sleep(4)  # the second worker starts consuming
+        throughput(client, 5000, 20)
+        two = throughput(client, 10_000, renders)
+        results["co_pdfs_per_s_2_workers"] = round(two, 1)
+        results["co_scaling_1_to_2"] = round(two / one, 2)
+    return results
+
+
+def verdict(name: str, value: float) -> str:
+    if name not in TARGETS:
+        return ""
+    op, target = TARGETS[name]
+    met = value <= target if op == "<=" else value >= target
+    return f"{op} {target}  {'met' if met else 'NOT MET'}"
+
+
+def main() -> None:
+    config.load()
+    out = config.var_dir() / "bench"  # before Cluster points VAR_DIR at its own folder
+    results = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count()}
+    results.update(measure_in_process())
+    results.update(measure_service())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    width = max(len(k) for k in results)
+    print(f"{'metric'.ljust(width)}  {'value':>10}  target")
+    for name, value in results.items():
+        target = verdict(name, value) if isinstance(value, int | float) else ""
+        print(f"{name.ljust(width)}  {value!s:>10}  {target}")
+    print(f"\nwritten to {out / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
