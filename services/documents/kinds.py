@@ -1,9 +1,15 @@
 """Every document the system renders, by name (`render(kind, payload)`)."""
-from services.documents import certificate_of_origin
+from services.documents import (
+    certificate_of_origin,
+    registration_documents,
+    signature_certification,
+)
 from services.documents.rendering import DocumentKind
 
 KINDS: dict[str, DocumentKind] = {
     kind.name: kind for kind in (
         certificate_of_origin.KIND,
+        *registration_documents.KINDS,
+        signature_certification.KIND,
     )
 }

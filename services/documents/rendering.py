@@ -52,7 +52,9 @@ def png_data_uri(png_base64: str | None) -> str | None:
 def qr_data_uri(content: str) -> str:
     """A QR code as an SVG data URI: vector, so it prints sharp at any size and costs
     WeasyPrint no image decoding."""
-    svg = segno.make(content, error="m").svg_inline(scale=1, border=0, omitsize=True)
+    # make_qr, not make: for short content segno picks a Micro QR, which zbar and the usual
+    # office scanners cannot read.
+    svg = segno.make_qr(content, error="m").svg_inline(scale=1, border=0, omitsize=True)
     return "data:image/svg+xml," + quote(svg)
 
 

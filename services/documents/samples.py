@@ -57,3 +57,119 @@ def certificate_of_origin(goods_count: int = 3, copy: bool = False) -> dict:
                         "signature_png": signature_png(), "signature_file_id": None},
         "certification": {"place": "SAITAMA", "date": "2026-11-25"},
     }
+
+
+# --- trade registration documents and the signature certification: さくら貿易株式会社
+# registers with Saitama as applicant and agent, with two signers.
+APPLICATION_NUMBER = "R1504-2026-00042"
+TRADE_REGISTRATION_NUMBER = "1504-000318"
+
+SIGNERS = [
+    {"name_ja": "山田 太郎", "name_en": "TARO YAMADA", "title_en": "EXPORT MANAGER",
+     "email": "t.yamada@sakura-trading.example.jp"},
+    {"name_ja": "佐藤 花子", "name_en": "HANAKO SATO", "title_en": "GENERAL MANAGER, LOGISTICS",
+     "email": "h.sato@sakura-trading.example.jp"},
+]
+
+
+def company(registration_type: str = "applicant_and_agent") -> dict:
+    """API.md's company body, as the registration service stores it."""
+    applicant = registration_type != "agent"
+    return {
+        "registration_type": registration_type,
+        "membership": "member",
+        "business_form": "corporation",
+        "legal_entity_type": "kabushiki_kaisha",
+        "legal_entity_type_other": None,
+        "legal_entity_position": "after",
+        "name_ja": "さくら貿易",
+        "name_en": "SAKURA TRADING CO., LTD.",
+        "registered_address": {"postal_code": "330-0854",
+                               "address_ja": "埼玉県さいたま市大宮区桜木町一丁目2番地3"},
+        "current_address": {
+            "same_as_registered": False, "postal_code": "330-0846",
+            "address_ja": "埼玉県さいたま市大宮区大門町二丁目118番地 大宮門街ビル7階"},
+        "current_address_en": "7F Omiya Kadomachi Bldg., 2-118 Daimoncho, Omiya-ku, "
+                              "Saitama-shi, Saitama 330-0846, Japan",
+        "extra_addresses": [
+            {"address_ja": "群馬県高崎市八幡原町100番地 さくら貿易高崎物流センター",
+             "address_en": "Takasaki Logistics Center, 100 Yawatabaramachi, Takasaki-shi, "
+                           "Gunma 370-1207, Japan"},
+        ] if applicant else [],
+        "contact": {"same_as_current_address": True, "postal_code": None, "address_ja": None,
+                    "department": "業務部 貿易課", "name_ja": "鈴木 一郎", "phone": "048-641-0000",
+                    "email": "i.suzuki@sakura-trading.example.jp", "is_signer": False},
+        "second_hand_dealer": False,
+        "industry": "wholesale",
+        "main_products": ["general_machinery", "electrical_equipment", "precision_instruments"],
+    }
+
+
+def registration_form(registration_type: str = "applicant_and_agent",
+                      signer_count: int = 2) -> dict:
+    """REG-7: one payload for the pledge, the business description and the signature form."""
+    signers = [] if registration_type == "agent" else [
+        SIGNERS[i] if i < len(SIGNERS) else
+        {"name_ja": f"署名者 {i + 1}", "name_en": f"SIGNER NUMBER {i + 1}",
+         "title_en": "EXPORT STAFF", "email": f"signer{i + 1}@sakura-trading.example.jp"}
+        for i in range(signer_count)]
+    return {
+        "application_number": APPLICATION_NUMBER,
+        "updated_at": "2026-11-25T05:05:00+00:00",  # 14:05 in Japan
+        "chamber": CHAMBER,
+        "company": company(registration_type),
+        "signers": signers,
+        "representative": {"title_ja": "代表取締役", "name_ja": "桜井 健一"},
+    }
+
+
+def pledge() -> dict:
+    return registration_form("applicant_and_agent")
+
+
+def business_description() -> dict:
+    return registration_form("applicant_and_agent")
+
+
+def signature_registration() -> dict:
+    return registration_form("applicant_and_agent")
+
+
+def company_name() -> dict:
+    return {"name_ja": "さくら貿易", "name_en": "SAKURA TRADING CO., LTD.",
+            "legal_entity_type": "kabushiki_kaisha", "legal_entity_type_other": None,
+            "legal_entity_position": "after"}
+
+
+def registration_certificate() -> dict:
+    return {
+        "chamber": CHAMBER, "trade_registration_number": TRADE_REGISTRATION_NUMBER,
+        "company": company_name(), "valid_from": "2026-12-01", "valid_until": "2028-11-30",
+        "admin_login_id": "1504A000318", "initial_password": "Kx7mR4tq9W",
+        "issued_on": "2026-12-01",
+    }
+
+
+def signer_certificate(password: str | None = "Vn3sP8dk2L") -> dict:
+    return {
+        "chamber": CHAMBER, "trade_registration_number": TRADE_REGISTRATION_NUMBER,
+        "company": company_name(),
+        "signer": {"name_ja": SIGNERS[0]["name_ja"], "name_en": SIGNERS[0]["name_en"],
+                   "title_en": SIGNERS[0]["title_en"]},
+        "login_id": "1504U00031801", "password": password,
+        "signature_png": signature_png(), "issued_on": "2026-12-02",
+    }
+
+
+def signature_certification() -> dict:
+    return {
+        "certificate_no": "1504-2026-S00077", "access_code": "M3TZ-81QF",
+        "chamber": CHAMBER,
+        "document_type": "free_sale_certificate", "document_type_other": None,
+        "applicant": {"name_en": "SAKURA TRADING CO., LTD.", "name_ja": "さくら貿易株式会社",
+                      "trade_registration_number": TRADE_REGISTRATION_NUMBER},
+        "signer": {"name_ja": SIGNERS[0]["name_ja"], "name_en": SIGNERS[0]["name_en"],
+                   "title_en": SIGNERS[0]["title_en"]},
+        "signature_png": signature_png(),
+        "certification": {"place": "SAITAMA", "date": "2026-11-26"},
+    }

@@ -4,6 +4,9 @@ Every render is validated here first, so a template never sees a missing or malf
 Images travel as base64 PNG (`*_png`) or as the id of a file in the documents store
 (`*_file_id`); the service resolves ids before rendering.
 """
+import base64
+import binascii
+
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
@@ -117,3 +120,304 @@ class StoredImageSchema(Schema):
     file_id = fields.String()
     width = fields.Integer()
     height = fields.Integer()
+
+
+# --- trade registration documents (REG-4, REG-5, REG-7, REG-8, ID-3) and the signature
+# certification cover sheet (ISS-10).
+# signature certification cover sheet (ISS-10).
+#
+# The company uses the field names and codes of API.md's company body, so the registration
+# service can pass what it stored as is. Rules that the registration service enforces when the
+# company is entered are checked again here: a form must never print a combination that the
+# chamber would refuse (REG-4.4, REG-4.6, REG-5).
+POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$")
+PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
+DOCUMENT_NUMBER = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+LOGIN_ID = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$")
+# ID-2: half-width letters and digits, both present, 8-16 characters.
+PASSWORD = validate.Regexp(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9]{8,16}$", error="password_policy")
+
+REGISTRATION_TYPES = ("applicant", "agent", "applicant_and_agent")
+APPLICANT_TYPES = ("applicant", "applicant_and_agent")
+MEMBERSHIPS = ("member", "non_member_joining", "non_member_considering", "non_member_no_plan")
+BUSINESS_FORMS = ("corporation", "individual")
+LEGAL_ENTITY_TYPES = (
+    "kabushiki_kaisha", "yugen_kaisha", "godo_kaisha", "gomei_kaisha", "goshi_kaisha",
+    "ippan_shadan_hojin", "ippan_zaidan_hojin", "koeki_shadan_hojin", "koeki_zaidan_hojin",
+    "tokutei_hieiri_katsudo_hojin", "kyodo_kumiai", "other")
+LEGAL_ENTITY_POSITIONS = ("before", "after")
+INDUSTRIES = ("manufacturing", "wholesale", "retail", "construction", "transport", "finance",
+              "association", "forwarder", "other")
+MAIN_PRODUCTS = ("general_machinery", "electrical_equipment", "transport_equipment",
+                 "precision_instruments", "metals", "chemicals", "textiles", "foodstuffs",
+                 "miscellaneous", "other")
+DOCUMENT_TYPES = ("health_certificate", "free_sale_certificate", "translation_declaration",
+                  "other")
+MAX_EXTRA_ADDRESSES = 2  # REG-4.6
+MAX_SIGNERS = 200  # REG-7 prints one box per signer; a bound keeps a render bounded
+
+
+def check_png(value: str) -> None:
+    """Images travel as base64 PNG: refuse anything else before WeasyPrint has to decode it."""
+    try:
+        head = base64.b64decode(value[:24], validate=True)
+    except (binascii.Error, ValueError):
+        raise MarshmallowValidationError("not_a_base64_png") from None
+    if not head.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise MarshmallowValidationError("not_a_base64_png")
+
+
+class RegisteredAddressSchema(Schema):
+    """REG-4.5: exactly as in the commercial register."""
+
+    postal_code = fields.String(required=True, validate=POSTAL_CODE)
+    address_ja = fields.String(required=True, validate=LINE)
+
+
+class CurrentAddressSchema(Schema):
+    same_as_registered = fields.Boolean(required=True)
+    postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
+    address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
+
+    @validates_schema
+    def address_unless_same(self, data, **kwargs):
+        # REG-4.5: the current address is entered unless "same as registered" is ticked.
+        if not data.get("same_as_registered"):
+            missing = {name: ["required"] for name in ("postal_code", "address_ja")
+                       if not data.get(name)}
+            if missing:
+                raise MarshmallowValidationError(missing)
+
+
+class ExtraAddressSchema(Schema):
+    """REG-4.6: a further address that may be printed on certificates."""
+
+    address_ja = fields.String(required=True, validate=LINE)
+    address_en = fields.String(required=True, validate=LINE)
+
+
+class ContactSchema(Schema):
+    """REG-4.7: contact for registration matters; the contact person receives the admin ID."""
+
+    same_as_current_address = fields.Boolean(required=True)
+    postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
+    address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
+    department = fields.String(load_default=None, allow_none=True, validate=NAME)
+    name_ja = fields.String(required=True, validate=NAME)
+    phone = fields.String(required=True, validate=PHONE)
+    email = fields.Email(required=True)
+    is_signer = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def address_unless_same(self, data, **kwargs):
+        if not data.get("same_as_current_address"):
+            missing = {name: ["required"] for name in ("postal_code", "address_ja")
+                       if not data.get(name)}
+            if missing:
+                raise MarshmallowValidationError(missing)
+
+
+class CompanySchema(Schema):
+    """REG-4: API.md's company body."""
+
+    registration_type = fields.String(required=True, validate=validate.OneOf(REGISTRATION_TYPES))
+    membership = fields.String(required=True, validate=validate.OneOf(MEMBERSHIPS))
+    business_form = fields.String(required=True, validate=validate.OneOf(BUSINESS_FORMS))
+    legal_entity_type = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.OneOf(LEGAL_ENTITY_TYPES))
+    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
+                                            validate=validate.Length(min=1, max=50))
+    legal_entity_position = fields.String(load_default=None, allow_none=True,
+                                          validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    registered_address = fields.Nested(RegisteredAddressSchema, required=True)
+    current_address = fields.Nested(CurrentAddressSchema, required=True)
+    # REG-4.5: exactly as on the commercial invoice; never stripped or normalised.
+    current_address_en = fields.String(required=True, validate=LINE)
+    extra_addresses = fields.List(fields.Nested(ExtraAddressSchema), load_default=list)
+    contact = fields.Nested(ContactSchema, required=True)
+    second_hand_dealer = fields.Boolean(required=True)
+    industry = fields.String(required=True, validate=validate.OneOf(INDUSTRIES))
+    main_products = fields.List(fields.String(validate=validate.OneOf(MAIN_PRODUCTS)),
+                                required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def legal_entity_for_corporations_only(self, data, **kwargs):
+        # REG-4.4: entity type and its position only for corporations, required there.
+        errors = {}
+        entity = ("legal_entity_type", "legal_entity_position", "legal_entity_type_other")
+        if data.get("business_form") == "individual":
+            errors.update({name: ["not_for_individuals"] for name in entity
+                           if data.get(name) is not None})
+        elif data.get("business_form") == "corporation":
+            errors.update({name: ["required_for_corporations"] for name in entity[:2]
+                           if data.get(name) is None})
+            other = data.get("legal_entity_type") == "other"
+            if other and not data.get("legal_entity_type_other"):
+                errors["legal_entity_type_other"] = ["required_with_other"]
+            if not other and data.get("legal_entity_type_other") is not None:
+                errors["legal_entity_type_other"] = ["only_with_other"]
+        if errors:
+            raise MarshmallowValidationError(errors)
+
+    @validates_schema
+    def extra_addresses_for_applicants_only(self, data, **kwargs):
+        # REG-4.6: applicants only, at most two.
+        extra = data.get("extra_addresses") or []
+        if extra and data.get("registration_type") == "agent":
+            raise MarshmallowValidationError({"extra_addresses": ["applicants_only"]})
+        if len(extra) > MAX_EXTRA_ADDRESSES:
+            raise MarshmallowValidationError({"extra_addresses": ["at_most_two"]})
+
+    @validates_schema
+    def main_products_once(self, data, **kwargs):
+        products = data.get("main_products") or []
+        if len(set(products)) != len(products):
+            raise MarshmallowValidationError({"main_products": ["duplicate"]})
+
+
+class SignerSchema(Schema):
+    """REG-5: all four required."""
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    title_en = fields.String(required=True, validate=NAME)
+    email = fields.Email(required=True)
+
+
+class RepresentativeSchema(Schema):
+    """The pledge's signatory (not part of API.md's company body: printed blank when absent,
+    to be written by hand)."""
+
+    title_ja = fields.String(required=True, validate=NAME)
+    name_ja = fields.String(required=True, validate=NAME)
+
+
+class RegistrationFormSchema(Schema):
+    """REG-7: what the pledge, the business description form and the signature registration
+    form are filled from. One payload serves all three, as the service holds one application."""
+
+    application_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+    updated_at = fields.AwareDateTime(required=True)
+    chamber = fields.Nested(ChamberSchema, required=True)
+    company = fields.Nested(CompanySchema, required=True)
+    signers = fields.List(fields.Nested(SignerSchema), load_default=list,
+                          validate=validate.Length(max=MAX_SIGNERS))
+    representative = fields.Nested(RepresentativeSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def signers_for_applicants_only(self, data, **kwargs):
+        # REG-5: agents have no signers.
+        company = data.get("company") or {}
+        if data.get("signers") and company.get("registration_type") == "agent":
+            raise MarshmallowValidationError({"signers": ["applicants_only"]})
+
+
+class PledgeSchema(RegistrationFormSchema):
+    """REG-7: 誓約書."""
+
+
+class BusinessDescriptionSchema(RegistrationFormSchema):
+    """REG-4, REG-7: 業態内容届."""
+
+
+class SignatureRegistrationSchema(RegistrationFormSchema):
+    """REG-5, REG-7: 署名届, applicants only, one box per signer."""
+
+    @validates_schema
+    def needs_signers(self, data, **kwargs):
+        company = data.get("company") or {}
+        if company.get("registration_type") == "agent":
+            raise MarshmallowValidationError({"company.registration_type": ["applicants_only"]})
+        if not data.get("signers"):
+            raise MarshmallowValidationError({"signers": ["required"]})
+
+
+class CompanyNameSchema(Schema):
+    """The registered name as printed on certificates (REG-4.4: entity type before/after)."""
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    legal_entity_type = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.OneOf(LEGAL_ENTITY_TYPES))
+    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
+                                            validate=validate.Length(min=1, max=50))
+    legal_entity_position = fields.String(load_default=None, allow_none=True,
+                                          validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
+
+    @validates_schema
+    def position_with_type(self, data, **kwargs):
+        if data.get("legal_entity_type") and not data.get("legal_entity_position"):
+            raise MarshmallowValidationError({"legal_entity_position": ["required"]})
+        if data.get("legal_entity_type") == "other" and not data.get("legal_entity_type_other"):
+            raise MarshmallowValidationError({"legal_entity_type_other": ["required_with_other"]})
+
+
+class RegistrationCertificateSchema(Schema):
+    """REG-8: 貿易登録証 with the admin ID and its initial password (ID-2)."""
+
+    chamber = fields.Nested(ChamberSchema, required=True)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+    company = fields.Nested(CompanyNameSchema, required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    admin_login_id = fields.String(required=True, validate=LOGIN_ID)
+    initial_password = fields.String(required=True, validate=PASSWORD)
+    issued_on = fields.Date(required=True)
+
+    @validates_schema
+    def valid_until_after_valid_from(self, data, **kwargs):
+        # REG-9: the chamber sets the validity (2 years); it is never empty or reversed.
+        if data.get("valid_from") and data.get("valid_until") and \
+                data["valid_until"] <= data["valid_from"]:
+            raise MarshmallowValidationError({"valid_until": ["not_after_valid_from"]})
+
+
+class CertificateSignerSchema(Schema):
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    title_en = fields.String(load_default=None, allow_none=True, validate=NAME)
+
+
+class SignerCertificateSchema(Schema):
+    """ID-3: 署名登録証, one per signer. The service decides whether the password may still be
+    shown (only on the day the file is first generated); `password` null prints asterisks."""
+
+    chamber = fields.Nested(ChamberSchema, required=True)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+    company = fields.Nested(CompanyNameSchema, required=True)
+    signer = fields.Nested(CertificateSignerSchema, required=True)
+    login_id = fields.String(required=True, validate=LOGIN_ID)
+    password = fields.String(required=True, allow_none=True, validate=PASSWORD)
+    signature_png = fields.String(required=True, validate=check_png)
+    issued_on = fields.Date(required=True)
+
+
+class SignatureApplicantSchema(Schema):
+    name_en = fields.String(required=True, validate=NAME)
+    name_ja = fields.String(load_default=None, allow_none=True, validate=NAME)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+
+
+class SignatureCertificationSchema(Schema):
+    """ISS-10: the cover sheet certifying that a private document's signature matches the
+    registered one."""
+
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    access_code = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    chamber = fields.Nested(ChamberSchema, required=True)
+    document_type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
+    document_type_other = fields.String(load_default=None, allow_none=True,
+                                        validate=validate.Length(min=1, max=200))
+    applicant = fields.Nested(SignatureApplicantSchema, required=True)
+    signer = fields.Nested(CertificateSignerSchema, required=True)
+    signature_png = fields.String(required=True, validate=check_png)
+    certification = fields.Nested(CertificationSchema, required=True)
+
+    @validates_schema
+    def other_needs_text(self, data, **kwargs):
+        if data.get("document_type") == "other" and not data.get("document_type_other"):
+            raise MarshmallowValidationError({"document_type_other": ["required_with_other"]})
+        if data.get("document_type") != "other" and data.get("document_type_other"):
+            raise MarshmallowValidationError({"document_type_other": ["only_with_other"]})

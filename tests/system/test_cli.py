@@ -46,3 +46,22 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_written(fresh_dat
     unknown = invoke("staff", "add", "--cci-code", "9999", "--login-id", "staff1")
     assert unknown.exit_code != 0 and "no chamber 9999" in unknown.output
     assert db_session("identity").scalar(select(Account.id)) is None
+
+
+def test_render_sample_goes_through_the_service_code(tmp_path):
+    from services.documents.signing import validate
+    from tests.helpers import pdf as pdfs
+    from tradecert import config
+
+    out = tmp_path / "co.pdf"
+    result = invoke("render-sample", "co", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "co: 1 page(s)" in result.output
+    pdf = out.read_bytes()
+    assert "CERTIFICATE OF ORIGIN" in pdfs.text(pdf)
+    trust = (config.var_dir() / "keys" / "dev-ca.cert.pem").read_bytes()
+    assert validate(pdf, [trust]).ok  # signed as the service signs
+
+    unknown = invoke("render-sample", "nope", "--out", str(out))
+    assert unknown.exit_code != 0 and "co" in unknown.output

@@ -1,0 +1,201 @@
+"""Trade registration documents: the three forms printed at REG-7 (pledge, business description,
+signature registration), the trade registration certificate (REG-8) and the signer registration
+certificate (ID-3). Template contexts, the Japanese labels of API.md's codes, document kinds."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from services.documents import samples
+from services.documents.rendering import (
+    DocumentKind,
+    Renderer,
+    default_seal,
+    png_data_uri,
+    qr_data_uri,
+)
+from services.documents.schemas import (
+    BusinessDescriptionSchema,
+    PledgeSchema,
+    RegistrationCertificateSchema,
+    SignatureRegistrationSchema,
+    SignerCertificateSchema,
+)
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+MASKED_PASSWORD = "************"  # ID-3: the password after the day of first output
+SIGNATURE_BOXES_PER_PAGE = 4  # REG-7: one box per signer, as many pages as needed
+
+REGISTRATION_TYPES = {"applicant": "申請者", "agent": "代行業者",
+                      "applicant_and_agent": "申請者かつ代行業者"}
+MEMBERSHIPS = {"member": "会員", "non_member_joining": "非会員（入会手続中）",
+               "non_member_considering": "非会員（入会検討中）",
+               "non_member_no_plan": "非会員（入会予定なし）"}
+BUSINESS_FORMS = {"corporation": "法人・団体", "individual": "個人"}
+LEGAL_ENTITY_TYPES = {
+    "kabushiki_kaisha": "株式会社", "yugen_kaisha": "有限会社", "godo_kaisha": "合同会社",
+    "gomei_kaisha": "合名会社", "goshi_kaisha": "合資会社", "ippan_shadan_hojin": "一般社団法人",
+    "ippan_zaidan_hojin": "一般財団法人", "koeki_shadan_hojin": "公益社団法人",
+    "koeki_zaidan_hojin": "公益財団法人", "tokutei_hieiri_katsudo_hojin": "特定非営利活動法人",
+    "kyodo_kumiai": "協同組合", "other": "その他"}
+LEGAL_ENTITY_POSITIONS = {"before": "前", "after": "後"}
+INDUSTRIES = {"manufacturing": "製造業", "wholesale": "卸売業", "retail": "小売業",
+              "construction": "建設業", "transport": "運輸業", "finance": "金融業",
+              "association": "団体", "forwarder": "フォワーダー", "other": "その他"}
+MAIN_PRODUCTS = {"general_machinery": "一般機械", "electrical_equipment": "電気機器",
+                 "transport_equipment": "輸送用機器", "precision_instruments": "精密機器",
+                 "metals": "金属・金属製品", "chemicals": "化学製品", "textiles": "紡績・繊維製品",
+                 "foodstuffs": "食料品", "miscellaneous": "雑貨", "other": "その他"}
+# REG-7: applicant-and-agent pledges twice, once in each role.
+PLEDGE_ROLES = {"applicant": ("applicant",), "agent": ("agent",),
+                "applicant_and_agent": ("applicant", "agent")}
+ROLES = {"applicant": "申請者", "agent": "代行業者"}
+
+
+def company_name_ja(company: dict) -> str:
+    """REG-4.4: the name is entered without the entity type, which goes before or after it."""
+    entity = company.get("legal_entity_type")
+    if not entity:
+        return company["name_ja"]
+    label = (company.get("legal_entity_type_other") if entity == "other"
+             else LEGAL_ENTITY_TYPES[entity])
+    if company.get("legal_entity_position") == "before":
+        return f"{label}{company['name_ja']}"
+    return f"{company['name_ja']}{label}"
+
+
+def postal_code(code: str | None) -> str:
+    if not code:
+        return ""
+    digits = code.replace("-", "")
+    return f"〒{digits[:3]}-{digits[3:]}"
+
+
+def datetime_ja(value: datetime) -> str:
+    """Japan time, to the minute: 2026年11月25日 14:05."""
+    local = value.astimezone(JAPAN)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def form_header(form: dict) -> dict:
+    """REG-7: application number, QR code (exactly the number) and updated date-time, printed
+    at the top right of every page of every form."""
+    return {"application_number": form["application_number"],
+            "qr": qr_data_uri(form["application_number"]),
+            "updated": datetime_ja(form["updated_at"])}
+
+
+def company_view(company: dict) -> dict:
+    """Every REG-4 field as the business description form prints it."""
+    current = company["current_address"]
+    contact = company["contact"]
+    entity = company["legal_entity_type"]
+    return {
+        "registration_type": REGISTRATION_TYPES[company["registration_type"]],
+        "applicant": company["registration_type"] != "agent",
+        "membership": MEMBERSHIPS[company["membership"]],
+        "business_form": BUSINESS_FORMS[company["business_form"]],
+        "corporation": company["business_form"] == "corporation",
+        "legal_entity_type": (f"その他（{company['legal_entity_type_other']}）" if entity == "other"
+                              else LEGAL_ENTITY_TYPES.get(entity, "")),
+        "legal_entity_position": LEGAL_ENTITY_POSITIONS.get(company["legal_entity_position"], ""),
+        "full_name_ja": company_name_ja(company),
+        "name_ja": company["name_ja"],
+        "name_en": company["name_en"],
+        "registered_postal_code": postal_code(company["registered_address"]["postal_code"]),
+        "registered_address_ja": company["registered_address"]["address_ja"],
+        "current_same": current["same_as_registered"],
+        "current_postal_code": postal_code(current["postal_code"]),
+        "current_address_ja": current["address_ja"],
+        "current_address_en": company["current_address_en"],
+        "extra_addresses": company["extra_addresses"],
+        "contact": contact,
+        "contact_postal_code": postal_code(contact["postal_code"]),
+        "second_hand_dealer": "有り" if company["second_hand_dealer"] else "無し",
+        "industry": INDUSTRIES[company["industry"]],
+        "main_products": "、".join(MAIN_PRODUCTS[p] for p in company["main_products"]),
+    }
+
+
+def prepare_pledge(renderer: Renderer, form: dict) -> dict:
+    company = form["company"]
+    registered = company["registered_address"]
+    return {
+        "header": form_header(form), "chamber": form["chamber"],
+        "roles": [{"code": role, "label": ROLES[role]}
+                  for role in PLEDGE_ROLES[company["registration_type"]]],
+        "company_name": company_name_ja(company), "name_en": company["name_en"],
+        "individual": company["business_form"] == "individual",
+        "postal_code": postal_code(registered["postal_code"]),
+        "address_ja": registered["address_ja"],
+        "representative": form["representative"],
+    }
+
+
+def prepare_business_description(renderer: Renderer, form: dict) -> dict:
+    return {"header": form_header(form), "chamber": form["chamber"],
+            "company": company_view(form["company"]), "signers": form["signers"],
+            "representative": form["representative"]}
+
+
+def prepare_signature_registration(renderer: Renderer, form: dict) -> dict:
+    numbered = [{"number": i + 1, **signer} for i, signer in enumerate(form["signers"])]
+    pages = [numbered[i:i + SIGNATURE_BOXES_PER_PAGE]
+             for i in range(0, len(numbered), SIGNATURE_BOXES_PER_PAGE)]
+    return {"header": form_header(form), "chamber": form["chamber"],
+            "company_name": company_name_ja(form["company"]),
+            "name_en": form["company"]["name_en"], "pages": pages}
+
+
+def prepare_registration_certificate(renderer: Renderer, cert: dict) -> dict:
+    chamber = cert["chamber"]
+    return {"cert": cert, "chamber": chamber, "company_name": company_name_ja(cert["company"]),
+            "system_url": renderer.public_url + "/",
+            "seal": png_data_uri(chamber["seal_png"]) or default_seal(chamber["name_en"])}
+
+
+def prepare_signer_certificate(renderer: Renderer, cert: dict) -> dict:
+    # ID-3: the service decides whether the password may still be shown; null means masked.
+    return {"cert": cert, "chamber": cert["chamber"],
+            "company_name": company_name_ja(cert["company"]),
+            "password": cert["password"] or MASKED_PASSWORD,
+            "password_shown": cert["password"] is not None,
+            "system_url": renderer.public_url + "/",
+            "signature": png_data_uri(cert["signature_png"])}
+
+
+FORM_STYLESHEETS = ("base.css", "registration_forms.css")
+
+PLEDGE = DocumentKind(
+    name="pledge", template="pledge.html", schema=PledgeSchema,
+    stylesheets=(*FORM_STYLESHEETS, "pledge.css"), prepare=prepare_pledge,
+    sample=samples.pledge, certified=False)
+
+BUSINESS_DESCRIPTION = DocumentKind(
+    name="business-description", template="business_description.html",
+    schema=BusinessDescriptionSchema,
+    stylesheets=(*FORM_STYLESHEETS, "business_description.css"),
+    prepare=prepare_business_description, sample=samples.business_description,
+    certified=False)
+
+SIGNATURE_REGISTRATION = DocumentKind(
+    name="signature-registration", template="signature_registration.html",
+    schema=SignatureRegistrationSchema,
+    stylesheets=(*FORM_STYLESHEETS, "signature_registration.css"),
+    prepare=prepare_signature_registration, sample=samples.signature_registration,
+    certified=False)
+
+REGISTRATION_CERTIFICATE = DocumentKind(
+    name="registration-certificate", template="registration_certificate.html",
+    schema=RegistrationCertificateSchema,
+    stylesheets=("base.css", "registration_certificates.css"),
+    prepare=prepare_registration_certificate,
+    sample=samples.registration_certificate, certified=True)
+
+SIGNER_CERTIFICATE = DocumentKind(
+    name="signer-certificate", template="signer_certificate.html",
+    schema=SignerCertificateSchema,
+    stylesheets=("base.css", "registration_certificates.css"),
+    prepare=prepare_signer_certificate, sample=samples.signer_certificate,
+    certified=False)
+
+KINDS = (PLEDGE, BUSINESS_DESCRIPTION, SIGNATURE_REGISTRATION, REGISTRATION_CERTIFICATE,
+         SIGNER_CERTIFICATE)
