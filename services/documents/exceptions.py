@@ -15,7 +15,7 @@ class FileNotFound(NotFound):
 class SignatureRejected(ValidationFailed):
     """REG-7: the scanned signature cannot be used. `code` says why:
     `signature_empty`, `signature_touches_frame`, `signature_image_unreadable`,
-    `signature_image_too_large`, `signature_frame_not_found`."""
+    `signature_image_too_large`."""
 
     default_code = "signature_rejected"
 

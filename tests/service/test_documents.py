@@ -104,3 +104,26 @@ def test_no_key_and_no_development_keys_means_no_certified_pdf(runner_factory, r
         runner_factory(DocumentsService).start()
         with pytest.raises(SigningUnavailable):
             rpc_client.documents.render("co", certificate_of_origin())
+
+
+def test_signature_scan_becomes_a_stored_image_printed_in_box_9(documents):
+    from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
+
+    clean = documents.store_signature(
+        base64.b64encode(scanned(sign(frame(paper())))).decode())
+    assert clean["width"] > 0 and clean["height"] > 0
+    assert documents.fetch(clean["file_id"])["content_type"] == "image/png"
+
+    # REG-7: the image is printed in box 9 of a certificate that names it by id
+    payload = certificate_of_origin()
+    payload["declaration"].update(signature_png=None, signature_file_id=clean["file_id"])
+    rendered = documents.render("co", payload)
+    assert b"/Subtype /Image" in fetch_pdf(documents, rendered["file_id"])
+
+    touching = scanned(stroke_to(frame(paper()), end_x=10_000))
+    with pytest.raises(ValidationFailed) as caught:
+        documents.store_signature(base64.b64encode(touching).decode())
+    assert caught.value.code == "signature_touches_frame"
+    with pytest.raises(ValidationFailed) as caught:
+        documents.store_signature("not base64!")
+    assert caught.value.fields == {"scan": ["not_base64"]}
