@@ -12,6 +12,8 @@ class HealthRpc(ClusterRpc):
     there (the queue would otherwise fill up with health checks while the service is down)."""
 
     def __init__(self):
-        timeout = float(config.section("GATEWAY").get("health_timeout_s", 2))
-        super().__init__(expiration=timeout)
-        self.timeout = timeout
+        super().__init__(expiration=self.timeout())
+
+    @staticmethod
+    def timeout() -> float:
+        return float(config.section("GATEWAY").get("health_timeout_s", 2))

@@ -41,6 +41,7 @@ def build_spec(service_cls, *, title: str, version: str, server_url: str) -> dic
                    plugins=[MarshmallowPlugin()], servers=[{"url": server_url}],
                    info={"description": "HTTP API of tradecert (see API.md)."})
     spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name in sorted(dir(service_cls)):
         fn = getattr(service_cls, name)
         meta = getattr(fn, "openapi", None)
@@ -48,11 +49,12 @@ def build_spec(service_cls, *, title: str, version: str, server_url: str) -> dic
             continue
         for entrypoint in getattr(fn, "nameko_entrypoints", ()):
             if isinstance(entrypoint, HttpEntrypoint):
-                _add_operation(spec, entrypoint, meta, name)
+                _add_operation(spec, entrypoint, meta, name, getattr(fn, "action", None))
     return spec.to_dict()
 
 
-def _add_operation(spec: APISpec, entrypoint: HttpEntrypoint, meta: dict, name: str) -> None:
+def _add_operation(spec: APISpec, entrypoint: HttpEntrypoint, meta: dict, name: str,
+                   action: str | None) -> None:
     path, params = _path(entrypoint.url)
     responses = {str(meta["status"]): {"description": "OK"}}
     if meta["response"] is not None:
@@ -69,6 +71,10 @@ def _add_operation(spec: APISpec, entrypoint: HttpEntrypoint, meta: dict, name: 
                         "schema": {"type": "string"}} for p in params],
         "responses": responses,
     }
+    if action and action != "public":
+        # Bearer token, or the web session's cookie with its CSRF token (API.md: Auth).
+        operation["security"] = [{"bearer": []}]
+        operation["x-permission"] = action  # the ID-7 action (services/identity/permissions.py)
     if meta["request"] is not None:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": meta["request"]}}}

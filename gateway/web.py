@@ -5,7 +5,6 @@ browser request that changes state and carries the session cookie must send the 
 (form field `csrf_token` or header `X-CSRF-Token`); API clients using a Bearer token do not
 send the cookie, so they need none.
 """
-import functools
 import hmac
 import secrets
 from pathlib import Path
@@ -31,23 +30,8 @@ templates = Environment(
 )
 
 
-@functools.cache
-def secret_key() -> str:
-    """From the configuration; otherwise one generated once per installation and kept in
-    var/secret_key, so sessions survive restarts of `make run`."""
-    configured = config.section("GATEWAY").get("secret_key")
-    if configured:
-        return str(configured)
-    path = config.var_dir() / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key(), salt="tradecert-session")
+    return URLSafeSerializer(config.secret_key(), salt="tradecert-session")
 
 
 def load_session(request) -> dict:

@@ -9,8 +9,6 @@ Commands that change data use the owning service's domain code on its database d
 in one transaction with its outbox, so they work whether or not the services are running;
 the events they record are published when the service next runs.
 """
-import secrets
-import string
 import sys
 from contextlib import contextmanager
 
@@ -106,7 +104,7 @@ def staff_add(cci_code, login_id, password, name, email, if_absent):
     from services.identity.schemas import NewStaffSchema
     from tradecert.schemas import load
 
-    password = password or generate_password()
+    password = password or domain.generate_password()
     with identity_transaction() as session:
         if if_absent and domain.find_account(session, cci_code, login_id) is not None:
             click.echo(f"staff {login_id} exists in chamber {cci_code}")
@@ -115,15 +113,6 @@ def staff_add(cci_code, login_id, password, name, email, if_absent):
                                        "password": password, "name": name, "email": email})
         domain.add_staff(session, data)
     click.echo(f"staff added: chamber {cci_code}, login ID {login_id}, password {password}")
-
-
-def generate_password(length: int = 12) -> str:
-    """Letters and digits, both present (ID-2)."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if any(c.isalpha() for c in password) and any(c.isdigit() for c in password):
-            return password
 
 
 # --- databases ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 Nameko processes receive it through `nameko run --config`; the CLI and the tests load it
 here. Either way the values end up in `nameko.config`, the one place code reads them from.
 """
+import functools
 import os
+import secrets
 from pathlib import Path
 
 import nameko
@@ -57,3 +59,19 @@ def maildir() -> Path:
         return var_dir() / "mail"
     path = Path(configured)
     return path if path.is_absolute() else ROOT / path
+
+
+@functools.cache
+def secret_key() -> str:
+    """The installation's secret (sessions, sealed values): from the configuration, else one
+    generated once and kept in <VAR_DIR>/secret_key, so it survives restarts of `make run`."""
+    configured = section("GATEWAY").get("secret_key")
+    if configured:
+        return str(configured)
+    path = var_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -93,12 +93,18 @@ class WorkerDatabase:
         return self._session
 
     @contextmanager
-    def transaction(self):
-        """Commit the block's changes together, or none of them."""
+    def transaction(self, commit_on: tuple[type[BaseException], ...] = ()):
+        """Commit the block's changes together, or none of them. An exception listed in
+        `commit_on` still commits what was written before it (a failed login's count, a
+        wrong code's attempt), then goes on to the caller."""
         session = self.session
         try:
             yield session
             session.commit()
+        except commit_on:
+            session.commit()
+            self._provider.committed(session)
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -143,7 +143,8 @@ class Supervisor:
         """The Saitama chamber and one staff account, when absent (idempotent)."""
         from click.testing import CliRunner
 
-        from tradecert.cli import generate_password, main
+        from services.identity.domain import generate_password
+        from tradecert.cli import main
 
         password_file = self.var / "staff-login.txt"
         runner = CliRunner()

@@ -390,8 +390,16 @@ class SignerCertificateSchema(Schema):
     signer = fields.Nested(CertificateSignerSchema, required=True)
     login_id = fields.String(required=True, validate=LOGIN_ID)
     password = fields.String(required=True, allow_none=True, validate=PASSWORD)
-    signature_png = fields.String(required=True, validate=check_png)
+    signature_png = fields.String(load_default=None, allow_none=True, validate=check_png)
+    signature_file_id = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     issued_on = fields.Date(required=True)
+
+    @validates_schema
+    def a_signature_is_given(self, data, **kwargs):
+        # ID-3: the certificate shows the registered signature, as an image or its stored id.
+        if not data.get("signature_png") and not data.get("signature_file_id"):
+            raise MarshmallowValidationError(["signature_required"], "signature_png")
 
 
 class SignatureApplicantSchema(Schema):

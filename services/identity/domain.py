@@ -1,7 +1,10 @@
 """identity's rules, free of Nameko: the service, the CLI and the tests call these."""
 import re
+import secrets
+import string
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,8 +34,24 @@ def check_password_policy(password: str, field: str = "password") -> None:
             fields={field: ["password_policy"]})
 
 
+def generate_password(length: int = 12) -> str:
+    """Letters and digits, both present (ID-2)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if PASSWORD_PATTERN.match(password):
+            return password
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerifyMismatchError, InvalidHashError):
+        return False
 
 
 def chamber_as_dict(chamber: Chamber) -> dict:

@@ -1,5 +1,13 @@
 """identity's errors: named for what happened; each maps to an HTTP answer in the gateway."""
-from tradecert.errors import Conflict, NotFound, ValidationFailed
+from tradecert.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+    ValidationFailed,
+)
 
 
 class ChamberNotFound(NotFound):
@@ -18,3 +26,75 @@ class PasswordPolicyViolated(ValidationFailed):
     """ID-2: 8–16 half-width letters and digits, both present."""
 
     default_code = "password_policy"
+
+
+class AccountNotFound(NotFound):
+    """No such ID in the caller's registration (or not the caller's to see: never tell)."""
+
+    default_code = "account_not_found"
+
+
+class InvalidCredentials(Unauthorized):
+    """ID-1: the same answer for an unknown ID and a wrong password."""
+
+    default_code = "invalid_credentials"
+
+
+class LoginThrottled(TooManyAttempts):
+    default_code = "too_many_login_attempts"
+
+
+class SessionReplaced(Unauthorized):
+    """ID-8 / ID-10: a newer login with the same ID ended this session."""
+
+    default_code = "session_replaced"
+
+
+class SessionEnded(Unauthorized):
+    """Logged out, expired, or never a session."""
+
+    default_code = "unauthorized"
+
+
+class NotPermitted(Forbidden):
+    """ID-7: this kind of ID may not do this."""
+
+    default_code = "forbidden"
+
+
+class PasswordChangeRequired(Forbidden):
+    """ID-2: the admin must change the initial password before anything else."""
+
+    default_code = "password_change_required"
+
+
+class EmailVerificationRequired(Forbidden):
+    """ID-5: a user ID must verify its e-mail address first."""
+
+    default_code = "email_verification_required"
+
+
+class WrongCurrentPassword(ValidationFailed):
+    default_code = "wrong_current_password"
+
+
+class VerificationCodeInvalid(ValidationFailed):
+    """ID-5: wrong, expired or used up; `params['reason']` says which."""
+
+    default_code = "verification_code_invalid"
+
+
+class ActivationInvalid(Gone):
+    """ID-6.3: the activation link is unknown, used, cancelled or expired."""
+
+    default_code = "activation_invalid"
+
+
+class SubIdNotNotified(Conflict):
+    """ID-6.2: an un-notified sub ID cannot be activated."""
+
+    default_code = "sub_id_not_notified"
+
+
+class RegistrationNotFound(NotFound):
+    default_code = "registration_not_found"

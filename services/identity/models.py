@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -27,6 +27,20 @@ class Chamber(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class Registration(Base):
+    """The company whose IDs these are: one approved trade registration with one chamber
+    (REG-8, REG-10). Identity keeps what it prints and scopes by; registration owns the rest."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("cci_code", "trade_registration_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cci_code: Mapped[str] = mapped_column(ForeignKey("chambers.cci_code"))
+    trade_registration_number: Mapped[str] = mapped_column(String(40))
+    company: Mapped[dict] = mapped_column(JSON)  # name_ja, name_en, legal entity type/position
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class Account(Base):
     """Any login: admin, user, sub ID or chamber staff; unique in its chamber (ID-9)."""
 
@@ -41,4 +55,74 @@ class Account(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # admin, user and sub IDs belong to a registration; staff to the chamber only.
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    # user IDs: the signer they were made for (REG-5), the registered signature (REG-7)
+    signer: Mapped[dict | None] = mapped_column(JSON)  # signer_id, name_ja, name_en, title_en
+    signature_file_id: Mapped[str | None] = mapped_column(String(64))
+    email_verified_at: Mapped[datetime | None]  # ID-5
+    # ID-3: the initial password, encrypted, kept only until the day of the first output
+    initial_password_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate_first_output_on: Mapped[date | None]
+    # sub IDs (ID-6): the signer who made it, its notification and activation
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id",
+                                                              ondelete="CASCADE"))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    notified_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+
+
+class Session(Base):
+    """A login. A newer login with the same ID ends the older one (ID-8, ID-10): any number
+    of tabs share one session, a second browser or person does not."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | replaced | expired
+
+
+class LoginThrottle(Base):
+    """Failed logins per chamber and ID, known or not (so the answer never tells which)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class EmailVerification(Base):
+    """ID-5: the current confirmation code of a user ID (hashed), its expiry and attempts."""
+
+    __tablename__ = "email_verifications"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SubIdActivation(Base):
+    """ID-6.3: the single-use link mailed to a sub ID's holder."""
+
+    __tablename__ = "sub_id_activations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

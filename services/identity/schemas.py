@@ -40,3 +40,128 @@ class AccountSchema(Schema):
     name = fields.String()
     cci_code = fields.String()
     email = fields.String(allow_none=True)
+
+
+CCI_CODE = validate.Regexp(r"^\d{4}$")
+LOGIN_ID = validate.Length(min=1, max=32)
+PASSWORD = validate.Length(min=1, max=64)  # the policy itself is checked in domain (ID-2)
+PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
+
+
+class LoginSchema(Schema):
+    """POST /api/v1/sessions (ID-1)."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    login_id = fields.String(required=True, validate=LOGIN_ID)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class PublicAccountSchema(Schema):
+    login_id = fields.String()
+    kind = fields.String(metadata={"enum": list(ACCOUNT_KINDS)})
+    name = fields.String()
+
+
+class LoginResultSchema(Schema):
+    token = fields.String()
+    account = fields.Nested(PublicAccountSchema)
+    must_change_password = fields.Boolean()
+    must_verify_email = fields.Boolean()
+
+
+class PasswordChangeSchema(Schema):
+    """PUT /api/v1/me/password (ID-2)."""
+
+    current_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class NewPasswordSchema(Schema):
+    """PUT /api/v1/signers/{login_id}/password (ID-4), /sub-ids/{login_id}/password (ID-6.5)."""
+
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class EmailVerificationRequestSchema(Schema):
+    """POST /api/v1/me/email-verification (ID-5): `email` changes the address first."""
+
+    email = fields.Email(load_default=None, allow_none=True)
+
+
+class EmailVerificationConfirmSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class SubIdSchema(Schema):
+    login_id = fields.String(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    email = fields.Email(required=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    notified = fields.Boolean(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+
+
+class SubIdUpdateSchema(Schema):
+    """PATCH /api/v1/sub-ids/{login_id} (ID-6.5): any of these."""
+
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    email = fields.Email()
+    phone = fields.String(allow_none=True, validate=PHONE)
+
+
+class SubIdNotificationSchema(Schema):
+    """POST /api/v1/sub-ids/{login_id}/notification (ID-6.2)."""
+
+    target_trade_registration_number = fields.String(required=True,
+                                                     validate=validate.Length(min=1, max=40))
+    target_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    target_email = fields.Email(required=True)
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class SubIdActivationSchema(Schema):
+    """POST /api/v1/sub-id-activations (ID-6.3)."""
+
+    activation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class SignerSchema(Schema):
+    """GET /api/v1/signers (ID-6.4)."""
+
+    login_id = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String(allow_none=True)
+    title_en = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    email_verified = fields.Boolean()
+    sub_ids = fields.List(fields.Nested(SubIdSchema))
+
+
+class AccountSignerSchema(Schema):
+    signer_id = fields.String(required=True)
+    name_ja = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True)
+    signature_file_id = fields.String(load_default=None, allow_none=True)
+
+
+class AccountContactSchema(Schema):
+    """REG-4.7: the contact person receives the admin ID."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True)
+
+
+class RegistrationAccountsSchema(Schema):
+    """`create_registration_accounts` (used by registration at approval, REG-8)."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    trade_registration_number = fields.String(required=True,
+                                              validate=validate.Length(min=1, max=40))
+    company = fields.Dict(required=True)
+    contact = fields.Nested(AccountContactSchema, required=True)
+    signers = fields.List(fields.Nested(AccountSignerSchema), load_default=list)

@@ -1,16 +1,50 @@
-from services.identity import domain
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nameko.rpc import ServiceRpc
+
+from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
-from services.identity.schemas import AccountSchema, ChamberSchema, NewStaffSchema
+from services.identity.exceptions import InvalidCredentials, LoginThrottled, VerificationCodeInvalid
+from services.identity.models import Account
+from services.identity.schemas import (
+    AccountSchema,
+    ChamberSchema,
+    EmailVerificationConfirmSchema,
+    EmailVerificationRequestSchema,
+    LoginSchema,
+    NewPasswordSchema,
+    NewStaffSchema,
+    PasswordChangeSchema,
+    PublicAccountSchema,
+    RegistrationAccountsSchema,
+    SignerSchema,
+    SubIdActivationSchema,
+    SubIdNotificationSchema,
+    SubIdSchema,
+    SubIdUpdateSchema,
+)
+from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
 
+JAPAN = ZoneInfo("Asia/Tokyo")
+
 
 class IdentityService(HealthCheck):
+    """Chambers and every account; decides every permission (ID-1 … ID-9).
+
+    Calls that act for a logged-in ID take `caller`, the context `authorize` returned to the
+    gateway for the same request."""
+
     name = "identity"
 
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    documents = ServiceRpc("documents")
+
+    # --- chambers and staff ---------------------------------------------------------------
 
     @rpc
     def get_chamber(self, cci_code: str) -> dict:
@@ -35,3 +69,139 @@ class IdentityService(HealthCheck):
         with self.db.transaction() as session:
             account = domain.add_staff(session, data)
         return AccountSchema().dump(account)
+
+    # --- sessions and the one authorization path --------------------------------------------
+
+    @rpc
+    def login(self, payload: dict) -> dict:
+        data = load(LoginSchema(), payload)
+        # A failed attempt is counted even though the call fails (ID-1 throttling).
+        with self.db.transaction(commit_on=(InvalidCredentials, LoginThrottled)) as session:
+            token, account = sessions.login(session, data["cci_code"], data["login_id"],
+                                            data["password"])
+            must_verify = sessions.needs_email_verification(account)
+            if must_verify and not verification.has_live_code(session, account):
+                verification.request_code(session, account)  # ID-5: at the first login
+        return {"token": token, "account": PublicAccountSchema().dump(account),
+                "must_change_password": account.must_change_password,
+                "must_verify_email": must_verify}
+
+    @rpc
+    def logout(self, token: str) -> None:
+        with self.db.transaction() as session:
+            sessions.logout(session, token)
+
+    @rpc
+    def authorize(self, token: str | None, action: str) -> dict:
+        with self.db.transaction() as session:
+            return sessions.authorize(session, token, action)
+
+    @rpc
+    def me(self, caller: dict) -> dict:
+        return {**PublicAccountSchema().dump(self._account(caller)),
+                "cci_code": caller["cci_code"],
+                "trade_registration_number": caller["trade_registration_number"],
+                "email": self._account(caller).email,
+                "must_change_password": caller["must_change_password"],
+                "must_verify_email": caller["must_verify_email"]}
+
+    @rpc
+    def change_password(self, caller: dict, payload: dict) -> None:
+        data = load(PasswordChangeSchema(), payload)
+        with self.db.transaction() as session:
+            accounts.change_own_password(self._account(caller, session), data["current_password"],
+                                         data["new_password"])
+
+    # --- e-mail verification (ID-5) --------------------------------------------------------
+
+    @rpc
+    def request_email_verification(self, caller: dict, payload: dict) -> dict:
+        data = load(EmailVerificationRequestSchema(), payload)
+        with self.db.transaction() as session:
+            return verification.request_code(session, self._account(caller, session),
+                                             data["email"])
+
+    @rpc
+    def confirm_email_verification(self, caller: dict, payload: dict) -> None:
+        data = load(EmailVerificationConfirmSchema(), payload)
+        with self.db.transaction(commit_on=(VerificationCodeInvalid,)) as session:
+            verification.confirm_code(session, self._account(caller, session), data["code"])
+
+    # --- a registration's IDs ----------------------------------------------------------------
+
+    @rpc
+    def create_registration_accounts(self, payload: dict) -> dict:
+        data = load(RegistrationAccountsSchema(), payload)
+        with self.db.transaction() as session:
+            return accounts.create_registration_accounts(session, data)
+
+    @rpc
+    def list_signers(self, caller: dict) -> list[dict]:
+        return SignerSchema(many=True).dump(
+            accounts.signers_with_sub_ids(self.db.session, caller))
+
+    @rpc
+    def signer_certificate(self, caller: dict, login_id: str) -> dict:
+        """ID-3: rendered by documents; the password only on the day of the first output."""
+        today = datetime.now(JAPAN).date()
+        with self.db.transaction() as session:
+            payload = accounts.signer_certificate_payload(session, caller, login_id, today)
+            rendered = self.documents.render("signer-certificate", payload)
+        return {"file_id": rendered["file_id"], "password_shown": payload["password"] is not None}
+
+    @rpc
+    def set_signer_password(self, caller: dict, login_id: str, payload: dict) -> None:
+        data = load(NewPasswordSchema(), payload)
+        with self.db.transaction() as session:
+            accounts.set_password_by_admin(session, caller, login_id, "user",
+                                           data["new_password"])
+
+    @rpc
+    def set_sub_id_password(self, caller: dict, login_id: str, payload: dict) -> None:
+        data = load(NewPasswordSchema(), payload)
+        with self.db.transaction() as session:
+            accounts.set_password_by_admin(session, caller, login_id, "sub",
+                                           data["new_password"])
+
+    # --- sub IDs (ID-6) ----------------------------------------------------------------------
+
+    @rpc
+    def create_sub_id(self, caller: dict, payload: dict) -> dict:
+        data = load(SubIdSchema(), payload)
+        with self.db.transaction() as session:
+            sub = accounts.create_sub_id(session, caller, data)
+        return SubIdSchema().dump(accounts.sub_view(sub))
+
+    @rpc
+    def list_sub_ids(self, caller: dict) -> list[dict]:
+        creator = self._account(caller)
+        return SubIdSchema(many=True).dump(
+            [accounts.sub_view(s) for s in accounts.subs_of(self.db.session, creator)])
+
+    @rpc
+    def update_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+        data = load(SubIdUpdateSchema(), payload)
+        with self.db.transaction() as session:
+            sub = accounts.update_sub_id(session, caller, login_id, data)
+        return SubIdSchema().dump(accounts.sub_view(sub))
+
+    @rpc
+    def delete_sub_id(self, caller: dict, login_id: str) -> None:
+        with self.db.transaction() as session:
+            accounts.delete_sub_id(session, caller, login_id)
+
+    @rpc
+    def notify_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+        data = load(SubIdNotificationSchema(), payload)
+        public_url = config.section("GATEWAY").get("public_url", "").rstrip("/")
+        with self.db.transaction() as session:
+            return accounts.notify_sub_id(session, caller, login_id, data, public_url)
+
+    @rpc
+    def activate_sub_id(self, payload: dict) -> None:
+        data = load(SubIdActivationSchema(), payload)
+        with self.db.transaction() as session:
+            accounts.activate_sub_id(session, data["activation_token"], data["password"])
+
+    def _account(self, caller: dict, session=None) -> Account:
+        return (session or self.db.session).get(Account, caller["account_id"])

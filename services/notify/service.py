@@ -49,6 +49,20 @@ class NotifyService(HealthCheck):
                         {**account, "login_url": f"{public_url()}/c/{account['cci_code']}"},
                         cci_code=account["cci_code"], source_event_id=event["event_id"])
 
+    @event_handler("identity", "verification_requested")
+    @once_per_event
+    def on_verification_requested(self, session, event):
+        data = event["data"]  # ID-5
+        self._queue(session, data["to"], "email_verification_code", data,
+                    cci_code=data["cci_code"], source_event_id=event["event_id"])
+
+    @event_handler("identity", "sub_id_notified")
+    @once_per_event
+    def on_sub_id_notified(self, session, event):
+        data = event["data"]  # ID-6.2 / ID-6.3
+        self._queue(session, data["to"], "sub_id_notification", data,
+                    cci_code=data["cci_code"], source_event_id=event["event_id"])
+
     def _queue(self, session, to, template, context, **kwargs):
         return domain.queue(session, to=to, template=template, context=context,
                             sender_domain=self.mailer.sender_domain, **kwargs)

@@ -3,12 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from services.identity.domain import check_password_policy
+from services.identity.domain import check_password_policy, generate_password
 from services.identity.exceptions import PasswordPolicyViolated
 from services.notify.domain import backoff, render
 from services.notify.exceptions import UnknownTemplate
 from tradecert import config
-from tradecert.cli import generate_password
 
 
 @pytest.mark.parametrize("password", ["abcd1234", "A1b2C3d4E5f6G7h8", "12345678x"])

@@ -1,0 +1,35 @@
+"""Who is calling, and may they? Every API route and page declares its ID-7 action with
+`@authorized(action)` (or `@public`); the decorator asks identity's one `authorize` path
+and hands the caller's context to the route. tests/api/test_permissions.py checks that no
+route goes without one."""
+import functools
+
+from gateway import web
+
+PUBLIC = "public"
+
+
+def token_of(request) -> str | None:
+    """The API's Bearer token, else the web session's (the same session: API.md Auth)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[len("Bearer "):].strip() or None
+    return web.load_session(request).get("token")
+
+
+def authorized(action: str):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def route(self, request, **kwargs):
+            caller = self.identity.authorize(token_of(request), action)
+            return fn(self, request, caller, **kwargs)
+
+        route.action = action
+        return route
+
+    return decorate
+
+
+def public(fn):
+    fn.action = PUBLIC
+    return fn

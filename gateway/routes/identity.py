@@ -1,0 +1,162 @@
+"""Sessions and IDs (API.md: Sessions and IDs; ID-1 … ID-9). Thin: parse, RPC, answer."""
+import base64
+
+from werkzeug.wrappers import Response
+
+from gateway.auth import authorized, public, token_of
+from gateway.http import http, json_body, json_response
+from gateway.openapi import doc
+from services.identity.schemas import (
+    EmailVerificationConfirmSchema,
+    EmailVerificationRequestSchema,
+    LoginResultSchema,
+    LoginSchema,
+    NewPasswordSchema,
+    PasswordChangeSchema,
+    SignerSchema,
+    SubIdActivationSchema,
+    SubIdNotificationSchema,
+    SubIdSchema,
+    SubIdUpdateSchema,
+)
+
+NO_CONTENT = 204
+TAGS = ["sessions and IDs"]
+
+
+def no_content() -> Response:
+    return Response(status=NO_CONTENT)
+
+
+def pdf_response(fetched: dict, filename: str) -> Response:
+    """PDFs open in the page, not in a pop-up (DOMAIN: things the manual works around)."""
+    return Response(base64.b64decode(fetched["data"]), content_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})
+
+
+class IdentityRoutes:
+    @http("POST", "/api/v1/sessions")
+    @doc("Log in with chamber code, ID and password (ID-1)", request=LoginSchema,
+         response=LoginResultSchema, status=201, errors=[401, 422, 429], tags=TAGS)
+    @public
+    def login(self, request):
+        result = self.identity.login(json_body(request))
+        return json_response(result, status=201)
+
+    @http("DELETE", "/api/v1/sessions/current")
+    @doc("Log out", status=204, errors=[401], tags=TAGS)
+    @authorized("session.end")
+    def logout(self, request, caller):
+        self.identity.logout(token_of(request))
+        return no_content()
+
+    @http("GET", "/api/v1/me")
+    @doc("The logged-in ID", errors=[401], tags=TAGS)
+    @authorized("me.view")
+    def me(self, request, caller):
+        return json_response(self.identity.me(caller))
+
+    @http("PUT", "/api/v1/me/password")
+    @doc("Change the own password (ID-2)", request=PasswordChangeSchema, status=204,
+         errors=[401, 422], tags=TAGS)
+    @authorized("password.change")
+    def change_password(self, request, caller):
+        self.identity.change_password(caller, json_body(request))
+        return no_content()
+
+    @http("POST", "/api/v1/me/email-verification")
+    @doc("Mail a confirmation code; `email` changes the address first (ID-5)",
+         request=EmailVerificationRequestSchema, status=202, errors=[401, 403, 422, 429],
+         tags=TAGS)
+    @authorized("email.verify")
+    def request_email_verification(self, request, caller):
+        body = json_body(request, required=False)
+        return json_response(self.identity.request_email_verification(caller, body), 202)
+
+    @http("POST", "/api/v1/me/email-verification/confirm")
+    @doc("Confirm the code (ID-5)", request=EmailVerificationConfirmSchema, status=204,
+         errors=[401, 403, 422], tags=TAGS)
+    @authorized("email.verify")
+    def confirm_email_verification(self, request, caller):
+        self.identity.confirm_email_verification(caller, json_body(request))
+        return no_content()
+
+    # --- admin ID -------------------------------------------------------------------------
+
+    @http("GET", "/api/v1/signers")
+    @doc("Every signer with the sub IDs each created (ID-6.4)", response=SignerSchema(many=True),
+         errors=[401, 403], tags=TAGS)
+    @authorized("signers.view")
+    def list_signers(self, request, caller):
+        return json_response(self.identity.list_signers(caller))
+
+    @http("GET", "/api/v1/signers/<login_id>/registration-certificate.pdf")
+    @doc("The signer registration certificate; the password only on the day of the first "
+         "output (ID-3)", errors=[401, 403, 404], tags=TAGS)
+    @authorized("signer_certificates.output")
+    def signer_certificate(self, request, caller, login_id):
+        rendered = self.identity.signer_certificate(caller, login_id)
+        return pdf_response(self.documents.fetch(rendered["file_id"]),
+                            f"signer-registration-certificate-{login_id}.pdf")
+
+    @http("PUT", "/api/v1/signers/<login_id>/password")
+    @doc("Set a signer's password (ID-4)", request=NewPasswordSchema, status=204,
+         errors=[401, 403, 404, 422], tags=TAGS)
+    @authorized("signers.set_password")
+    def set_signer_password(self, request, caller, login_id):
+        self.identity.set_signer_password(caller, login_id, json_body(request))
+        return no_content()
+
+    @http("PUT", "/api/v1/sub-ids/<login_id>/password")
+    @doc("Reset a sub ID's password; its notification is cancelled (ID-6.5)",
+         request=NewPasswordSchema, status=204, errors=[401, 403, 404, 422], tags=TAGS)
+    @authorized("sub_ids.set_password")
+    def set_sub_id_password(self, request, caller, login_id):
+        self.identity.set_sub_id_password(caller, login_id, json_body(request))
+        return no_content()
+
+    # --- user ID: sub IDs -------------------------------------------------------------------
+
+    @http("POST", "/api/v1/sub-ids")
+    @doc("Create a sub ID (ID-6.1)", request=SubIdSchema, response=SubIdSchema, status=201,
+         errors=[401, 403, 422], tags=TAGS)
+    @authorized("sub_ids.manage")
+    def create_sub_id(self, request, caller):
+        return json_response(self.identity.create_sub_id(caller, json_body(request)), 201)
+
+    @http("GET", "/api/v1/sub-ids")
+    @doc("The caller's sub IDs", response=SubIdSchema(many=True), errors=[401, 403], tags=TAGS)
+    @authorized("sub_ids.manage")
+    def list_sub_ids(self, request, caller):
+        return json_response(self.identity.list_sub_ids(caller))
+
+    @http("PATCH", "/api/v1/sub-ids/<login_id>")
+    @doc("Edit a sub ID (ID-6.5)", request=SubIdUpdateSchema, response=SubIdSchema,
+         errors=[401, 403, 404, 422], tags=TAGS)
+    @authorized("sub_ids.manage")
+    def update_sub_id(self, request, caller, login_id):
+        return json_response(self.identity.update_sub_id(caller, login_id, json_body(request)))
+
+    @http("DELETE", "/api/v1/sub-ids/<login_id>")
+    @doc("Delete a sub ID for good (ID-6.6)", status=204, errors=[401, 403, 404], tags=TAGS)
+    @authorized("sub_ids.manage")
+    def delete_sub_id(self, request, caller, login_id):
+        self.identity.delete_sub_id(caller, login_id)
+        return no_content()
+
+    @http("POST", "/api/v1/sub-ids/<login_id>/notification")
+    @doc("Mail the holder an activation link (ID-6.2)", request=SubIdNotificationSchema,
+         status=202, errors=[401, 403, 404, 422], tags=TAGS)
+    @authorized("sub_ids.manage")
+    def notify_sub_id(self, request, caller, login_id):
+        return json_response(self.identity.notify_sub_id(caller, login_id, json_body(request)),
+                             202)
+
+    @http("POST", "/api/v1/sub-id-activations")
+    @doc("Activate a sub ID with the password the signer set (ID-6.3)",
+         request=SubIdActivationSchema, status=204, errors=[409, 410, 422], tags=TAGS)
+    @public
+    def activate_sub_id(self, request):
+        self.identity.activate_sub_id(json_body(request))
+        return no_content()

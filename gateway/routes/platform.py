@@ -1,0 +1,37 @@
+"""Operations and chambers: /healthz, the OpenAPI document and its page, chambers."""
+from gateway import health, web
+from gateway.auth import public
+from gateway.dependencies import HealthRpc
+from gateway.http import http, json_response
+from gateway.openapi import doc
+from gateway.schemas import ChamberSchema, HealthSchema
+
+
+class PlatformRoutes:
+    # --- operations -------------------------------------------------------------------
+
+    @http("GET", "/healthz")
+    @doc("Every service answers over RPC", response=HealthSchema, errors=[503], tags=["ops"])
+    @public
+    def healthz(self, request):
+        result = health.check(self.cluster, HealthRpc.timeout())
+        return json_response(result, status=200 if result["status"] == "ok" else 503)
+
+    @http("GET", "/openapi.json")
+    @public
+    def openapi(self, request):
+        return json_response(self.openapi_document())
+
+    @http("GET", "/docs", page=True)
+    @public
+    def docs(self, request):
+        return web.render(request, "docs.html", spec=self.openapi_document())
+
+    # --- chambers ---------------------------------------------------------------------
+
+    @http("GET", "/api/v1/chambers/<cci_code>")
+    @doc("A chamber: names, registration fee, validity, rules", response=ChamberSchema,
+         errors=[404], tags=["chambers"])
+    @public
+    def get_chamber(self, request, cci_code):
+        return json_response(ChamberSchema().dump(self.identity.get_chamber(cci_code)))

@@ -1,0 +1,306 @@
+"""Admin, user and sub IDs of a registration (REG-8, ID-2 … ID-7)."""
+import base64
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from services.identity.domain import (
+    SERVICE,
+    check_password_policy,
+    generate_password,
+    get_chamber,
+    hash_password,
+    verify_password,
+)
+from services.identity.exceptions import (
+    AccountNotFound,
+    ActivationInvalid,
+    LoginIdTaken,
+    RegistrationNotFound,
+    SubIdNotNotified,
+    WrongCurrentPassword,
+)
+from services.identity.models import Account, Registration, Session, SubIdActivation
+from tradecert import config, outbox
+from tradecert.db import utcnow
+from tradecert.errors import Conflict
+
+LOGIN_ID_PREFIX = {"admin": "A", "user": "U", "sub": "S"}
+ACTIVATION_VALID = timedelta(days=14)
+
+
+# --- IDs and passwords ---------------------------------------------------------------------
+
+def new_login_id(session: DbSession, cci_code: str, kind: str) -> str:
+    """A letter for the kind and 7 digits: easy to read out on the phone, unique per chamber."""
+    for _ in range(20):
+        candidate = f"{LOGIN_ID_PREFIX[kind]}{secrets.randbelow(10**7):07d}"
+        if session.scalar(select(Account.id).where(Account.cci_code == cci_code,
+                                                   Account.login_id == candidate)) is None:
+            return candidate
+    raise RuntimeError("no free login ID found")  # 10^7 per kind and chamber: not expected
+
+
+def _vault() -> Fernet:
+    digest = hashlib.sha256(f"{config.secret_key()}:identity-initial-passwords".encode())
+    return Fernet(base64.urlsafe_b64encode(digest.digest()))
+
+
+def seal(text: str) -> bytes:
+    return _vault().encrypt(text.encode())
+
+
+def unseal(sealed: bytes | None) -> str | None:
+    try:
+        return _vault().decrypt(sealed).decode() if sealed else None
+    except InvalidToken:  # the installation's secret changed: the password is gone
+        return None
+
+
+def change_own_password(account: Account, current: str, new: str) -> None:
+    """ID-2: current, new (policy), and the admin's forced first change is done."""
+    if not verify_password(account.password_hash, current):
+        raise WrongCurrentPassword(message="the current password is wrong",
+                                   fields={"current_password": ["wrong_current_password"]})
+    check_password_policy(new, field="new_password")
+    account.password_hash = hash_password(new)
+    account.must_change_password = False
+    account.initial_password_sealed = None
+
+
+# --- a registration's accounts -------------------------------------------------------------
+
+def create_registration_accounts(session: DbSession, data: dict) -> dict:
+    """At approval (REG-8): the admin ID for the contact person and one user ID per signer,
+    each with an initial password. The admin's is returned once, for the trade registration
+    certificate; each user's is kept sealed for its signer registration certificate (ID-3)."""
+    get_chamber(session, data["cci_code"])
+    registration = Registration(cci_code=data["cci_code"],
+                                trade_registration_number=data["trade_registration_number"],
+                                company=data["company"])
+    session.add(registration)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(code="registration_exists",
+                       message="this trade registration already has its IDs") from None
+    admin_password = generate_password()
+    contact = data["contact"]
+    admin = Account(cci_code=data["cci_code"], kind="admin", registration_id=registration.id,
+                    login_id=new_login_id(session, data["cci_code"], "admin"),
+                    name=contact["name"], email=contact["email"],
+                    password_hash=hash_password(admin_password), must_change_password=True)
+    session.add(admin)
+    users = []
+    for signer in data["signers"]:
+        password = generate_password()
+        user = Account(
+            cci_code=data["cci_code"], kind="user", registration_id=registration.id,
+            login_id=new_login_id(session, data["cci_code"], "user"), name=signer["name_ja"],
+            email=signer["email"], password_hash=hash_password(password),
+            initial_password_sealed=seal(password),
+            signer={k: signer[k] for k in ("signer_id", "name_ja", "name_en", "title_en")},
+            signature_file_id=signer.get("signature_file_id"))
+        session.add(user)
+        session.flush()
+        users.append({"signer_id": signer["signer_id"], "login_id": user.login_id})
+    session.flush()
+    outbox.record(session, SERVICE, "registration_accounts_created", {
+        "cci_code": data["cci_code"],
+        "trade_registration_number": data["trade_registration_number"],
+        "admin_login_id": admin.login_id, "users": users})
+    return {"admin": {"login_id": admin.login_id, "initial_password": admin_password},
+            "users": users}
+
+
+def registration_of(session: DbSession, caller: dict) -> Registration:
+    registration = session.get(Registration, caller.get("registration_id"))
+    if registration is None:
+        raise RegistrationNotFound(message="no registration")
+    return registration
+
+
+def member(session: DbSession, caller: dict, login_id: str, kind: str) -> Account:
+    """An account of the caller's own registration, or 404 (ID-9: never another's)."""
+    account = session.scalar(select(Account).where(
+        Account.cci_code == caller["cci_code"], Account.login_id == login_id,
+        Account.kind == kind, Account.registration_id == caller["registration_id"]))
+    if account is None or caller["registration_id"] is None:
+        raise AccountNotFound(message=f"no {kind} ID {login_id}")
+    return account
+
+
+def signers_with_sub_ids(session: DbSession, caller: dict) -> list[dict]:
+    """ID-6.4: the admin sees every signer with the sub IDs each created."""
+    users = session.scalars(select(Account).where(
+        Account.registration_id == caller["registration_id"], Account.kind == "user")
+        .order_by(Account.id)).all()
+    return [{**signer_view(user), "sub_ids": [sub_view(s) for s in subs_of(session, user)]}
+            for user in users]
+
+
+def signer_view(user: Account) -> dict:
+    signer = user.signer or {}
+    return {"login_id": user.login_id, "name_ja": signer.get("name_ja", user.name),
+            "name_en": signer.get("name_en"), "title_en": signer.get("title_en"),
+            "email": user.email, "email_verified": user.email_verified_at is not None}
+
+
+def signer_certificate_payload(session: DbSession, caller: dict, login_id: str,
+                               today: date) -> dict:
+    """ID-3: the payload of a signer registration certificate. The password is printed only
+    on the calendar day (Japan time, `today`) of the first output; afterwards it is masked,
+    and the sealed copy is dropped for good."""
+    user = member(session, caller, login_id, "user")
+    registration = registration_of(session, caller)
+    chamber = get_chamber(session, caller["cci_code"])
+    if user.certificate_first_output_on is None:
+        user.certificate_first_output_on = today
+    password = None
+    if user.certificate_first_output_on == today:
+        password = unseal(user.initial_password_sealed)
+    else:
+        user.initial_password_sealed = None
+    signer = user.signer or {}
+    return {
+        "chamber": {"cci_code": chamber.cci_code, "name_ja": chamber.name_ja,
+                    "name_en": chamber.name_en},
+        "trade_registration_number": registration.trade_registration_number,
+        "company": registration.company,
+        "signer": {"name_ja": signer.get("name_ja", user.name),
+                   "name_en": signer.get("name_en", ""), "title_en": signer.get("title_en")},
+        "login_id": user.login_id, "password": password,
+        "signature_file_id": user.signature_file_id, "issued_on": today.isoformat(),
+    }
+
+
+def set_password_by_admin(session: DbSession, caller: dict, login_id: str, kind: str,
+                          new_password: str) -> Account:
+    """ID-4 (a signer's) and ID-6.5 (a sub ID's, which cancels its notification)."""
+    account = member(session, caller, login_id, kind)
+    check_password_policy(new_password, field="new_password")
+    account.password_hash = hash_password(new_password)
+    account.initial_password_sealed = None
+    end_sessions(session, account)
+    if kind == "sub":
+        cancel_notification(session, account)
+    return account
+
+
+def end_sessions(session: DbSession, account: Account, reason: str = "password_reset") -> None:
+    session.execute(update(Session).where(Session.account_id == account.id,
+                                          Session.ended_at.is_(None))
+                    .values(ended_at=utcnow(), end_reason=reason))
+
+
+# --- sub IDs (ID-6) --------------------------------------------------------------------------
+
+def subs_of(session: DbSession, creator: Account) -> list[Account]:
+    return session.scalars(select(Account).where(Account.creator_id == creator.id,
+                                                 Account.kind == "sub")
+                           .order_by(Account.id)).all()
+
+
+def sub_view(sub: Account) -> dict:
+    return {"login_id": sub.login_id, "name": sub.name, "email": sub.email, "phone": sub.phone,
+            "notified": sub.notified_at is not None, "active": sub.activated_at is not None}
+
+
+def own_sub(session: DbSession, caller: dict, login_id: str) -> Account:
+    """A sub ID the calling signer created; anyone else's is not found."""
+    sub = member(session, caller, login_id, "sub")
+    if sub.creator_id != caller["account_id"]:
+        raise AccountNotFound(message=f"no sub ID {login_id}")
+    return sub
+
+
+def create_sub_id(session: DbSession, caller: dict, data: dict) -> Account:
+    """ID-6.1: name, password (set by the signer), e-mail, phone."""
+    check_password_policy(data["password"])
+    sub = Account(cci_code=caller["cci_code"], kind="sub",
+                  registration_id=caller["registration_id"], creator_id=caller["account_id"],
+                  login_id=new_login_id(session, caller["cci_code"], "sub"), name=data["name"],
+                  email=data["email"], phone=data.get("phone"),
+                  password_hash=hash_password(data["password"]))
+    session.add(sub)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise LoginIdTaken(message="login id taken") from None
+    return sub
+
+
+def update_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -> Account:
+    """ID-6.5: the signer edits a sub ID's name, e-mail, phone."""
+    sub = own_sub(session, caller, login_id)
+    for field in ("name", "email", "phone"):
+        if field in data:
+            setattr(sub, field, data[field])
+    return sub
+
+
+def delete_sub_id(session: DbSession, caller: dict, login_id: str) -> None:
+    """ID-6.6: final; its sessions and activation links go with it."""
+    session.delete(own_sub(session, caller, login_id))
+    session.flush()
+
+
+def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict,
+                  public_url: str) -> dict:
+    """ID-6.2: mail the holder a single-use activation link, with the signer's subject and
+    body. Recorded in the outbox with the change, so the mail cannot be lost."""
+    sub = own_sub(session, caller, login_id)
+    target = session.scalar(select(Registration).where(
+        Registration.cci_code == caller["cci_code"],
+        Registration.trade_registration_number == data["target_trade_registration_number"]))
+    if target is None:
+        raise RegistrationNotFound(
+            message="no such trade registration in this chamber",
+            fields={"target_trade_registration_number": ["registration_not_found"]})
+    cancel_notification(session, sub)
+    token = secrets.token_urlsafe(32)
+    session.add(SubIdActivation(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                account_id=sub.id, expires_at=utcnow() + ACTIVATION_VALID))
+    sub.notified_at = utcnow()
+    activation_url = f"{public_url}/sub-id/activate?token={token}"
+    outbox.record(session, SERVICE, "sub_id_notified", {
+        "cci_code": sub.cci_code, "login_id": sub.login_id, "to": data["target_email"],
+        "subject": data["subject"], "body": data["body"], "activation_url": activation_url,
+        "target_trade_registration_number": data["target_trade_registration_number"],
+        "target_phone": data.get("target_phone"), "expires_in_days": ACTIVATION_VALID.days})
+    return {"login_id": sub.login_id, "notified": True}
+
+
+def cancel_notification(session: DbSession, sub: Account) -> None:
+    """ID-6.5: after an admin password reset the sub ID must be notified (and activated)
+    again; any link mailed before stops working."""
+    session.execute(update(SubIdActivation).where(SubIdActivation.account_id == sub.id,
+                                                  SubIdActivation.used_at.is_(None),
+                                                  SubIdActivation.cancelled_at.is_(None))
+                    .values(cancelled_at=utcnow()))
+    sub.notified_at = None
+    sub.activated_at = None
+
+
+def activate_sub_id(session: DbSession, token: str, password: str) -> Account:
+    """ID-6.3: the holder opens the link and enters the password the signer set."""
+    activation = session.get(SubIdActivation, hashlib.sha256(token.encode()).hexdigest(),
+                             with_for_update=True)
+    now = utcnow()
+    if activation is None or activation.used_at or activation.cancelled_at \
+            or activation.expires_at < now:
+        raise ActivationInvalid(message="this activation link is not valid")
+    sub = session.get(Account, activation.account_id)
+    if sub.notified_at is None:
+        raise SubIdNotNotified(message="the sub ID has not been notified")
+    if not verify_password(sub.password_hash, password):
+        raise WrongCurrentPassword(message="not the password the signer set",
+                                   fields={"password": ["wrong_password"]})
+    activation.used_at = now
+    sub.activated_at = now
+    return sub

@@ -1,0 +1,77 @@
+"""ID-5: a user ID proves its e-mail address with a 6-digit code sent by mail."""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from services.identity.domain import SERVICE
+from services.identity.exceptions import VerificationCodeInvalid
+from services.identity.models import Account, EmailVerification
+from tradecert import config, outbox
+from tradecert.db import utcnow
+from tradecert.errors import TooManyAttempts
+
+CODE_VALID = timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+
+
+def _code_hash(account_id: int, code: str) -> str:
+    key = f"{config.secret_key()}:email-verification".encode()
+    return hmac.new(key, f"{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def request_code(session: DbSession, account: Account, email: str | None = None) -> dict:
+    """Mail a new code (the old one stops working). `email` first changes the address on file,
+    for when the mail did not arrive. A new code at most once a minute."""
+    now = utcnow()
+    current = session.get(EmailVerification, account.id, with_for_update=True)
+    if current is not None and now - current.created_at < RESEND_AFTER and (
+            email is None or email == current.email):
+        wait = RESEND_AFTER - (now - current.created_at)
+        raise TooManyAttempts(code="verification_resend_too_soon",
+                              message="a code was sent less than a minute ago",
+                              params={"retry_after_s": int(wait.total_seconds()) + 1})
+    if email is not None and email != account.email:
+        account.email = email
+        account.email_verified_at = None
+    code = f"{secrets.randbelow(10**6):06d}"
+    if current is None:
+        current = EmailVerification(account_id=account.id, attempts=0)
+        session.add(current)
+    current.email, current.code_hash = account.email, _code_hash(account.id, code)
+    current.expires_at, current.attempts, current.created_at = now + CODE_VALID, 0, now
+    session.flush()
+    outbox.record(session, SERVICE, "verification_requested", {
+        "cci_code": account.cci_code, "login_id": account.login_id, "name": account.name,
+        "to": account.email, "code": code, "valid_minutes": int(CODE_VALID.total_seconds() // 60)})
+    return {"email": account.email, "expires_at": current.expires_at.isoformat()}
+
+
+def confirm_code(session: DbSession, account: Account, code: str) -> None:
+    current = session.get(EmailVerification, account.id, with_for_update=True)
+    now = utcnow()
+    reason = None
+    if current is None:
+        reason = "no_code"
+    elif current.expires_at < now:
+        reason = "expired"
+    elif current.attempts >= MAX_ATTEMPTS:
+        reason = "too_many_attempts"
+    elif not hmac.compare_digest(current.code_hash, _code_hash(account.id, code or "")):
+        current.attempts += 1
+        reason = "wrong_code"
+    if reason:
+        session.flush()
+        raise VerificationCodeInvalid(message=f"verification code: {reason}",
+                                      fields={"code": [f"verification_{reason}"]},
+                                      params={"reason": reason})
+    account.email_verified_at = now
+    session.delete(current)
+
+
+def has_live_code(session: DbSession, account: Account) -> bool:
+    current = session.get(EmailVerification, account.id)
+    return current is not None and current.expires_at > utcnow()
