@@ -79,6 +79,7 @@ class HttpEntrypoint(HttpRequestHandler):
 
     def __init__(self, method, url, page=False, **kwargs):
         self.page = page
+        kwargs.setdefault("expected_exceptions", TradecertError)  # answers, not crashes
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):

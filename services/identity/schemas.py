@@ -146,7 +146,8 @@ class AccountSignerSchema(Schema):
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
     title_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(required=True)
-    signature_file_id = fields.String(load_default=None, allow_none=True)
+    # REG-7: digitised from the signature form before approval; printed on ID-3's certificate
+    signature_file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
 
 class AccountContactSchema(Schema):

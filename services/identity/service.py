@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from nameko.rpc import ServiceRpc
@@ -29,6 +29,11 @@ from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
 
 JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def japan_today() -> date:
+    """ID-3 counts calendar days in Japan, wherever the server runs."""
+    return datetime.now(JAPAN).date()
 
 
 class IdentityService(HealthCheck):
@@ -143,7 +148,7 @@ class IdentityService(HealthCheck):
     @rpc
     def signer_certificate(self, caller: dict, login_id: str) -> dict:
         """ID-3: rendered by documents; the password only on the day of the first output."""
-        today = datetime.now(JAPAN).date()
+        today = japan_today()
         with self.db.transaction() as session:
             payload = accounts.signer_certificate_payload(session, caller, login_id, today)
             rendered = self.documents.render("signer-certificate", payload)
