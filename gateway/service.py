@@ -2,13 +2,14 @@
 them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
+from gateway.routes.account_pages import AccountPages
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
 from tradecert import config
 
 
-class GatewayService(PlatformRoutes, IdentityRoutes, PageRoutes):
+class GatewayService(PlatformRoutes, IdentityRoutes, PageRoutes, AccountPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

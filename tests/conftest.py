@@ -85,18 +85,21 @@ def db_session():
     """`db_session(service)`: a plain session on that service's database, for assertions."""
     from sqlalchemy.orm import Session
 
-    engines, sessions = [], []
+    engines, sessions = {}, {}
 
     def open_session(service: str) -> Session:
-        engine = make_engine(config.database_url(service))
-        engines.append(engine)
-        sessions.append(Session(engine))
-        return sessions[-1]
+        """One session per service and test; asking again gives the same, expired (fresh
+        reads), so a test can call it in a loop without opening connections."""
+        if service not in sessions:
+            engines[service] = make_engine(config.database_url(service))
+            sessions[service] = Session(engines[service])
+        sessions[service].expire_all()
+        return sessions[service]
 
     yield open_session
-    for session in sessions:
+    for session in sessions.values():
         session.close()
-    for engine in engines:
+    for engine in engines.values():
         engine.dispose()
 
 

@@ -1,0 +1,144 @@
+"""The permission matrix (ID-7, ID-9), generated from identity's table: every API route that
+needs a login × {anonymous, admin, user, sub, staff} × {own, other company, other chamber}.
+Nobody sees another company's or another chamber's objects: those answer 404."""
+import inspect
+import re
+
+import pytest
+from sqlalchemy import select, update
+
+from gateway.auth import PUBLIC
+from gateway.http import HttpEntrypoint
+from gateway.service import GatewayService
+from services.identity.models import Account
+from services.identity.permissions import PERMISSIONS
+from tests.api.world import PASSWORD, chamber, login, make_ready, register
+from tradecert.db import utcnow
+
+ROLES = ("anonymous", "admin", "user", "sub", "staff")
+OWNERS = ("own", "other_company", "other_chamber")
+
+
+def routes():
+    """(method, url rule, action) of every gateway route, from the class itself."""
+    found = []
+    for _, fn in inspect.getmembers(GatewayService, inspect.isfunction):
+        for entrypoint in getattr(fn, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, HttpEntrypoint):
+                found.append((entrypoint.method, entrypoint.url, getattr(fn, "action", None)))
+    return sorted(found)
+
+
+def test_every_route_declares_public_or_an_id_7_action():
+    undeclared = [(m, u) for m, u, action in routes() if action is None]
+    unknown = [(m, u, a) for m, u, a in routes() if a not in PERMISSIONS and a != PUBLIC]
+    assert undeclared == [] and unknown == []
+    api_public = {(m, u) for m, u, a in routes() if a == PUBLIC and u.startswith("/api/")}
+    assert api_public == {("GET", "/api/v1/chambers/<cci_code>"), ("POST", "/api/v1/sessions"),
+                          ("POST", "/api/v1/sub-id-activations")}
+
+
+BODIES = {
+    ("PUT", "/api/v1/me/password"): {"current_password": PASSWORD, "new_password": PASSWORD},
+    ("POST", "/api/v1/me/email-verification"): {},
+    ("POST", "/api/v1/me/email-verification/confirm"): {"code": "123456"},
+    ("PUT", "/api/v1/signers/<login_id>/password"): {"new_password": PASSWORD},
+    ("PUT", "/api/v1/sub-ids/<login_id>/password"): {"new_password": PASSWORD},
+    ("POST", "/api/v1/sub-ids"): {"name": "新 サブ", "password": PASSWORD,
+                                  "email": "new@example.jp"},
+    ("PATCH", "/api/v1/sub-ids/<login_id>"): {"phone": "048-111-2222"},
+    ("POST", "/api/v1/sub-ids/<login_id>/notification"): {
+        "target_trade_registration_number": "{number}", "target_email": "h@example.jp",
+        "subject": "【貿易関係証明発給システム】サブID付与のお知らせ", "body": "本文"},
+}
+
+
+class World:
+    def __init__(self, rpc, db):
+        self.rpc, self.db = rpc, db
+        chamber(rpc, "1504", "さいたま")
+        chamber(rpc, "1301", "東京")
+        self.companies = {
+            "own": make_ready(db, register(rpc, "1504", "1504-000100")[0], rpc),
+            "other_company": make_ready(db, register(rpc, "1504", "1504-000200")[0], rpc),
+            "other_chamber": make_ready(db, register(rpc, "1301", "1301-000300")[0], rpc),
+        }
+        for cci_code in ("1504", "1301"):
+            rpc.identity.add_staff({"cci_code": cci_code, "login_id": f"staff{cci_code}",
+                                    "password": PASSWORD})
+
+    def token(self, role):
+        own = self.companies["own"]
+        login_id = f"staff{own.cci_code}" if role == "staff" else getattr(own, role)
+        return login(self.rpc, own.cci_code, login_id)
+
+    def target(self, url, owner):
+        company = self.companies[owner]
+        return company.sub if url.startswith("/api/v1/sub-ids/") else company.user
+
+    def restore(self):
+        """Undo what the last request changed, so every case starts alike: sub IDs that were
+        deleted come back, reset ones are notified and active again."""
+        session = self.db("identity")
+        for company in self.companies.values():
+            user = session.scalar(select(Account).where(Account.login_id == company.user,
+                                                        Account.cci_code == company.cci_code))
+            sub = session.scalar(select(Account).where(Account.login_id == company.sub,
+                                                       Account.cci_code == company.cci_code))
+            if sub is None:
+                caller = self.rpc.identity.authorize(login(self.rpc, company.cci_code,
+                                                           company.user), "me.view")
+                company.sub = self.rpc.identity.create_sub_id(caller, {
+                    "name": "サブ", "password": PASSWORD, "email": "s@example.jp"})["login_id"]
+            session.execute(update(Account).where(Account.login_id == company.sub,
+                                                  Account.cci_code == company.cci_code)
+                            .values(notified_at=utcnow(), activated_at=utcnow()))
+            assert user is not None
+        session.commit()
+
+
+def expected(action, role, owner, url):
+    if role == "anonymous":
+        return {401}
+    if role not in PERMISSIONS[action]:
+        return {403}
+    if "<login_id>" in url and owner != "own":
+        return {404}  # never reveal another company's or another chamber's objects
+    return "success"
+
+
+def test_permission_matrix(web, rpc_client, db_session):
+    world = World(rpc_client, db_session)
+    checked = 0
+    for method, url, action in routes():
+        if action == PUBLIC or not url.startswith("/api/"):
+            continue
+        for role in ROLES:
+            for owner in (OWNERS if "<login_id>" in url else ("own",)):
+                path = url.replace("<login_id>", world.target(url, owner))
+                body = BODIES.get((method, url))
+                if body and "target_trade_registration_number" in body:
+                    body = {**body, "target_trade_registration_number":
+                            world.companies["own"].trade_registration_number}
+                headers = {} if role == "anonymous" else {
+                    "Authorization": f"Bearer {world.token(role)}"}
+                response = web.request(method, path, json=body, headers=headers)
+                want = expected(action, role, owner, url)
+                case = f"{method} {url} as {role} on {owner}: {response.status_code} " \
+                       f"{response.text[:200]}"
+                if want == "success":
+                    assert response.status_code < 400 or response.status_code == 422, case
+                    leaked = [c for name, c in world.companies.items() if name != "own"
+                              for login_id in (c.admin, c.user, c.sub)
+                              if re.search(re.escape(login_id), response.text)]
+                    assert leaked == [], case
+                else:
+                    assert response.status_code in want, case
+                world.restore()
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("action", sorted(PERMISSIONS))
+def test_every_action_in_the_table_names_known_kinds(action):
+    assert PERMISSIONS[action] <= {"admin", "user", "sub", "staff"}
