@@ -105,3 +105,29 @@ def test_no_goods_item_overflows_its_box(renderer, description):
     payload["goods"][7]["marks"] = "LONG MARKS " * 20
     payload["goods"][8]["quantity"] = "1,234,567.89 KGS (NET) " * 3
     assert overflowing_items(renderer, payload) == []
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_sample_stays_inside_its_pages(renderer, kind):
+    """Laid out by WeasyPrint, no box of any sample runs past the right or bottom edge of
+    its page's content area (what a reader would see as text cut off or off the paper)."""
+    from weasyprint import HTML
+
+    spec = KINDS[kind]
+    data = renderer.validate(kind, spec.sample())
+    document = HTML(string=renderer.html(kind, data)).render(
+        stylesheets=[renderer.stylesheet(s) for s in spec.stylesheets],
+        font_config=renderer.font_config)
+    outside = []
+    for number, page in enumerate(document.pages, start=1):
+        root = page._page_box
+        right = root.margin_width() + 0.5
+        bottom = root.margin_height() + 0.5
+        for box in root.descendants():
+            if not hasattr(box, "position_y") or box.width is None or box.height is None:
+                continue
+            if box.position_x + box.margin_width() > right or \
+                    box.position_y + box.margin_height() > bottom:
+                text = "".join(box.element.itertext())[:30] if box.element is not None else ""
+                outside.append((number, box.element_tag, text))
+    assert outside == []
