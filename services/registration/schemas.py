@@ -1,1 +1,144 @@
-"""Registration's message and payload schemas (marshmallow), versioned by name."""
+"""registration's payload schemas: API.md's trade registration bodies, with the rules of
+REG-2 … REG-5 (field-named 422s). The documents service validates the forms it prints with
+the same CompanySchema and SignerSchema."""
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
+
+NAME = validate.Length(min=1, max=200)
+LINE = validate.Length(min=1, max=300)
+POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$")
+PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
+REGISTRATION_TYPES = ("applicant", "agent", "applicant_and_agent")
+APPLICANT_TYPES = ("applicant", "applicant_and_agent")
+MEMBERSHIPS = ("member", "non_member_joining", "non_member_considering", "non_member_no_plan")
+BUSINESS_FORMS = ("corporation", "individual")
+LEGAL_ENTITY_TYPES = (
+    "kabushiki_kaisha", "yugen_kaisha", "godo_kaisha", "gomei_kaisha", "goshi_kaisha",
+    "ippan_shadan_hojin", "ippan_zaidan_hojin", "koeki_shadan_hojin", "koeki_zaidan_hojin",
+    "tokutei_hieiri_katsudo_hojin", "kyodo_kumiai", "other")
+LEGAL_ENTITY_POSITIONS = ("before", "after")
+INDUSTRIES = ("manufacturing", "wholesale", "retail", "construction", "transport", "finance",
+              "association", "forwarder", "other")
+MAIN_PRODUCTS = ("general_machinery", "electrical_equipment", "transport_equipment",
+                 "precision_instruments", "metals", "chemicals", "textiles", "foodstuffs",
+                 "miscellaneous", "other")
+MAX_EXTRA_ADDRESSES = 2  # REG-4.6
+
+
+class RegisteredAddressSchema(Schema):
+    """REG-4.5: exactly as in the commercial register."""
+
+    postal_code = fields.String(required=True, validate=POSTAL_CODE)
+    address_ja = fields.String(required=True, validate=LINE)
+
+
+class CurrentAddressSchema(Schema):
+    same_as_registered = fields.Boolean(required=True)
+    postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
+    address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
+
+    @validates_schema
+    def address_unless_same(self, data, **kwargs):
+        # REG-4.5: the current address is entered unless "same as registered" is ticked.
+        if not data.get("same_as_registered"):
+            missing = {name: ["required"] for name in ("postal_code", "address_ja")
+                       if not data.get(name)}
+            if missing:
+                raise MarshmallowValidationError(missing)
+
+
+class ExtraAddressSchema(Schema):
+    """REG-4.6: a further address that may be printed on certificates."""
+
+    address_ja = fields.String(required=True, validate=LINE)
+    address_en = fields.String(required=True, validate=LINE)
+
+
+class ContactSchema(Schema):
+    """REG-4.7: contact for registration matters; the contact person receives the admin ID."""
+
+    same_as_current_address = fields.Boolean(required=True)
+    postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
+    address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
+    department = fields.String(load_default=None, allow_none=True, validate=NAME)
+    name_ja = fields.String(required=True, validate=NAME)
+    phone = fields.String(required=True, validate=PHONE)
+    email = fields.Email(required=True)
+    is_signer = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def address_unless_same(self, data, **kwargs):
+        if not data.get("same_as_current_address"):
+            missing = {name: ["required"] for name in ("postal_code", "address_ja")
+                       if not data.get(name)}
+            if missing:
+                raise MarshmallowValidationError(missing)
+
+
+class CompanySchema(Schema):
+    """REG-4: API.md's company body."""
+
+    registration_type = fields.String(required=True, validate=validate.OneOf(REGISTRATION_TYPES))
+    membership = fields.String(required=True, validate=validate.OneOf(MEMBERSHIPS))
+    business_form = fields.String(required=True, validate=validate.OneOf(BUSINESS_FORMS))
+    legal_entity_type = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.OneOf(LEGAL_ENTITY_TYPES))
+    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
+                                            validate=validate.Length(min=1, max=50))
+    legal_entity_position = fields.String(load_default=None, allow_none=True,
+                                          validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    registered_address = fields.Nested(RegisteredAddressSchema, required=True)
+    current_address = fields.Nested(CurrentAddressSchema, required=True)
+    # REG-4.5: exactly as on the commercial invoice; never stripped or normalised.
+    current_address_en = fields.String(required=True, validate=LINE)
+    extra_addresses = fields.List(fields.Nested(ExtraAddressSchema), load_default=list)
+    contact = fields.Nested(ContactSchema, required=True)
+    second_hand_dealer = fields.Boolean(required=True)
+    industry = fields.String(required=True, validate=validate.OneOf(INDUSTRIES))
+    main_products = fields.List(fields.String(validate=validate.OneOf(MAIN_PRODUCTS)),
+                                required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def legal_entity_for_corporations_only(self, data, **kwargs):
+        # REG-4.4: entity type and its position only for corporations, required there.
+        errors = {}
+        entity = ("legal_entity_type", "legal_entity_position", "legal_entity_type_other")
+        if data.get("business_form") == "individual":
+            errors.update({name: ["not_for_individuals"] for name in entity
+                           if data.get(name) is not None})
+        elif data.get("business_form") == "corporation":
+            errors.update({name: ["required_for_corporations"] for name in entity[:2]
+                           if data.get(name) is None})
+            other = data.get("legal_entity_type") == "other"
+            if other and not data.get("legal_entity_type_other"):
+                errors["legal_entity_type_other"] = ["required_with_other"]
+            if not other and data.get("legal_entity_type_other") is not None:
+                errors["legal_entity_type_other"] = ["only_with_other"]
+        if errors:
+            raise MarshmallowValidationError(errors)
+
+    @validates_schema
+    def extra_addresses_for_applicants_only(self, data, **kwargs):
+        # REG-4.6: applicants only, at most two.
+        extra = data.get("extra_addresses") or []
+        if extra and data.get("registration_type") == "agent":
+            raise MarshmallowValidationError({"extra_addresses": ["applicants_only"]})
+        if len(extra) > MAX_EXTRA_ADDRESSES:
+            raise MarshmallowValidationError({"extra_addresses": ["at_most_two"]})
+
+    @validates_schema
+    def main_products_once(self, data, **kwargs):
+        products = data.get("main_products") or []
+        if len(set(products)) != len(products):
+            raise MarshmallowValidationError({"main_products": ["duplicate"]})
+
+
+class SignerSchema(Schema):
+    """REG-5: all four required."""
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    title_en = fields.String(required=True, validate=NAME)
+    email = fields.Email(required=True)
