@@ -7,6 +7,9 @@ import functools
 from gateway import web
 
 PUBLIC = "public"
+#: Routes of a trade registration application before approval: its `application_token`
+#: is the credential (API.md), checked by the registration service, not an ID (ID-7).
+APPLICATION = "application"
 
 
 def token_of(request) -> str | None:
@@ -33,3 +36,18 @@ def authorized(action: str):
 def public(fn):
     fn.action = PUBLIC
     return fn
+
+
+def application_token(fn):
+    """The applicant's Bearer `application_token` (or the one kept in the web session for
+    the wizard's pages), passed on to the registration service, which checks it."""
+
+    @functools.wraps(fn)
+    def route(self, request, **kwargs):
+        header = request.headers.get("Authorization", "")
+        token = header[len("Bearer "):].strip() if header.startswith("Bearer ") else \
+            web.load_session(request).get("application_token")
+        return fn(self, request, token, **kwargs)
+
+    route.action = APPLICATION
+    return route

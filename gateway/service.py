@@ -9,11 +9,13 @@ from gateway.routes.platform import PlatformRoutes
 from tradecert import config
 
 
-class GatewayService(PlatformRoutes, IdentityRoutes, PageRoutes, AccountPages):
+class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
+                     AccountPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")
     documents = ServiceRpc("documents")
+    registration = ServiceRpc("registration")
     cluster = HealthRpc()
     log_context = LogContext()
 

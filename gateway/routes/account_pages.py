@@ -482,20 +482,22 @@ class AccountPages:
         if step == "confirm" and not errors:
             return render(request, "sub_id_notify_confirm.html", account=caller, sub=sub,
                           values=values)
-        alert = None
+        if step == "edit":
+            return render(request, "sub_id_notify.html", account=caller, sub=sub, values=values)
+        alert, status = None, 422
         if step == "send" and not errors:
             try:
                 self.identity.notify_sub_id(caller, login_id, {
                     **values, "target_phone": values["target_phone"] or None})
             except (ValidationFailed, NotFound) as exc:
-                if not exc.fields:
+                if not exc.fields:  # the sub ID itself is gone: the error page
                     raise
                 alert, errors = errors_of(request, exc)
+                status = exc.status
             else:
                 return see_other("/sub-ids", "sub_id_notified", login_id=login_id)
-        status = 200 if step == "edit" else 422
         return render(request, "sub_id_notify.html", status=status, account=caller, sub=sub,
-                      values=values, alert=alert, errors={} if step == "edit" else errors)
+                      values=values, alert=alert, errors=errors)
 
     # --- the sub ID's holder (ID-6.3) ------------------------------------------------------------
 

@@ -52,16 +52,44 @@ class NotifyService(HealthCheck):
     @event_handler("identity", "verification_requested")
     @once_per_event
     def on_verification_requested(self, session, event):
-        data = event["data"]  # ID-5
-        self._queue(session, data["to"], "email_verification_code", data,
-                    cci_code=data["cci_code"], source_event_id=event["event_id"])
+        self._mail_for(session, event, "email_verification_code")  # ID-5
 
     @event_handler("identity", "sub_id_notified")
     @once_per_event
     def on_sub_id_notified(self, session, event):
-        data = event["data"]  # ID-6.2 / ID-6.3
-        self._queue(session, data["to"], "sub_id_notification", data,
-                    cci_code=data["cci_code"], source_event_id=event["event_id"])
+        self._mail_for(session, event, "sub_id_notification")  # ID-6.2, ID-6.3
+
+    # --- registration (REG-2, REG-8 … REG-10): each event names its mail ---------------------
+
+    @event_handler("registration", "invitation_created")
+    @once_per_event
+    def on_invitation_created(self, session, event):
+        self._mail_for(session, event, "registration_guidance")
+
+    @event_handler("registration", "registration_returned")
+    @once_per_event
+    def on_registration_returned(self, session, event):
+        self._mail_for(session, event, "registration_returned")
+
+    @event_handler("registration", "registration_approved")
+    @once_per_event
+    def on_registration_approved(self, session, event):
+        self._mail_for(session, event, "registration_approved")
+
+    @event_handler("registration", "registration_expiring")
+    @once_per_event
+    def on_registration_expiring(self, session, event):
+        self._mail_for(session, event, "registration_expiring")
+
+    @event_handler("registration", "draft_expiring")
+    @once_per_event
+    def on_draft_expiring(self, session, event):
+        self._mail_for(session, event, "draft_expiring")
+
+    def _mail_for(self, session, event, template):
+        data = event["data"]
+        self._queue(session, data["to"], template, data, cci_code=data.get("cci_code"),
+                    source_event_id=event["event_id"])
 
     def _queue(self, session, to, template, context, **kwargs):
         return domain.queue(session, to=to, template=template, context=context,

@@ -1,3 +1,432 @@
-"""Registration's rules, free of Nameko."""
+"""registration's rules, free of Nameko (REG-1 … REG-10). Other services are passed in as
+callables, so the rules are tested without a broker."""
+import hashlib
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.registration.exceptions import (
+    AgentsHaveNoSigners,
+    AgreementRequired,
+    ApplicationIncomplete,
+    ApplicationNotEditable,
+    ApplicationNotFound,
+    ApplicationTokenInvalid,
+    InvitationExpired,
+    InvitationNotFound,
+    RegistrationNotFound,
+    RenewalNotOpen,
+    SignerNotFound,
+)
+from services.registration.models import (
+    Application,
+    ApplicationToken,
+    Counter,
+    Invitation,
+    Registration,
+    Signer,
+)
+from services.registration.schemas import APPLICANT_TYPES
+from tradecert import outbox
+from tradecert.db import utcnow
+from tradecert.errors import ValidationFailed
 
 SERVICE = "registration"
+INVITATION_VALID = timedelta(days=60)  # REG-2
+DRAFT_KEPT = timedelta(days=60)  # REG-10
+DRAFT_WARNING = timedelta(days=10)
+SIGNERS_WITHOUT_REASON = 15  # REG-10: from the 16th signer a reason is required
+EDITABLE = ("draft", "submitted", "returned")  # REG-7: until approval
+RENEWAL_OPENS = timedelta(days=30)  # REG-9
+REMINDERS = ((30, "reminder_30_sent_at"), (10, "reminder_10_sent_at"))  # REG-9
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def next_number(session: Session, name: str) -> int:
+    """The next value of a named counter; the row lock serialises concurrent approvals."""
+    counter = session.get(Counter, name, with_for_update=True)
+    if counter is None:
+        counter = Counter(name=name, value=0)
+        session.add(counter)
+    counter.value += 1
+    session.flush()
+    return counter.value
+
+
+# --- REG-2, REG-3: invitation and consent --------------------------------------------------------
+
+def invite(session: Session, chamber: dict, data: dict, public_url: str) -> Invitation:
+    if data["agree_rules"] is not True:
+        raise AgreementRequired(message="agree to both rules first",
+                                fields={"agree_rules": ["agreement_required"]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(cci_code=chamber["cci_code"], email=data["email"],
+                            token_hash=_hash(token), expires_at=utcnow() + INVITATION_VALID)
+    session.add(invitation)
+    session.flush()
+    fee = chamber["registration_fee_jpy"]
+    outbox.record(session, SERVICE, "invitation_created", {
+        "to": data["email"], "cci_code": chamber["cci_code"], "chamber_name_ja": chamber["name_ja"],
+        "chamber_name_en": chamber["name_en"], "fee_member_jpy": fee["member"],
+        "fee_non_member_jpy": fee["non_member"],
+        "link": f"{public_url}/registration/start?token={token}",
+        "valid_until": invitation.expires_at.date().isoformat()})
+    return invitation
+
+
+def start_application(session: Session, data: dict) -> tuple[Application, str, bool]:
+    """The consent page (REG-3): a draft for the invitation, or the same one again with a
+    fresh token. Returns (application, application token, created)."""
+    missing = {name: ["agreement_required"] for name in ("agree_privacy", "agree_terms")
+               if data[name] is not True}
+    if missing:
+        raise AgreementRequired(message="agree to the privacy policy and the terms",
+                                fields=missing)
+    invitation = session.scalar(select(Invitation).where(
+        Invitation.token_hash == _hash(data["invitation_token"])))
+    if invitation is None:
+        raise InvitationNotFound(message="unknown invitation link")
+    if invitation.expires_at < utcnow():
+        raise InvitationExpired(message="the invitation link has expired; start again")
+    application = session.scalar(select(Application).where(
+        Application.invitation_id == invitation.id))
+    created = application is None
+    if created:
+        now = utcnow()
+        number = next_number(session, f"application-{invitation.cci_code}-{now.year}")
+        application = Application(
+            application_number=f"R{invitation.cci_code}-{now.year}-{number:05d}",
+            cci_code=invitation.cci_code, invitation_id=invitation.id, email=invitation.email,
+            status="draft", agreed_privacy_at=now, agreed_terms_at=now, updated_at=now)
+        session.add(application)
+        session.flush()
+    return application, new_token(session, application), created
+
+
+def new_token(session: Session, application: Application) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(ApplicationToken(token_hash=_hash(token), application_id=application.id))
+    session.flush()
+    return token
+
+
+def by_token(session: Session, application_number: str, token: str | None) -> Application:
+    """The application its token opens; another application's token opens nothing."""
+    application = session.scalar(
+        select(Application).join(ApplicationToken)
+        .where(ApplicationToken.token_hash == _hash(token or ""),
+               Application.application_number == application_number))
+    if application is None:
+        raise ApplicationTokenInvalid(message="this token does not open this application")
+    return application
+
+
+def editable(application: Application) -> Application:
+    if application.status not in EDITABLE:
+        raise ApplicationNotEditable(message=f"the application is {application.status}")
+    return application
+
+
+def touch(application: Application) -> None:
+    """REG-7: every edit moves the updated date-time printed on the forms."""
+    application.updated_at = utcnow()
+
+
+# --- REG-4 … REG-6: the company, the signers, the submission ---------------------------------
+
+def save_company(session: Session, application: Application, company: dict) -> None:
+    """REG-4.9: saved as entered (the schema checked every rule)."""
+    editable(application)
+    application.company = company
+    if company["registration_type"] == "agent":  # REG-5: agents register no signers
+        for signer in signers_of(session, application):
+            session.delete(signer)
+    touch(application)
+
+
+def is_agent(application: Application) -> bool:
+    return bool(application.company) and application.company["registration_type"] == "agent"
+
+
+def signers_of(session: Session, application: Application) -> list[Signer]:
+    return session.scalars(select(Signer).where(Signer.application_id == application.id)
+                           .order_by(Signer.id)).all()
+
+
+def add_signer(session: Session, application: Application, data: dict) -> Signer:
+    editable(application)
+    if is_agent(application):
+        raise AgentsHaveNoSigners(message="agents do not register signers")
+    count = session.scalar(select(func.count()).where(Signer.application_id == application.id))
+    if count >= SIGNERS_WITHOUT_REASON and not data.get("reason"):
+        raise ValidationFailed(code="reason_required",
+                               message="a written reason is needed from the 16th signer",
+                               fields={"reason": ["reason_required_from_16th_signer"]})
+    signer = Signer(signer_id=str(uuid.uuid4()), application_id=application.id,
+                    **{k: data[k] for k in ("name_ja", "name_en", "title_en", "email")},
+                    reason=data.get("reason"))
+    session.add(signer)
+    touch(application)
+    session.flush()
+    return signer
+
+
+def find_signer(session: Session, application: Application, signer_id: str) -> Signer:
+    signer = session.scalar(select(Signer).where(Signer.application_id == application.id,
+                                                 Signer.signer_id == signer_id))
+    if signer is None:
+        raise SignerNotFound(message=f"no signer {signer_id}")
+    return signer
+
+
+def remove_signer(session: Session, application: Application, signer_id: str) -> None:
+    editable(application)
+    session.delete(find_signer(session, application, signer_id))
+    touch(application)
+
+
+def submit(session: Session, application: Application) -> None:
+    """REG-6 → submitted: the company entered; applicants with at least one signer."""
+    editable(application)
+    missing = {}
+    if not application.company:
+        missing["company"] = ["required"]
+    elif application.company["registration_type"] in APPLICANT_TYPES \
+            and not signers_of(session, application):
+        missing["signers"] = ["at_least_one_signer"]
+    if missing:
+        raise ApplicationIncomplete(message="the application is not complete", fields=missing)
+    application.status = "submitted"
+    application.submitted_at = utcnow()
+    application.returned_reason = None
+    touch(application)
+
+
+def view(session: Session, application: Application) -> dict:
+    registration = session.scalar(select(Registration).where(
+        Registration.application_id == application.id))
+    return {
+        "application_number": application.application_number,
+        "cci_code": application.cci_code, "email": application.email,
+        "status": application.status, "company": application.company,
+        "signers": [signer_view(s) for s in signers_of(session, application)],
+        "created_at": application.created_at, "updated_at": application.updated_at,
+        "submitted_at": application.submitted_at,
+        "returned_reason": application.returned_reason,
+        "trade_registration_number": registration.trade_registration_number
+        if registration else None,
+    }
+
+
+def signer_view(signer: Signer) -> dict:
+    return {"signer_id": signer.signer_id, "name_ja": signer.name_ja, "name_en": signer.name_en,
+            "title_en": signer.title_en, "email": signer.email, "reason": signer.reason,
+            "signature_registered": signer.signature_file_id is not None}
+
+
+# --- REG-7: the forms --------------------------------------------------------------------
+
+FORMS = {"pledge": "pledge", "business-description": "business-description",
+         "signature-registration": "signature-registration"}
+
+
+def form_payload(session: Session, application: Application, chamber: dict, form: str) -> dict:
+    """What documents prints a form from: the application number, the updated date-time
+    and the data as entered."""
+    if not application.company:
+        raise ApplicationIncomplete(message="enter the company first",
+                                    fields={"company": ["required"]})
+    if form == "signature-registration" and is_agent(application):
+        raise AgentsHaveNoSigners(message="agents have no signature registration form")
+    return {
+        "application_number": application.application_number,
+        "updated_at": application.updated_at.isoformat(),
+        "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
+        "company": application.company,
+        "signers": [{k: getattr(s, k) for k in ("name_ja", "name_en", "title_en", "email")}
+                    for s in signers_of(session, application)],
+    }
+
+
+# --- chamber staff (REG-8) ------------------------------------------------------------------
+
+def staff_queue(session: Session, cci_code: str, status: str | None) -> list[dict]:
+    query = select(Application).where(Application.cci_code == cci_code) \
+        .order_by(Application.submitted_at.nulls_last(), Application.id)
+    if status:
+        query = query.where(Application.status == status)
+    return [{"application_number": a.application_number, "status": a.status,
+             "name_ja": (a.company or {}).get("name_ja"),
+             "registration_type": (a.company or {}).get("registration_type"),
+             "submitted_at": a.submitted_at, "updated_at": a.updated_at}
+            for a in session.scalars(query)]
+
+
+def in_chamber(session: Session, caller: dict, application_number: str) -> Application:
+    """Staff see their own chamber's applications; any other is not found (ID-9)."""
+    application = session.scalar(select(Application).where(
+        Application.application_number == application_number,
+        Application.cci_code == caller["cci_code"]))
+    if application is None:
+        raise ApplicationNotFound(message=f"no application {application_number}")
+    return application
+
+
+def return_application(session: Session, application: Application, reason: str,
+                       public_url: str) -> None:
+    """Back to the applicant with a reason, mailed with a link to correct it."""
+    if application.status != "submitted":
+        raise ApplicationNotEditable(message="only a submitted application can be returned")
+    application.status, application.returned_reason = "returned", reason
+    touch(application)
+    link = f"{public_url}/registration/application?token={new_token(session, application)}" \
+           f"&application_number={application.application_number}"
+    outbox.record(session, SERVICE, "registration_returned", {
+        "to": application.email, "cci_code": application.cci_code,
+        "application_number": application.application_number,
+        "name_ja": application.company.get("name_ja") if application.company else "",
+        "reason": reason, "link": link})
+
+
+def approve(session: Session, application: Application, receipt_no: str, chamber: dict, *,
+            today: date, create_accounts, render_certificate) -> Registration:
+    """REG-8: the trade registration number, 2 years of validity (REG-9), the admin and user
+    IDs (identity), the trade registration certificate with the admin's initial password."""
+    if application.status != "submitted":
+        raise ApplicationNotEditable(message="only a submitted application can be approved")
+    signers = signers_of(session, application)
+    unsigned = {f"signers.{s.signer_id}.signature": ["signature_missing"]
+                for s in signers if s.signature_file_id is None}
+    if unsigned:
+        raise ApplicationIncomplete(message="upload every signer's signature first",
+                                    fields=unsigned)
+    number = f"{application.cci_code}-{next_number(session, f'trade-{application.cci_code}'):06d}"
+    valid_until = add_years(today, chamber["registration_validity_years"]) - timedelta(days=1)
+    company, contact = application.company, application.company["contact"]
+    accounts = create_accounts({
+        "cci_code": application.cci_code, "trade_registration_number": number,
+        "company": company_name(company),
+        "contact": {"name": contact["name_ja"], "email": contact["email"]},
+        "signers": [{"signer_id": s.signer_id, "name_ja": s.name_ja, "name_en": s.name_en,
+                     "title_en": s.title_en, "email": s.email,
+                     "signature_file_id": s.signature_file_id} for s in signers]})
+    certificate = render_certificate({
+        "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
+        "trade_registration_number": number, "company": company_name(company),
+        "valid_from": today.isoformat(), "valid_until": valid_until.isoformat(),
+        "admin_login_id": accounts["admin"]["login_id"],
+        "initial_password": accounts["admin"]["initial_password"],
+        "issued_on": today.isoformat()})
+    registration = Registration(
+        cci_code=application.cci_code, trade_registration_number=number,
+        application_id=application.id, company=company, registration_fee_receipt_no=receipt_no,
+        admin_login_id=accounts["admin"]["login_id"], certificate_file_id=certificate["file_id"],
+        valid_from=today, valid_until=valid_until)
+    session.add(registration)
+    application.status = "approved"
+    touch(application)
+    session.flush()
+    outbox.record(session, SERVICE, "registration_approved", {
+        "to": contact["email"], "cci_code": application.cci_code,
+        "application_number": application.application_number,
+        "trade_registration_number": number, "name_ja": company["name_ja"],
+        "valid_until": valid_until.isoformat(), "admin_login_id": registration.admin_login_id})
+    return registration
+
+
+def company_name(company: dict) -> dict:
+    return {k: company.get(k) for k in ("name_ja", "name_en", "legal_entity_type",
+                                        "legal_entity_type_other", "legal_entity_position")}
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def registration_in(session: Session, cci_code: str, number: str) -> Registration:
+    registration = session.scalar(select(Registration).where(
+        Registration.cci_code == cci_code, Registration.trade_registration_number == number))
+    if registration is None:
+        raise RegistrationNotFound(message=f"no trade registration {number}")
+    return registration
+
+
+# --- REG-9, REG-10: validity, renewal, old drafts ------------------------------------------
+
+def request_renewal(session: Session, caller: dict, today: date) -> Registration:
+    """The admin asks to renew; it opens 30 days before expiry."""
+    registration = registration_in(session, caller["cci_code"],
+                                   caller["trade_registration_number"])
+    if today < registration.valid_until - RENEWAL_OPENS:
+        raise RenewalNotOpen(message="renewal opens 30 days before expiry",
+                             params={"opens_on": (registration.valid_until
+                                                  - RENEWAL_OPENS).isoformat()})
+    if registration.renewal_requested_at is None:
+        registration.renewal_requested_at = utcnow()
+        outbox.record(session, SERVICE, "renewal_requested", {
+            "cci_code": registration.cci_code,
+            "trade_registration_number": registration.trade_registration_number,
+            "valid_until": registration.valid_until.isoformat()})
+    return registration
+
+
+def is_valid(registration: Registration, today: date) -> bool:
+    """After expiry no new application can start (REG-9)."""
+    return registration.valid_until >= today
+
+
+def send_renewal_reminders(session: Session, today: date) -> int:
+    """The daily job: the contact is mailed 30 days before expiry and, still not renewed,
+    10 days before. Each reminder is marked sent in the same transaction as its mail's
+    event, so running the job twice sends nothing twice."""
+    sent = 0
+    for days, flag in REMINDERS:
+        due = session.scalars(select(Registration).where(
+            Registration.valid_until <= today + timedelta(days=days),
+            Registration.valid_until >= today,
+            getattr(Registration, flag).is_(None),
+            Registration.renewal_requested_at.is_(None)).with_for_update(skip_locked=True))
+        for registration in due:
+            if days == 30 and registration.valid_until <= today + timedelta(days=10):
+                registration.reminder_30_sent_at = utcnow()  # past it already: only the 10-day
+                continue
+            setattr(registration, flag, utcnow())
+            contact = registration.company["contact"]
+            outbox.record(session, SERVICE, "registration_expiring", {
+                "to": contact["email"], "cci_code": registration.cci_code,
+                "name_ja": registration.company["name_ja"], "days_left": days,
+                "trade_registration_number": registration.trade_registration_number,
+                "valid_until": registration.valid_until.isoformat()})
+            sent += 1
+    return sent
+
+
+def purge_old_drafts(session: Session, now: datetime) -> tuple[int, int]:
+    """REG-10: drafts are kept 60 days; 10 days before removal the applicant is mailed.
+    Returns (warned, removed)."""
+    warned = removed = 0
+    stale = select(Application).where(Application.status == "draft")
+    for application in session.scalars(stale.where(
+            Application.created_at <= now - (DRAFT_KEPT - DRAFT_WARNING),
+            Application.draft_reminder_sent_at.is_(None)).with_for_update(skip_locked=True)):
+        application.draft_reminder_sent_at = now
+        outbox.record(session, SERVICE, "draft_expiring", {
+            "to": application.email, "cci_code": application.cci_code,
+            "application_number": application.application_number,
+            "removed_on": (application.created_at + DRAFT_KEPT).date().isoformat()})
+        warned += 1
+    for application in session.scalars(stale.where(
+            Application.created_at <= now - DRAFT_KEPT).with_for_update(skip_locked=True)):
+        session.delete(application)
+        removed += 1
+    session.flush()
+    return warned, removed

@@ -1,1 +1,62 @@
-"""Registration's errors: subclasses of tradecert.errors, named for what happened."""
+"""registration's errors: named for what happened; each maps to an HTTP answer."""
+from tradecert.errors import Conflict, Gone, NotFound, Unauthorized, ValidationFailed
+
+
+class InvitationExpired(Gone):
+    """REG-2: the link is valid for 60 days; after that the visitor starts again."""
+
+    default_code = "invitation_expired"
+
+
+class InvitationNotFound(NotFound):
+    default_code = "invitation_not_found"
+
+
+class ApplicationNotFound(NotFound):
+    default_code = "application_not_found"
+
+
+class ApplicationTokenInvalid(Unauthorized):
+    default_code = "application_token_invalid"
+
+
+class ApplicationNotEditable(Conflict):
+    """Edits are possible until approval (REG-7), not after."""
+
+    default_code = "application_not_editable"
+
+
+class AgentsHaveNoSigners(Conflict):
+    """REG-5: agents skip the signers step."""
+
+    default_code = "agents_have_no_signers"
+
+
+class ApplicationIncomplete(Conflict):
+    """Submission or approval needs what `fields` lists."""
+
+    default_code = "application_incomplete"
+
+
+class SignerNotFound(NotFound):
+    default_code = "signer_not_found"
+
+
+class RegistrationNotFound(NotFound):
+    default_code = "registration_not_found"
+
+
+class RenewalNotOpen(Conflict):
+    """REG-9: renewal opens 30 days before expiry."""
+
+    default_code = "renewal_not_open"
+
+
+class AgreementRequired(ValidationFailed):
+    """REG-2 / REG-3: the rules, the privacy policy and the terms must be agreed to."""
+
+    default_code = "agreement_required"
+
+
+class FormNotFound(NotFound):
+    default_code = "form_not_found"

@@ -1,10 +1,105 @@
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
 
 
 class Base(DeclarativeBase):
-    """Registration's tables; the outbox tables come from tradecert.outbox."""
-
     metadata = new_metadata()
     type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+class Invitation(Base):
+    """REG-2: an e-mail address that agreed to the two rules, and its 60-day link."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cci_code: Mapped[str] = mapped_column(String(4), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Application(Base):
+    """A trade registration application, from the consent page (REG-3) to approval (REG-8)."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_number: Mapped[str] = mapped_column(String(30), unique=True)
+    cci_code: Mapped[str] = mapped_column(String(4), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(12), index=True)  # draft|submitted|returned|approved
+    company: Mapped[dict | None] = mapped_column(JSON)
+    agreed_privacy_at: Mapped[datetime]
+    agreed_terms_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    returned_reason: Mapped[str | None] = mapped_column(String(2000))
+    draft_reminder_sent_at: Mapped[datetime | None]  # REG-10: 10 days before removal
+
+
+class ApplicationToken(Base):
+    """The Bearer credential of an application until approval (API.md)."""
+
+    __tablename__ = "application_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id",
+                                                           ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Signer(Base):
+    """REG-5: a person whose signature is registered; each gets a user ID at approval."""
+
+    __tablename__ = "signers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signer_id: Mapped[str] = mapped_column(String(36), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id",
+                                                           ondelete="CASCADE"), index=True)
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str | None] = mapped_column(String(2000))  # REG-10: from the 16th signer
+    signature_file_id: Mapped[str | None] = mapped_column(String(64))  # REG-7, by staff
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Registration(Base):
+    """An approved trade registration (REG-8) and its validity (REG-9)."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("cci_code", "trade_registration_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cci_code: Mapped[str] = mapped_column(String(4))
+    trade_registration_number: Mapped[str] = mapped_column(String(20))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    company: Mapped[dict] = mapped_column(JSON)
+    registration_fee_receipt_no: Mapped[str] = mapped_column(String(50))
+    admin_login_id: Mapped[str] = mapped_column(String(32))
+    certificate_file_id: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date] = mapped_column(index=True)
+    reminder_30_sent_at: Mapped[datetime | None]
+    reminder_10_sent_at: Mapped[datetime | None]
+    renewal_requested_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Counter(Base):
+    """Numbers handed out in order: application numbers, trade registration numbers."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -142,3 +142,74 @@ class SignerSchema(Schema):
     name_en = fields.String(required=True, validate=NAME)
     title_en = fields.String(required=True, validate=NAME)
     email = fields.Email(required=True)
+
+
+class InvitationSchema(Schema):
+    """POST /api/v1/chambers/{cci_code}/registration-invitations (REG-2)."""
+
+    email = fields.Email(required=True)
+    agree_rules = fields.Boolean(required=True)
+
+
+class ConsentSchema(Schema):
+    """POST /api/v1/registration-applications (REG-3)."""
+
+    invitation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    agree_privacy = fields.Boolean(required=True)
+    agree_terms = fields.Boolean(required=True)
+
+
+class StartedApplicationSchema(Schema):
+    application_number = fields.String()
+    application_token = fields.String()
+    status = fields.String()
+
+
+class NewSignerSchema(SignerSchema):
+    """POST .../signers (REG-5); `reason` is required from the 16th signer (REG-10)."""
+
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=2000))
+
+
+class SignerViewSchema(Schema):
+    signer_id = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String()
+    title_en = fields.String()
+    email = fields.String()
+    reason = fields.String(allow_none=True)
+    signature_registered = fields.Boolean()
+
+
+class ApplicationViewSchema(Schema):
+    """GET /api/v1/registration-applications/{application_number}: everything entered."""
+
+    application_number = fields.String()
+    cci_code = fields.String()
+    email = fields.String()
+    status = fields.String(metadata={"enum": ["draft", "submitted", "returned", "approved"]})
+    company = fields.Dict(allow_none=True)
+    signers = fields.List(fields.Nested(SignerViewSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    returned_reason = fields.String(allow_none=True)
+    trade_registration_number = fields.String(allow_none=True)
+
+
+class ApprovalSchema(Schema):
+    """POST /api/v1/staff/registration-applications/{number}/approval (REG-8)."""
+
+    registration_fee_receipt_no = fields.String(required=True,
+                                                validate=validate.Length(min=1, max=50))
+
+
+class ApprovalResultSchema(Schema):
+    trade_registration_number = fields.String()
+    valid_until = fields.Date()
+    admin_login_id = fields.String()
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))

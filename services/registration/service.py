@@ -1,10 +1,199 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from nameko.rpc import ServiceRpc
+from nameko.timer import timer
+
+from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
-from tradecert.entrypoints import HealthCheck
+from services.registration.exceptions import FormNotFound
+from services.registration.schemas import (
+    ApplicationViewSchema,
+    ApprovalResultSchema,
+    ApprovalSchema,
+    CompanySchema,
+    ConsentSchema,
+    InvitationSchema,
+    NewSignerSchema,
+    ReturnSchema,
+    SignerViewSchema,
+)
+from tradecert import config
+from tradecert.db import utcnow
+from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.schemas import load
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def japan_today() -> date:
+    """Validity and reminders count calendar days in Japan (REG-9)."""
+    return datetime.now(JAPAN).date()
+
+
+def public_url() -> str:
+    return config.section("GATEWAY").get("public_url", "").rstrip("/")
 
 
 class RegistrationService(HealthCheck):
+    """Trade registrations, from the guidance page to renewal (REG-1 … REG-10).
+
+    Applicant calls take the application number and its `application_token`; staff and admin
+    calls take `caller`, the context identity's `authorize` gave the gateway."""
+
     name = "registration"
 
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    identity = ServiceRpc("identity")
+    documents = ServiceRpc("documents")
+
+    # --- applicants (REG-2 … REG-7) ------------------------------------------------------------
+
+    @rpc
+    def invite(self, cci_code: str, payload: dict) -> None:
+        data = load(InvitationSchema(), payload)
+        chamber = self.identity.get_chamber(cci_code)
+        with self.db.transaction() as session:
+            domain.invite(session, chamber, data, public_url())
+
+    @rpc
+    def start_application(self, payload: dict) -> dict:
+        data = load(ConsentSchema(), payload)
+        with self.db.transaction() as session:
+            application, token, created = domain.start_application(session, data)
+        return {"application_number": application.application_number,
+                "application_token": token, "status": application.status, "created": created}
+
+    @rpc
+    def get_application(self, number: str, token: str) -> dict:
+        session = self.db.session
+        return ApplicationViewSchema().dump(
+            domain.view(session, domain.by_token(session, number, token)))
+
+    @rpc
+    def save_company(self, number: str, token: str, payload: dict) -> dict:
+        company = load(CompanySchema(), payload)
+        with self.db.transaction() as session:
+            application = domain.by_token(session, number, token)
+            domain.save_company(session, application, CompanySchema().dump(company))
+            return ApplicationViewSchema().dump(domain.view(session, application))
+
+    @rpc
+    def add_signer(self, number: str, token: str, payload: dict) -> dict:
+        data = load(NewSignerSchema(), payload)
+        with self.db.transaction() as session:
+            application = domain.by_token(session, number, token)
+            signer = domain.add_signer(session, application, data)
+        return SignerViewSchema().dump(domain.signer_view(signer))
+
+    @rpc
+    def remove_signer(self, number: str, token: str, signer_id: str) -> None:
+        with self.db.transaction() as session:
+            domain.remove_signer(session, domain.by_token(session, number, token), signer_id)
+
+    @rpc
+    def submit(self, number: str, token: str) -> dict:
+        with self.db.transaction() as session:
+            application = domain.by_token(session, number, token)
+            domain.submit(session, application)
+        return {"status": application.status}
+
+    @rpc
+    def render_form(self, number: str, token: str, form: str) -> dict:
+        """REG-7: one of the three forms, printed from the data as entered."""
+        session = self.db.session
+        application = domain.by_token(session, number, token)
+        return self._render_form(application, form)
+
+    # --- chamber staff (REG-7, REG-8) ---------------------------------------------------------
+
+    @rpc
+    def staff_queue(self, caller: dict, status: str | None = None) -> list[dict]:
+        return domain.staff_queue(self.db.session, caller["cci_code"], status)
+
+    @rpc
+    def staff_application(self, caller: dict, number: str) -> dict:
+        session = self.db.session
+        return ApplicationViewSchema().dump(
+            domain.view(session, domain.in_chamber(session, caller, number)))
+
+    @rpc
+    def staff_form(self, caller: dict, number: str, form: str) -> dict:
+        return self._render_form(domain.in_chamber(self.db.session, caller, number), form)
+
+    @rpc
+    def upload_signature(self, caller: dict, number: str, signer_id: str,
+                         scan_base64: str) -> dict:
+        """REG-7: the scanned box of the signature form; refused with the reason when the
+        ink touches the frame or the box is empty."""
+        with self.db.transaction() as session:
+            application = domain.editable(domain.in_chamber(session, caller, number))
+            signer = domain.find_signer(session, application, signer_id)
+            image = self.documents.store_signature(scan_base64)
+            signer.signature_file_id = image["file_id"]
+            return SignerViewSchema().dump(domain.signer_view(signer))
+
+    @rpc
+    def return_application(self, caller: dict, number: str, payload: dict) -> dict:
+        data = load(ReturnSchema(), payload)
+        with self.db.transaction() as session:
+            application = domain.in_chamber(session, caller, number)
+            domain.return_application(session, application, data["reason"], public_url())
+        return {"status": application.status}
+
+    @rpc
+    def approve(self, caller: dict, number: str, payload: dict) -> dict:
+        data = load(ApprovalSchema(), payload)
+        chamber = self.identity.get_chamber(caller["cci_code"])
+        with self.db.transaction() as session:
+            application = domain.in_chamber(session, caller, number)
+            registration = domain.approve(
+                session, application, data["registration_fee_receipt_no"], chamber,
+                today=japan_today(), create_accounts=self.identity.create_registration_accounts,
+                render_certificate=lambda p: self.documents.render("registration-certificate", p))
+        return ApprovalResultSchema().dump(registration)
+
+    @rpc
+    def registration_certificate(self, caller: dict, number: str) -> dict:
+        registration = domain.registration_in(self.db.session, caller["cci_code"], number)
+        return {"file_id": registration.certificate_file_id}
+
+    # --- admin ID, validity (REG-9) -------------------------------------------------------------
+
+    @rpc
+    def request_renewal(self, caller: dict) -> dict:
+        with self.db.transaction() as session:
+            registration = domain.request_renewal(session, caller, japan_today())
+        return {"trade_registration_number": registration.trade_registration_number,
+                "valid_until": registration.valid_until.isoformat(), "renewal_requested": True}
+
+    @rpc
+    def registration_validity(self, cci_code: str, number: str) -> dict:
+        """For issuance: after expiry no new application can start (REG-9)."""
+        registration = domain.registration_in(self.db.session, cci_code, number)
+        return {"valid_until": registration.valid_until.isoformat(),
+                "valid": domain.is_valid(registration, japan_today())}
+
+    @rpc
+    def run_daily_jobs(self, today: str | None = None) -> dict:
+        """The daily job, also callable (tests, operators): renewal reminders, old drafts."""
+        day = date.fromisoformat(today) if today else japan_today()
+        with self.db.transaction() as session:
+            reminded = domain.send_renewal_reminders(session, day)
+            warned, removed = domain.purge_old_drafts(session, utcnow())
+        return {"renewal_reminders": reminded, "draft_warnings": warned,
+                "drafts_removed": removed}
+
+    @timer(interval=3600)
+    def daily(self):
+        # Hourly is enough for a daily rule: each mail is marked sent, so none goes twice.
+        self.run_daily_jobs()
+
+    def _render_form(self, application, form: str) -> dict:
+        if form not in domain.FORMS:
+            raise FormNotFound(message=f"no form {form}")
+        chamber = self.identity.get_chamber(application.cci_code)
+        payload = domain.form_payload(self.db.session, application, chamber, form)
+        return self.documents.render(domain.FORMS[form], payload)

@@ -1,0 +1,166 @@
+"""Trade registration (API.md: Trade registration; REG-1 … REG-10). Thin: parse, RPC, answer."""
+import base64
+
+from werkzeug.wrappers import Response
+
+from gateway.auth import application_token, authorized, public
+from gateway.http import http, json_body, json_response
+from gateway.openapi import doc
+from gateway.routes.identity import pdf_response
+from services.registration.schemas import (
+    ApplicationViewSchema,
+    ApprovalResultSchema,
+    ApprovalSchema,
+    CompanySchema,
+    ConsentSchema,
+    InvitationSchema,
+    NewSignerSchema,
+    ReturnSchema,
+    SignerViewSchema,
+    StartedApplicationSchema,
+)
+from tradecert.errors import ValidationFailed
+
+TAGS = ["trade registration"]
+STAFF_TAGS = ["trade registration: chamber staff"]
+SIGNATURE_TYPES = ("image/png", "image/jpeg")
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+
+
+class RegistrationRoutes:
+    @http("POST", "/api/v1/chambers/<cci_code>/registration-invitations")
+    @doc("Mail the guidance with a 60-day link (REG-2)", request=InvitationSchema, status=202,
+         errors=[404, 422], tags=TAGS)
+    @public
+    def invite(self, request, cci_code):
+        self.registration.invite(cci_code, json_body(request))
+        return json_response({"status": "sent"}, 202)
+
+    @http("POST", "/api/v1/registration-applications")
+    @doc("Consent (REG-3): a draft application and its token; the same invitation again "
+         "gives the same application with a fresh token", request=ConsentSchema,
+         response=StartedApplicationSchema, status=201, errors=[404, 410, 422], tags=TAGS)
+    @public
+    def start_application(self, request):
+        started = self.registration.start_application(json_body(request))
+        created = started.pop("created")
+        return json_response(started, 201 if created else 200)
+
+    @http("GET", "/api/v1/registration-applications/<number>")
+    @doc("Everything entered, the status and the updated date-time",
+         response=ApplicationViewSchema, errors=[401], tags=TAGS)
+    @application_token
+    def get_application(self, request, token, number):
+        return json_response(self.registration.get_application(number, token))
+
+    @http("PUT", "/api/v1/registration-applications/<number>/company")
+    @doc("The company form (REG-4); 422 names every broken rule", request=CompanySchema,
+         response=ApplicationViewSchema, errors=[401, 409, 422], tags=TAGS)
+    @application_token
+    def save_company(self, request, token, number):
+        return json_response(self.registration.save_company(number, token, json_body(request)))
+
+    @http("POST", "/api/v1/registration-applications/<number>/signers")
+    @doc("Add a signer (REG-5); a reason from the 16th; agents: 409", request=NewSignerSchema,
+         response=SignerViewSchema, status=201, errors=[401, 409, 422], tags=TAGS)
+    @application_token
+    def add_signer(self, request, token, number):
+        return json_response(self.registration.add_signer(number, token, json_body(request)),
+                             201)
+
+    @http("DELETE", "/api/v1/registration-applications/<number>/signers/<signer_id>")
+    @doc("Remove a signer", status=204, errors=[401, 404, 409], tags=TAGS)
+    @application_token
+    def remove_signer(self, request, token, number, signer_id):
+        self.registration.remove_signer(number, token, signer_id)
+        return Response(status=204)
+
+    @http("POST", "/api/v1/registration-applications/<number>/submission")
+    @doc("Submit (REG-6); edits stay possible until approval", errors=[401, 409], tags=TAGS)
+    @application_token
+    def submit(self, request, token, number):
+        return json_response(self.registration.submit(number, token))
+
+    @http("GET", "/api/v1/registration-applications/<number>/forms/<form>.pdf")
+    @doc("The pledge, business description or signature registration form (REG-7)",
+         errors=[401, 404, 409], tags=TAGS)
+    @application_token
+    def form(self, request, token, number, form):
+        rendered = self.registration.render_form(number, token, form)
+        return pdf_response(self.documents.fetch(rendered["file_id"]), f"{number}-{form}.pdf")
+
+    # --- chamber staff ------------------------------------------------------------------------
+
+    @http("GET", "/api/v1/staff/registration-applications")
+    @doc("The chamber's applications, `?status=submitted` for the queue", errors=[401, 403],
+         tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def staff_queue(self, request, caller):
+        return json_response(self.registration.staff_queue(caller, request.args.get("status")))
+
+    @http("GET", "/api/v1/staff/registration-applications/<number>")
+    @doc("One application, found by its number (typed or scanned from the forms' QR code)",
+         response=ApplicationViewSchema, errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def staff_application(self, request, caller, number):
+        return json_response(self.registration.staff_application(caller, number))
+
+    @http("GET", "/api/v1/staff/registration-applications/<number>/forms/<form>.pdf")
+    @doc("A form of the application, as the applicant printed it", errors=[401, 403, 404],
+         tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def staff_form(self, request, caller, number, form):
+        rendered = self.registration.staff_form(caller, number, form)
+        return pdf_response(self.documents.fetch(rendered["file_id"]), f"{number}-{form}.pdf")
+
+    @http("PUT", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature")
+    @doc("Upload a signer's scanned signature box (image/png or image/jpeg); 422 when the "
+         "signature touches or crosses the frame (REG-7)", response=SignerViewSchema,
+         errors=[401, 403, 404, 409, 422], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def upload_signature(self, request, caller, number, signer_id):
+        content_type = (request.mimetype or "").lower()
+        data = request.get_data()
+        if content_type not in SIGNATURE_TYPES or not data:
+            raise ValidationFailed(code="signature_image_type",
+                                   message="send the scan as image/png or image/jpeg",
+                                   fields={"signature": ["signature_image_type"]})
+        if len(data) > MAX_SCAN_BYTES:
+            raise ValidationFailed(code="signature_image_too_large", message="scan too large",
+                                   fields={"signature": ["signature_image_too_large"]})
+        return json_response(self.registration.upload_signature(
+            caller, number, signer_id, base64.b64encode(data).decode("ascii")))
+
+    @http("POST", "/api/v1/staff/registration-applications/<number>/approval")
+    @doc("Approve with the registration fee's cash receipt number (REG-8)",
+         request=ApprovalSchema, response=ApprovalResultSchema, status=201,
+         errors=[401, 403, 404, 409, 422], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def approve(self, request, caller, number):
+        return json_response(self.registration.approve(caller, number, json_body(request)), 201)
+
+    @http("POST", "/api/v1/staff/registration-applications/<number>/return")
+    @doc("Return to the applicant with a reason (mailed)", request=ReturnSchema,
+         errors=[401, 403, 404, 409, 422], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def return_application(self, request, caller, number):
+        return json_response(self.registration.return_application(caller, number,
+                                                                  json_body(request)))
+
+    @http("GET", "/api/v1/staff/registrations/<number>/certificate.pdf")
+    @doc("The trade registration certificate with the admin ID and initial password (REG-8)",
+         errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def registration_certificate(self, request, caller, number):
+        rendered = self.registration.registration_certificate(caller, number)
+        return pdf_response(self.documents.fetch(rendered["file_id"]),
+                            f"trade-registration-certificate-{number}.pdf")
+
+    # --- admin ID -----------------------------------------------------------------------------
+
+    @http("POST", "/api/v1/registration/renewal")
+    @doc("Request renewal; opens 30 days before expiry (REG-9)", status=202,
+         errors=[401, 403, 409], tags=TAGS)
+    @authorized("registration.renew")
+    def request_renewal(self, request, caller):
+        return json_response(self.registration.request_renewal(caller), 202)
