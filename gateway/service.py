@@ -6,6 +6,7 @@ from gateway.routes.account_pages import AccountPages
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
+from gateway.routes.registration import RegistrationRoutes
 from tradecert import config
 
 

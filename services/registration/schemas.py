@@ -213,3 +213,14 @@ class ApprovalResultSchema(Schema):
 
 class ReturnSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ApplicationSummarySchema(Schema):
+    """A line of the staff's queue."""
+
+    application_number = fields.String()
+    status = fields.String()
+    name_ja = fields.String(allow_none=True)
+    registration_type = fields.String(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()

@@ -8,6 +8,7 @@ from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound
 from services.registration.schemas import (
+    ApplicationSummarySchema,
     ApplicationViewSchema,
     ApprovalResultSchema,
     ApprovalSchema,
@@ -111,7 +112,8 @@ class RegistrationService(HealthCheck):
 
     @rpc
     def staff_queue(self, caller: dict, status: str | None = None) -> list[dict]:
-        return domain.staff_queue(self.db.session, caller["cci_code"], status)
+        return ApplicationSummarySchema(many=True).dump(
+            domain.staff_queue(self.db.session, caller["cci_code"], status))
 
     @rpc
     def staff_application(self, caller: dict, number: str) -> dict:

@@ -42,3 +42,86 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"errors in the browser: {errors}"
+
+
+# --- the account pages' data: one registration, made through the services' RPC --------------
+
+SIGNER_EMAIL = "yamada@sakura.example.jp"
+USER_PASSWORD = "Signer2026x"
+ADMIN_PASSWORD = "Admin2026x"
+
+
+class Seeded:
+    """A registration in the running system: its admin (initial password), a signer's user ID
+    and what it takes to read the system's mail (ID-5 codes, ID-6.2 links)."""
+
+    def __init__(self, uri, maildir, created):
+        self.uri, self.maildir = uri, maildir
+        self.admin = created["admin"]["login_id"]
+        self.admin_initial = created["admin"]["initial_password"]
+        self.user = created["users"][0]["login_id"]
+
+    def rpc(self):
+        from nameko.standalone.rpc import ClusterRpcClient
+
+        return ClusterRpcClient(uri=self.uri)
+
+    def mails(self, to, subject):
+        from tradecert.mailsink import read
+
+        if not (self.maildir / "new").exists():
+            return []
+        return [m for m in read(self.maildir) if m["To"] == to and m["Subject"] == subject]
+
+    def wait_for_mail(self, to, subject, count=1):
+        from tests.conftest import wait_for
+
+        return wait_for(lambda: len(found := self.mails(to, subject)) >= count and found,
+                        timeout=30, message=f"mail {subject} to {to}")[-1]
+
+    def set_user_password(self):
+        """The admin sets the signer's password (ID-4), as after its own first login (ID-2)."""
+        with self.rpc() as rpc:
+            token = rpc.identity.login({"cci_code": "1504", "login_id": self.admin,
+                                        "password": self.admin_initial})["token"]
+            caller = rpc.identity.authorize(token, "password.change")
+            rpc.identity.change_password(caller, {"current_password": self.admin_initial,
+                                                  "new_password": ADMIN_PASSWORD})
+            caller = rpc.identity.authorize(token, "signers.set_password")
+            rpc.identity.set_signer_password(caller, self.user, {"new_password": USER_PASSWORD})
+            rpc.identity.logout(token)
+
+    def verify_user(self, code_subject):
+        """The signer's first login and its e-mail verification (ID-5), done over RPC."""
+        import re
+
+        with self.rpc() as rpc:
+            token = rpc.identity.login({"cci_code": "1504", "login_id": self.user,
+                                        "password": USER_PASSWORD})["token"]
+            mail = self.wait_for_mail(SIGNER_EMAIL, code_subject)
+            code = re.search(r"確認コード: (\d{6})", mail.get_content()).group(1)
+            rpc.identity.confirm_email_verification(
+                rpc.identity.authorize(token, "email.verify"), {"code": code})
+            rpc.identity.logout(token)
+
+
+@pytest.fixture
+def seeded(site, running_system, rabbit_uri):
+    """さくら貿易's IDs in the running system (whose mail is kept in <var>/mail)."""
+    import base64
+
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    from tests.unit.test_signatures import frame, paper, scanned, sign
+
+    with ClusterRpcClient(uri=rabbit_uri) as rpc:
+        scan = base64.b64encode(scanned(sign(frame(paper())))).decode()
+        signature = rpc.documents.store_signature(scan)["file_id"]
+        created = rpc.identity.create_registration_accounts({
+            "cci_code": "1504", "trade_registration_number": "1504-000318",
+            "company": {"name_ja": "さくら貿易", "name_en": "SAKURA TRADING"},
+            "contact": {"name": "連絡 太郎", "email": "contact@sakura.example.jp"},
+            "signers": [{"signer_id": "s1", "name_ja": "山田 太郎", "name_en": "TARO YAMADA",
+                         "title_en": "EXPORT MANAGER", "email": SIGNER_EMAIL,
+                         "signature_file_id": signature}]})
+    return Seeded(rabbit_uri, running_system[3] / "mail", created)
