@@ -30,8 +30,18 @@ def negotiate(request) -> str:
 
 @functools.cache
 def _catalog(lang: str):
-    with open(CATALOG_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
-        return read_po(fh, locale=lang)
+    """messages.po, with every other .po of the language merged in (one file per part of
+    the site, so that parts can be translated side by side)."""
+    directory = CATALOG_DIR / lang / "LC_MESSAGES"
+    with open(directory / "messages.po", "rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    for extra in sorted(directory.glob("*.po")):
+        if extra.name != "messages.po":
+            with open(extra, "rb") as fh:
+                for message in read_po(fh, locale=lang):
+                    if message.id:
+                        catalog[message.id] = message
+    return catalog
 
 
 @functools.cache
