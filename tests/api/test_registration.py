@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from services.registration.models import Application, Invitation, Registration
 from tests.api.registration_data import SIGNERS, company, invitation_token
+from tests.api.registration_flow import approved_registration
 from tests.helpers import pdf as pdfs
 from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
 
@@ -224,8 +225,6 @@ def test_agents_sixteenth_signer_expired_links_and_tokens(smtp_sink, saitama_fee
 
 def test_renewal_reminders_are_sent_once_each_also_when_run_twice(smtp_sink, saitama_fee, web,
                                                                    rpc_client, db_session):
-    from tests.api.registration_flow import approved_registration
-
     trade_number = approved_registration(web, smtp_sink, rpc_client)
     session = db_session("registration")
     registration = session.query(Registration).one()
@@ -267,3 +266,34 @@ def test_old_drafts_are_warned_then_removed(smtp_sink, saitama_fee, web, rpc_cli
                    headers=bearer(started["application_token"])).status_code == 401
 
 
+
+
+def test_the_admin_requests_renewal_once_it_opens(smtp_sink, saitama_fee, web, rpc_client,
+                                                  db_session):
+    trade_number = approved_registration(web, smtp_sink, rpc_client)
+    session = db_session("registration")
+    registration = session.query(Registration).one()
+    certificate_admin = registration.admin_login_id
+    # the admin ID's password as it would be after the forced first change
+    from services.identity.domain import hash_password
+    from services.identity.models import Account
+
+    identity = db_session("identity")
+    identity.execute(update(Account).where(Account.login_id == certificate_admin)
+                     .values(password_hash=hash_password("Admin2026x"),
+                             must_change_password=False))
+    identity.commit()
+    token = web.post("/api/v1/sessions", json={"cci_code": "1504", "login_id": certificate_admin,
+                                               "password": "Admin2026x"}).json()["token"]
+    admin = bearer(token)
+
+    early = web.post("/api/v1/registration/renewal", headers=admin)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "renewal_not_open"
+
+    session.execute(update(Registration).values(valid_until=date.today() + timedelta(days=20)))
+    session.commit()
+    renewed = web.post("/api/v1/registration/renewal", headers=admin)
+    assert renewed.status_code == 202
+    assert renewed.json()["trade_registration_number"] == trade_number
+    # a requested renewal stops the reminders (REG-9)
+    assert rpc_client.registration.run_daily_jobs()["renewal_reminders"] == 0
