@@ -54,9 +54,10 @@ NOTICES = {
     "sub_id_deleted": ("status", "Sub ID %(login_id)s has been deleted."),
     "sub_id_notified": ("status", "The notification for sub ID %(login_id)s has been sent."),
 }
-LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-CODE_PATTERN = re.compile(r"^\d{6}$")
-CCI_CODE_PATTERN = re.compile(r"^\d{4}$")
+LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # each used with fullmatch
+CODE_PATTERN = re.compile(r"[0-9]{6}")
+CCI_CODE_PATTERN = re.compile(r"[0-9]{4}")
+SAFE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")  # printable ASCII, no backslash
 # The first-login steps (ID-2, ID-5): a page refused for one of them opens that step.
 FIRST_LOGIN_STEPS = {"password_change_required": "/me/password",
                      "email_verification_required": "/me/email-verification"}
@@ -74,19 +75,21 @@ def notice_of(request) -> dict | None:
         return None
     role, msgid = NOTICES[code]
     login_id = request.args.get("login_id", "")
-    if "%(login_id)s" in msgid and not LOGIN_ID_PATTERN.match(login_id):
+    if "%(login_id)s" in msgid and not LOGIN_ID_PATTERN.fullmatch(login_id):
         return None
     return {"role": role, "text": translate(request, msgid, **(
         {"login_id": login_id} if "%(login_id)s" in msgid else {}))}
 
 
-def render(request, template: str, status: int = 200, **context):
+def render(request, template: str, status: int = 200, headers=None, **context):
     """An account page: the template under templates/account/, with the redirect's notice."""
     context.setdefault("account", None)
-    context.setdefault("alert", None)
     context.setdefault("errors", {})
+    if context["errors"] and not context.get("alert"):  # fields to fix: say so at the top too
+        context["alert"] = translate(request, "error.validation_failed")
+    context.setdefault("alert", None)
     context.setdefault("values", {})
-    return web.render(request, f"account/{template}", status=status,
+    return web.render(request, f"account/{template}", status=status, headers=headers,
                       notice=notice_of(request), **context)
 
 
@@ -97,10 +100,9 @@ def see_other(path: str, notice: str | None = None, **params):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never `//host` or `/\\host`)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    return target
+    """Only a path on this site: never `//host`, `/\\host`, nor a tab or newline that a
+    browser would drop to make one."""
+    return target if target and SAFE_PATH.fullmatch(target) else None
 
 
 def errors_of(request, exc: TradecertError) -> tuple[str, dict]:
@@ -136,8 +138,8 @@ def mismatch(request, password: str, confirmation: str, field: str) -> dict:
     return {}
 
 
-def retry_minutes(exc: TradecertError) -> int:
-    return max(1, math.ceil(int(exc.params.get("retry_after_s", 60)) / 60))
+def retry_after(exc: TradecertError) -> int:
+    return int(exc.params.get("retry_after_s", 60))
 
 
 def start_session(request, response, token: str, cci_code: str):
@@ -221,9 +223,9 @@ class AccountPages:
         values = form_values(request, "login_id", "next")
         password = request.form.get("password", "")
 
-        def again(status, alert=None, errors=None):
-            return render(request, "login.html", status=status, chamber=chamber,
-                          values=values, alert=alert, errors=errors or {})
+        def again(status, alert=None, errors=None, headers=None):
+            return render(request, "login.html", status=status, headers=headers,
+                          chamber=chamber, values=values, alert=alert, errors=errors or {})
 
         if not form_token_ok(request):
             return again(403, csrf_alert(request))
@@ -234,9 +236,11 @@ class AccountPages:
             result = self.identity.login({"cci_code": cci_code, "login_id": values["login_id"],
                                           "password": password})
         except TooManyAttempts as exc:
+            seconds = retry_after(exc)
             return again(429, translate(request, "Too many failed logins. Try again in "
                                                  "%(minutes)s minutes.",
-                                        minutes=retry_minutes(exc)))
+                                        minutes=max(1, math.ceil(seconds / 60))),
+                         headers={"Retry-After": str(seconds)})
         except (Unauthorized, ValidationFailed):
             # ID-1: one answer for an unknown ID and a wrong password
             return again(401, translate(request, "error.invalid_credentials"))
@@ -277,9 +281,8 @@ class AccountPages:
         form = request.form
         values = {name: form.get(name, "") for name in
                   ("current_password", "new_password", "new_password_confirm")}
-        errors = missing(request, values, *values) or mismatch(
-            request, values["new_password"], values["new_password_confirm"],
-            "new_password_confirm")
+        errors = {**mismatch(request, values["new_password"], values["new_password_confirm"],
+                             "new_password_confirm"), **missing(request, values, *values)}
         if errors:
             return render(request, "password.html", status=422, account=caller, errors=errors)
         try:
@@ -313,14 +316,14 @@ class AccountPages:
         email = request.form.get("email", "").strip()
         values = {"code": code, "email": email}
 
-        def again(status, alert=None, errors=None):
-            return render(request, "email_verification.html", status=status, account=caller,
-                          me=self.identity.me(caller), values=values, alert=alert,
-                          errors=errors or {})
+        def again(status, alert=None, errors=None, headers=None):
+            return render(request, "email_verification.html", status=status, headers=headers,
+                          account=caller, me=self.identity.me(caller), values=values,
+                          alert=alert, errors=errors or {})
 
         try:
             if step == "confirm":
-                if not CODE_PATTERN.match(code):
+                if not CODE_PATTERN.fullmatch(code):
                     return again(422, errors={"code": [translate(
                         request, "Enter the 6-digit code from the mail.")]})
                 self.identity.confirm_email_verification(caller, {"code": code})
@@ -334,10 +337,10 @@ class AccountPages:
             else:
                 self.identity.request_email_verification(caller, {})
         except TooManyAttempts as exc:
-            seconds = int(exc.params.get("retry_after_s", 60))
+            seconds = retry_after(exc)
             return again(429, translate(request, "A code was sent a moment ago. You can "
                                                  "request another in %(seconds)s seconds.",
-                                        seconds=seconds))
+                                        seconds=seconds), headers={"Retry-After": str(seconds)})
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
             return again(exc.status, alert, errors)
@@ -398,10 +401,10 @@ class AccountPages:
         values = form_values(request, "name", "email", "phone")
         password = request.form.get("password", "")
         confirmation = request.form.get("password_confirm", "")
-        errors = missing(request, {**values, "password": password,
-                                   "password_confirm": confirmation},
-                         "name", "password", "password_confirm", "email") \
-            or mismatch(request, password, confirmation, "password_confirm")
+        errors = {**mismatch(request, password, confirmation, "password_confirm"),
+                  **missing(request, {**values, "password": password,
+                                      "password_confirm": confirmation},
+                            "name", "password", "password_confirm", "email")}
         alert = None
         if not errors:
             try:
@@ -542,7 +545,7 @@ class AccountPages:
     def sub_id_activated_page(self, request):
         cci_code = request.args.get("cci_code", "")
         return render(request, "activated.html",
-                      cci_code=cci_code if CCI_CODE_PATTERN.match(cci_code) else None)
+                      cci_code=cci_code if CCI_CODE_PATTERN.fullmatch(cci_code) else None)
 
     # --- lookups and the shared password form ------------------------------------------------
 
@@ -577,9 +580,9 @@ class AccountPages:
         """ID-4 (a signer's) and ID-6.5 (a sub ID's): new password and its confirmation."""
         new = request.form.get("new_password", "")
         confirmation = request.form.get("new_password_confirm", "")
-        errors = missing(request, {"new_password": new, "new_password_confirm": confirmation},
-                         "new_password", "new_password_confirm") \
-            or mismatch(request, new, confirmation, "new_password_confirm")
+        errors = {**mismatch(request, new, confirmation, "new_password_confirm"),
+                  **missing(request, {"new_password": new, "new_password_confirm": confirmation},
+                            "new_password", "new_password_confirm")}
         alert = None
         if not errors:
             try:

@@ -32,6 +32,7 @@ from tradecert.errors import Conflict
 
 LOGIN_ID_PREFIX = {"admin": "A", "user": "U", "sub": "S"}
 ACTIVATION_VALID = timedelta(days=14)
+MAX_ACTIVATION_ATTEMPTS = 5
 
 
 # --- IDs and passwords ---------------------------------------------------------------------
@@ -299,8 +300,15 @@ def activate_sub_id(session: DbSession, token: str, password: str) -> Account:
     if sub.notified_at is None:
         raise SubIdNotNotified(message="the sub ID has not been notified")
     if not verify_password(sub.password_hash, password):
+        # A link is not for guessing: after a few wrong passwords it stops working and the
+        # signer notifies again. (The caller commits this count; see the service.)
+        activation.failed_attempts += 1
+        if activation.failed_attempts >= MAX_ACTIVATION_ATTEMPTS:
+            activation.cancelled_at = now
         raise WrongCurrentPassword(message="not the password the signer set",
-                                   fields={"password": ["wrong_password"]})
+                                   fields={"password": ["wrong_password"]},
+                                   params={"attempts_left": max(
+                                       0, MAX_ACTIVATION_ATTEMPTS - activation.failed_attempts)})
     activation.used_at = now
     sub.activated_at = now
     return sub

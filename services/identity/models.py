@@ -125,4 +125,5 @@ class SubIdActivation(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

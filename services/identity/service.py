@@ -5,7 +5,12 @@ from nameko.rpc import ServiceRpc
 
 from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
-from services.identity.exceptions import InvalidCredentials, LoginThrottled, VerificationCodeInvalid
+from services.identity.exceptions import (
+    InvalidCredentials,
+    LoginThrottled,
+    VerificationCodeInvalid,
+    WrongCurrentPassword,
+)
 from services.identity.models import Account
 from services.identity.schemas import (
     AccountSchema,
@@ -203,10 +208,12 @@ class IdentityService(HealthCheck):
             return accounts.notify_sub_id(session, caller, login_id, data, public_url)
 
     @rpc
-    def activate_sub_id(self, payload: dict) -> None:
+    def activate_sub_id(self, payload: dict) -> dict:
         data = load(SubIdActivationSchema(), payload)
-        with self.db.transaction() as session:
-            accounts.activate_sub_id(session, data["activation_token"], data["password"])
+        # A wrong password is counted even though the call fails.
+        with self.db.transaction(commit_on=(WrongCurrentPassword,)) as session:
+            sub = accounts.activate_sub_id(session, data["activation_token"], data["password"])
+        return {"login_id": sub.login_id, "cci_code": sub.cci_code}
 
     def _account(self, caller: dict, session=None) -> Account:
         return (session or self.db.session).get(Account, caller["account_id"])

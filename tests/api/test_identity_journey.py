@@ -166,3 +166,34 @@ def test_a_newer_login_ends_the_older_session_but_tabs_share_one(web, rpc_client
     assert web.get("/api/v1/me", headers=second).status_code == 200
     assert web.delete("/api/v1/sessions/current", headers=second).status_code == 204
     assert web.get("/api/v1/me", headers=second).json()["error"]["code"] == "unauthorized"
+
+
+def test_an_activation_link_stops_after_five_wrong_passwords(web, rpc_client, db_session):
+    from tests.api.world import PASSWORD, make_ready
+    from tests.api.world import login as rpc_login
+
+    chamber(rpc_client, "1504", "さいたま")
+    company = make_ready(db_session, register(rpc_client, "1504", "1504-000003")[0], rpc_client)
+    caller = rpc_client.identity.authorize(rpc_login(rpc_client, "1504", company.user),
+                                           "sub_ids.manage")
+    sub = rpc_client.identity.create_sub_id(caller, {"name": "新人", "password": PASSWORD,
+                                                      "email": "new@example.jp"})
+    rpc_client.identity.notify_sub_id(caller, sub["login_id"], {
+        "target_trade_registration_number": "1504-000003", "target_email": "new@example.jp",
+        "subject": SUB_ID_SUBJECT, "body": "本文"})
+    # the mailed token is not needed: put a known one on the link for the test
+    import hashlib
+
+    from services.identity.models import SubIdActivation
+
+    session = db_session("identity")
+    activation = session.query(SubIdActivation).one()
+    activation.token_hash = hashlib.sha256(b"known-token-for-test").hexdigest()
+    session.commit()
+    for attempt in range(5):
+        wrong = web.post("/api/v1/sub-id-activations", json={
+            "activation_token": "known-token-for-test", "password": "Wrong1234x"})
+        assert wrong.status_code == 422, attempt
+    stopped = web.post("/api/v1/sub-id-activations", json={
+        "activation_token": "known-token-for-test", "password": PASSWORD})
+    assert stopped.status_code == 410  # the signer must notify again
