@@ -1,6 +1,6 @@
-"""The gateway's HTTP entrypoint: one place that gives every response its request id and
-maps every error to the answer API.md fixes (`response_from_exception`), and the `api` /
-`page` decorators that also describe each route for the OpenAPI document."""
+"""The gateway's HTTP entrypoint `http`: one place that gives every response its request id,
+checks CSRF, and maps every error to the answer API.md fixes (`response_from_exception`);
+`page=True` routes answer errors as HTML pages."""
 import contextvars
 import json
 import re
@@ -11,6 +11,7 @@ from nameko.web.server import WebServer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+# Importing each service's errors registers them, so they come back over RPC as themselves.
 import services.documents.exceptions
 import services.identity.exceptions
 import services.issuance.exceptions
