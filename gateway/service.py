@@ -7,11 +7,13 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
 from gateway.routes.registration import RegistrationRoutes
+from gateway.routes.registration_pages import RegistrationPages
+from gateway.routes.registration_staff_pages import RegistrationStaffPages
 from tradecert import config
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
-                     AccountPages):
+                     AccountPages, RegistrationPages, RegistrationStaffPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")
