@@ -57,6 +57,11 @@ def has_message(lang: str, msgid: str) -> bool:
     return message is not None and bool(message.string)
 
 
+def translate(request, msgid: str, **params) -> str:
+    """`msgid` in the request's language, `%(name)s` filled from `params`."""
+    return gettext(negotiate(request), msgid, **params)
+
+
 def gettext(lang: str, msgid: str, **params) -> str:
     text = translations(lang).gettext(msgid)
     return text % params if params else text

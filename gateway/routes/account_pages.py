@@ -18,6 +18,7 @@ from werkzeug.utils import redirect
 from gateway import i18n, web
 from gateway.auth import authorized, public, token_of
 from gateway.http import http
+from gateway.i18n import translate
 from services.identity.exceptions import AccountNotFound
 from tradecert.errors import (
     Conflict,
@@ -64,10 +65,6 @@ FIRST_LOGIN_STEPS = {"password_change_required": "/me/password",
 
 
 # --- helpers: rendering, redirects, the session --------------------------------------------
-
-def translate(request, msgid: str, **params) -> str:
-    return i18n.gettext(i18n.negotiate(request), msgid, **params)
-
 
 def notice_of(request) -> dict | None:
     code = request.args.get("notice", "")

@@ -19,6 +19,7 @@ from werkzeug.utils import redirect
 from gateway import i18n, web
 from gateway.auth import public
 from gateway.http import http
+from gateway.i18n import translate
 from gateway.routes.account_pages import form_token_ok, see_other
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
@@ -86,10 +87,6 @@ FORMATTED_MESSAGES = (
 
 
 # --- helpers: language, notices, errors, times -----------------------------------------------
-
-def translate(request, msgid: str, **params) -> str:
-    return i18n.gettext(i18n.negotiate(request), msgid, **params)
-
 
 def notice_of(request) -> dict | None:
     code = request.args.get("notice", "")
