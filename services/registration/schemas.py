@@ -37,7 +37,7 @@ class CurrentAddressSchema(Schema):
     postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
     address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def address_unless_same(self, data, **kwargs):
         # REG-4.5: the current address is entered unless "same as registered" is ticked.
         if not data.get("same_as_registered"):
@@ -66,7 +66,7 @@ class ContactSchema(Schema):
     email = fields.Email(required=True)
     is_signer = fields.Boolean(load_default=False)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def address_unless_same(self, data, **kwargs):
         if not data.get("same_as_current_address"):
             missing = {name: ["required"] for name in ("postal_code", "address_ja")
@@ -100,7 +100,7 @@ class CompanySchema(Schema):
     main_products = fields.List(fields.String(validate=validate.OneOf(MAIN_PRODUCTS)),
                                 required=True, validate=validate.Length(min=1))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def legal_entity_for_corporations_only(self, data, **kwargs):
         # REG-4.4: entity type and its position only for corporations, required there.
         errors = {}
@@ -119,7 +119,7 @@ class CompanySchema(Schema):
         if errors:
             raise MarshmallowValidationError(errors)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def extra_addresses_for_applicants_only(self, data, **kwargs):
         # REG-4.6: applicants only, at most two.
         extra = data.get("extra_addresses") or []
@@ -128,7 +128,7 @@ class CompanySchema(Schema):
         if len(extra) > MAX_EXTRA_ADDRESSES:
             raise MarshmallowValidationError({"extra_addresses": ["at_most_two"]})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def main_products_once(self, data, **kwargs):
         products = data.get("main_products") or []
         if len(set(products)) != len(products):

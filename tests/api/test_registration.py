@@ -297,3 +297,14 @@ def test_the_admin_requests_renewal_once_it_opens(smtp_sink, saitama_fee, web, r
     assert renewed.json()["trade_registration_number"] == trade_number
     # a requested renewal stops the reminders (REG-9)
     assert rpc_client.registration.run_daily_jobs()["renewal_reminders"] == 0
+
+
+def test_field_errors_and_rule_errors_come_in_one_answer(smtp_sink, saitama_fee, web):
+    _, started = start(web, smtp_sink)
+    response = web.put(
+        f"/api/v1/registration-applications/{started['application_number']}/company",
+        headers=bearer(started["application_token"]),
+        json=company(name_ja="", legal_entity_type=None,
+                     extra_addresses=[{"address_ja": "a", "address_en": "a"}] * 3))
+    fields = response.json()["error"]["fields"]
+    assert {"name_ja", "legal_entity_type", "extra_addresses"} <= set(fields)
