@@ -82,6 +82,7 @@ class Supervisor:
             for service in SERVICES:
                 migrations.upgrade(service, config.database_url(service))
             login = self.seed_data() if self.seed else None
+            self.development_keys()
             for child in self.children:
                 if self.stopping:
                     break
@@ -167,6 +168,17 @@ class Supervisor:
             password_file.write_text(password)
             password_file.chmod(0o600)
         return (SEED_STAFF_LOGIN, password) if password else None
+
+    def development_keys(self) -> None:
+        """Issue 3: without a configured key, the seeded chamber gets a development key and
+        certificate now (documents would make one at its first certified PDF anyway)."""
+        from services.documents.dependencies import ChamberSigners, documents_settings
+
+        signers = ChamberSigners(documents_settings())
+        if self.seed and signers.development and SEED_CHAMBER["cci_code"] not in signers.chambers:
+            signers.credentials(SEED_CHAMBER)
+            self.say(f"development signing key for chamber {SEED_CHAMBER['cci_code']} in "
+                     f"{signers.keys_dir} (trust root: {signers.keys_dir / 'dev-ca.cert.pem'})")
 
     def gateway_url(self) -> str:
         return f"http://{config.get('WEB_SERVER_ADDRESS', '127.0.0.1:8000')}"

@@ -27,6 +27,7 @@ def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running
     banner = wait_for(lambda: "Stop with Ctrl-C." in Path(output.name).read_text() and
                       Path(output.name).read_text(), message="the banner")
     assert f"{url}/c/1504" in banner and "Staff login:    chamber 1504, ID saitama-staff" in banner
+    assert (var / "keys" / "1504.cert.pem").exists() and (var / "keys" / "dev-ca.cert.pem").exists()
     chamber = requests.get(f"{url}/api/v1/chambers/1504", timeout=5).json()
     assert chamber["name_ja"] == "さいたま商工会議所"
 
