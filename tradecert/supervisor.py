@@ -209,6 +209,10 @@ class Supervisor:
         if login:
             lines.append(f"  Staff login:    chamber {SEED_CHAMBER['cci_code']}, "
                          f"ID {login[0]}, password {login[1]}")
+        elif self.seed:
+            lines.append(f"  Staff login:    chamber {SEED_CHAMBER['cci_code']}, ID "
+                         f"{SEED_STAFF_LOGIN} (made before {self.var / 'staff-login.txt'} "
+                         "existed; add another with `tradecert staff add`)")
         lines.append("Stop with Ctrl-C.")
         print("\n".join(lines), flush=True)
 

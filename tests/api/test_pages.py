@@ -51,3 +51,9 @@ def test_home_page_lists_chambers_and_static_files_are_served(web, saitama):
     css = web.get("/static/site.css")
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert web.get("/static/../config.yaml").status_code == 404
+
+
+def test_chamber_page_leads_to_login_and_registration(web, saitama):
+    page = web.get("/c/1504").text
+    assert 'href="/c/1504/login"' in page and 'href="/c/1504/registration"' in page
+    assert "貿易登録の申請（ご案内）" in page
