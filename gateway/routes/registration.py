@@ -131,6 +131,17 @@ class RegistrationRoutes:
         return json_response(self.registration.upload_signature(
             caller, number, signer_id, base64.b64encode(data).decode("ascii")))
 
+    @http("GET",
+          "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature.png")
+    @doc("The signature as registered: cropped, on a transparent background (REG-7)",
+         errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def signer_signature(self, request, caller, number, signer_id):
+        image = self.documents.fetch(self.registration.signer_signature(caller, number,
+                                                                        signer_id)["file_id"])
+        return Response(base64.b64decode(image["data"]), content_type="image/png",
+                        headers={"Cache-Control": "private, max-age=3600"})
+
     @http("POST", "/api/v1/staff/registration-applications/<number>/approval")
     @doc("Approve with the registration fee's cash receipt number (REG-8)",
          request=ApprovalSchema, response=ApprovalResultSchema, status=201,

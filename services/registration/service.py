@@ -10,7 +10,7 @@ import services.documents.exceptions  # noqa: F401
 import services.identity.exceptions  # noqa: F401
 from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
-from services.registration.exceptions import FormNotFound
+from services.registration.exceptions import FormNotFound, SignerNotFound
 from services.registration.schemas import (
     ApplicationSummarySchema,
     ApplicationViewSchema,
@@ -140,6 +140,16 @@ class RegistrationService(HealthCheck):
             image = self.documents.store_signature(scan_base64)
             signer.signature_file_id = image["file_id"]
             return SignerViewSchema().dump(domain.signer_view(signer))
+
+    @rpc
+    def signer_signature(self, caller: dict, number: str, signer_id: str) -> dict:
+        """REG-7: the signature image as registered, for staff to check before approving."""
+        session = self.db.session
+        signer = domain.find_signer(session, domain.in_chamber(session, caller, number),
+                                    signer_id)
+        if signer.signature_file_id is None:
+            raise SignerNotFound(message="no signature registered for this signer")
+        return {"file_id": signer.signature_file_id}
 
     @rpc
     def return_application(self, caller: dict, number: str, payload: dict) -> dict:

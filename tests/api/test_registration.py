@@ -112,6 +112,14 @@ def test_the_whole_registration_journey(smtp_sink, saitama_fee, web, rpc_client,
             f"/api/v1/staff/registration-applications/{number}/signers/{signer_id}/signature",
             headers={**staff, "Content-Type": "image/png"}, data=scanned(sign(frame(paper()))))
         assert uploaded.status_code == 200 and uploaded.json()["signature_registered"]
+        # staff see the signature as registered: cropped, transparent (REG-7)
+        image = web.get(f"/api/v1/staff/registration-applications/{number}/signers/"
+                        f"{signer_id}/signature.png", headers=staff)
+        assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+        assert image.content.startswith(b"\x89PNG")
+    page = web.get(f"/staff/registrations/{number}", headers=staff)
+    assert f"/signers/{signer_ids[0]}/signature.png" in page.text
+    web.cookies.clear()  # the page gave this client a web session; the API calls go without
     approved = web.post(f"/api/v1/staff/registration-applications/{number}/approval",
                         headers=staff, json={"registration_fee_receipt_no": "R-001"})
     assert approved.status_code == 201, approved.text
