@@ -111,10 +111,11 @@ class IdentityService(HealthCheck):
 
     @rpc
     def me(self, caller: dict) -> dict:
-        return {**PublicAccountSchema().dump(self._account(caller)),
+        account = self._account(caller)
+        return {**PublicAccountSchema().dump(account),
                 "cci_code": caller["cci_code"],
                 "trade_registration_number": caller["trade_registration_number"],
-                "email": self._account(caller).email,
+                "email": account.email,
                 "must_change_password": caller["must_change_password"],
                 "must_verify_email": caller["must_verify_email"]}
 

@@ -41,3 +41,17 @@ def saitama(system, rpc_client):
         "cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI",
         "registration_fee_jpy": {"member": 0, "non_member": 16200},
         "rules": [{"title": "商工会議所貿易関係証明罰則規程", "url": "https://example.jp/rules"}]})
+
+
+@pytest.fixture
+def new_browser(system, web_config_port):
+    """Another browser: its own cookies."""
+    clients = []
+
+    def new():
+        clients.append(WebClient(f"http://127.0.0.1:{web_config_port}"))
+        return clients[-1]
+
+    yield new
+    for c in clients:
+        c.close()

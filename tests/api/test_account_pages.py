@@ -10,8 +10,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from tests.api.conftest import WebClient
-
 ADMIN_PASSWORD = "Admin2026x"
 USER_PASSWORD = "Signer2026x"
 SUB_PASSWORD = "SubId2026x"
@@ -91,20 +89,6 @@ def registration(saitama, rpc_client):
     return {"admin": created["admin"]["login_id"],
             "admin_initial": created["admin"]["initial_password"],
             "users": [u["login_id"] for u in created["users"]]}
-
-
-@pytest.fixture
-def client(system, web_config_port):
-    """Another browser: its own cookies."""
-    clients = []
-
-    def new():
-        clients.append(WebClient(f"http://127.0.0.1:{web_config_port}"))
-        return clients[-1]
-
-    yield new
-    for c in clients:
-        c.close()
 
 
 def admin_ready(web, registration):
@@ -216,10 +200,10 @@ def test_admin_first_login_goes_to_the_password_change_and_nothing_else(web, reg
 
 
 def test_user_first_login_verifies_the_email_and_returns_to_login(smtp_sink, web, registration,
-                                                                   client):
+                                                                   new_browser):
     admin_ready(web, registration)
     set_user_password(web, registration["users"][0])
-    user = client()
+    user = new_browser()
 
     assert location(log_in(user, registration["users"][0], USER_PASSWORD)) == \
         "/me/email-verification"
@@ -261,9 +245,9 @@ def test_user_first_login_verifies_the_email_and_returns_to_login(smtp_sink, web
 
 # --- ID-10: a newer login ends the older session, which says why --------------------------
 
-def test_a_replaced_session_lands_on_the_login_page_with_the_reason(web, registration, client):
+def test_a_replaced_session_lands_on_the_login_page_with_the_reason(web, registration, new_browser):
     admin_ready(web, registration)
-    elsewhere = client()
+    elsewhere = new_browser()
     assert location(log_in(elsewhere, registration["admin"], ADMIN_PASSWORD)) == "/me"
 
     response = web.get("/signers", allow_redirects=False)
@@ -318,8 +302,8 @@ def test_a_form_post_without_the_csrf_token_is_refused(web, registration):
     assert location(log_in(web, registration["admin"], ADMIN_PASSWORD)) == "/me"
 
 
-def test_login_without_a_token_is_refused_even_without_a_cookie(web, registration, client):
-    fresh = client()
+def test_login_without_a_token_is_refused_even_without_a_cookie(web, registration, new_browser):
+    fresh = new_browser()
     response = fresh.post("/c/1504/login", data={"login_id": registration["admin"],
                                                  "password": registration["admin_initial"]},
                           allow_redirects=False)
@@ -335,7 +319,7 @@ def test_login_rotates_the_csrf_token(web, registration):
 
 # --- ID-3, ID-4, ID-6.4, ID-6.5: the admin's signers page -------------------------------------
 
-def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registration, client):
+def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registration, new_browser):
     admin_ready(web, registration)
     yamada = registration["users"][0]
 
@@ -364,14 +348,14 @@ def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registra
     set_user_password(web, yamada)
     assert f"{yamada} のパスワードを設定しました。" in web.get(
         f"/signers?notice=signer_password_set&login_id={yamada}").text
-    assert location(log_in(client(), yamada, USER_PASSWORD)) == "/me/email-verification"
+    assert location(log_in(new_browser(), yamada, USER_PASSWORD)) == "/me/email-verification"
     assert web.get("/signers/U0000000/password").status_code == 404
 
 
-def test_other_kinds_are_refused_the_admin_pages(web, registration, rpc_client, client):
+def test_other_kinds_are_refused_the_admin_pages(web, registration, rpc_client, new_browser):
     rpc_client.identity.add_staff({"cci_code": "1504", "login_id": "staff01",
                                    "password": "Staff2026x"})
-    staff = client()
+    staff = new_browser()
     assert location(log_in(staff, "staff01", "Staff2026x")) == "/me"
     menu = staff.get("/me")
     assert "商工会議所職員" in menu.text and 'href="/me/password"' in menu.text
@@ -384,11 +368,11 @@ def test_other_kinds_are_refused_the_admin_pages(web, registration, rpc_client, 
 
 # --- ID-6: sub IDs from creation to the holder's login ----------------------------------------
 
-def test_sub_ids_end_to_end(smtp_sink, web, registration, client):
+def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
     admin_ready(web, registration)
     yamada = registration["users"][0]
     set_user_password(web, yamada)
-    user = client()
+    user = new_browser()
     user_verified(user, smtp_sink, yamada, "yamada@sakura.example.jp")
 
     page = user.get("/sub-ids")
@@ -457,7 +441,7 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, client):
     content = mail.get_content()
     assert "よろしくお願いします。" in content
     link = urlparse(re.search(r"(http\S+/sub-id/activate\?token=\S+)", content).group(1))
-    holder = client()
+    holder = new_browser()
     activation = f"{link.path}?{link.query}"
     page = holder.get(activation)
     assert page.status_code == 200 and 'autocomplete="current-password"' in page.text
@@ -483,7 +467,7 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, client):
         "new_password": "Reset2026x", "new_password_confirm": "Reset2026x"}, form_page=signers)
     assert location(reset) == f"/signers?notice=sub_id_password_set&login_id={sub}"
     assert "未通知" in user.get("/sub-ids").text
-    assert log_in(client(), sub, "Reset2026x").status_code == 401  # must be notified again
+    assert log_in(new_browser(), sub, "Reset2026x").status_code == 401  # must be notified again
 
     # ID-6.6: delete, after a confirmation that says it is final
     confirm_delete = user.get(f"/sub-ids/{sub}/delete")

@@ -16,7 +16,6 @@ from sqlalchemy import update
 
 from gateway.routes import registration_pages
 from services.registration.models import Invitation
-from tests.api.conftest import WebClient
 from tests.api.registration_data import SIGNERS, company, invitation_token
 from tests.helpers import pdf as pdfs
 from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
@@ -125,20 +124,6 @@ def staff(rpc_client, saitama):
     rpc_client.identity.add_staff({"cci_code": "1504", "login_id": "staff01",
                                    "password": STAFF_PASSWORD, "name": "証明 担当"})
     return "staff01"
-
-
-@pytest.fixture
-def new_browser(system, web_config_port):
-    """Another browser: its own cookies."""
-    clients = []
-
-    def new():
-        clients.append(WebClient(f"http://127.0.0.1:{web_config_port}"))
-        return clients[-1]
-
-    yield new
-    for c in clients:
-        c.close()
 
 
 # --- the applicant's wizard, in Japanese --------------------------------------------------
