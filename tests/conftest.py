@@ -72,6 +72,12 @@ def fresh_databases():
         migrations.upgrade(service, url)
         engine = make_engine(url)
         with engine.begin() as conn:
+            # A container killed at the end of the previous test may leave a connection in
+            # the middle of a transaction (its outbox relay polls with FOR UPDATE); its locks
+            # would make TRUNCATE wait for ever. Those services are gone: end their sessions.
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             tables = conn.scalars(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'alembic_version'")).all()
