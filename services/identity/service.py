@@ -3,9 +3,6 @@ from zoneinfo import ZoneInfo
 
 from nameko.rpc import ServiceRpc
 
-# The errors of the services this one calls, registered so they pass through as
-# themselves (a refused signature scan stays a 422 on its way to the gateway).
-import services.documents.exceptions  # noqa: F401
 from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
 from services.identity.exceptions import (

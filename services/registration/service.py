@@ -4,10 +4,6 @@ from zoneinfo import ZoneInfo
 from nameko.rpc import ServiceRpc
 from nameko.timer import timer
 
-# The errors of the services this one calls, registered so they pass through as
-# themselves (a refused signature scan stays a 422 on its way to the gateway).
-import services.documents.exceptions  # noqa: F401
-import services.identity.exceptions  # noqa: F401
 from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
