@@ -10,15 +10,7 @@ import binascii
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from services.documents.labels import (
-    BUSINESS_FORMS,
-    INDUSTRIES,
-    LEGAL_ENTITY_POSITIONS,
-    LEGAL_ENTITY_TYPES,
-    MAIN_PRODUCTS,
-    MEMBERSHIPS,
-    REGISTRATION_TYPES,
-)
+from services.documents import labels
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
@@ -159,9 +151,9 @@ def check_png(value: str) -> None:
         raise MarshmallowValidationError("not_a_base64_png")
 
 
-def one_of(labels: dict):
+def one_of(table: dict):
     """A code the form has a label for."""
-    return validate.OneOf(list(labels))
+    return validate.OneOf(list(table))
 
 
 OPTIONAL_LINE = {"load_default": None, "allow_none": True, "validate": LINE}
@@ -205,15 +197,15 @@ class FormCompanySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    registration_type = fields.String(required=True, validate=one_of(REGISTRATION_TYPES))
-    membership = fields.String(required=True, validate=one_of(MEMBERSHIPS))
-    business_form = fields.String(required=True, validate=one_of(BUSINESS_FORMS))
+    registration_type = fields.String(required=True, validate=one_of(labels.REGISTRATION_TYPES))
+    membership = fields.String(required=True, validate=one_of(labels.MEMBERSHIPS))
+    business_form = fields.String(required=True, validate=one_of(labels.BUSINESS_FORMS))
     legal_entity_type = fields.String(load_default=None, allow_none=True,
-                                      validate=one_of(LEGAL_ENTITY_TYPES))
+                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
     legal_entity_type_other = fields.String(load_default=None, allow_none=True,
                                             validate=validate.Length(min=1, max=50))
     legal_entity_position = fields.String(load_default=None, allow_none=True,
-                                          validate=one_of(LEGAL_ENTITY_POSITIONS))
+                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
     registered_address = fields.Nested(FormRegisteredAddressSchema, required=True)
@@ -222,9 +214,9 @@ class FormCompanySchema(Schema):
     extra_addresses = fields.List(fields.Nested(FormExtraAddressSchema), load_default=list)
     contact = fields.Nested(FormContactSchema, required=True)
     second_hand_dealer = fields.Boolean(required=True)
-    industry = fields.String(required=True, validate=one_of(INDUSTRIES))
-    main_products = fields.List(fields.String(validate=one_of(MAIN_PRODUCTS)), required=True,
-                                validate=validate.Length(min=1))
+    industry = fields.String(required=True, validate=one_of(labels.INDUSTRIES))
+    main_products = fields.List(fields.String(validate=one_of(labels.MAIN_PRODUCTS)),
+                                required=True, validate=validate.Length(min=1))
 
     @validates_schema(skip_on_field_errors=False)
     def printable(self, data, **kwargs):
@@ -316,11 +308,11 @@ class CompanyNameSchema(Schema):
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
     legal_entity_type = fields.String(load_default=None, allow_none=True,
-                                      validate=validate.OneOf(LEGAL_ENTITY_TYPES))
+                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
     legal_entity_type_other = fields.String(load_default=None, allow_none=True,
                                             validate=validate.Length(min=1, max=50))
     legal_entity_position = fields.String(load_default=None, allow_none=True,
-                                          validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
+                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
 
     @validates_schema
     def position_with_type(self, data, **kwargs):
