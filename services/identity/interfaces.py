@@ -143,14 +143,17 @@ class ChamberAdded(Schema):
     rules = fields.List(fields.Nested(Rule), required=True)
 
 
-class AccountCreated(Schema):
+class AccountEvent(Schema):
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    login_id = fields.String(required=True, validate=LOGIN_ID)
+
+
+class AccountCreated(AccountEvent):
     """`account_created`: an ID exists (staff for now; name and address: account_contact)."""
 
     account_id = fields.Integer(required=True)
-    cci_code = fields.String(required=True, validate=CCI_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(("admin", "user", "sub",
                                                                  "staff")))
-    login_id = fields.String(required=True, validate=LOGIN_ID)
 
 
 class RegisteredUser(Schema):
@@ -167,23 +170,19 @@ class RegistrationAccountsCreated(Schema):
     users = fields.List(fields.Nested(RegisteredUser), required=True)
 
 
-class VerificationRequested(Schema):
+class VerificationRequested(AccountEvent):
     """`verification_requested` (ID-5): a code was made for this address of this ID. The
     code is stored hashed, so the event is the only way to the mail."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    login_id = fields.String(required=True, validate=LOGIN_ID)
     email = fields.Email(required=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     valid_minutes = fields.Integer(required=True)
 
 
-class SubIdNotified(Schema):
+class SubIdNotified(AccountEvent):
     """`sub_id_notified` (ID-6.2): the signer notified a sub ID's holder with this subject and
     body; `activation_token` opens the single-use activation (stored hashed)."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    login_id = fields.String(required=True, validate=LOGIN_ID)
     target_email = fields.Email(required=True)
     target_trade_registration_number = fields.String(required=True)
     target_phone = fields.String(required=True, allow_none=True)

@@ -116,59 +116,57 @@ class RegistrationRpc(Protocol):
 
 # --- events ------------------------------------------------------------------------------
 
-class InvitationCreated(Schema):
+class ChamberEvent(Schema):
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+
+
+class ApplicationEvent(ChamberEvent):
+    application_number = fields.String(required=True)
+
+
+class RegistrationEvent(ChamberEvent):
+    trade_registration_number = fields.String(required=True)
+    valid_until = fields.Date(required=True)
+
+
+class InvitationCreated(ChamberEvent):
     """`invitation_created` (REG-2): `email` was invited; `invitation_token` opens the
     consent page until `valid_until`. The chamber's names and fees: identity's get_chamber."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
     email = fields.Email(required=True)
     invitation_token = fields.String(required=True)
     valid_until = fields.Date(required=True)
 
 
-class RegistrationReturned(Schema):
+class RegistrationReturned(ApplicationEvent):
     """`registration_returned` (REG-8): back to the applicant for `reason`;
     `application_token` opens the application to correct it."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    application_number = fields.String(required=True)
     reason = fields.String(required=True)
     application_token = fields.String(required=True)
 
 
-class RegistrationApproved(Schema):
-    """`registration_approved` (REG-8, REG-9)."""
+class DraftExpiring(ApplicationEvent):
+    """`draft_expiring` (REG-10): the draft is removed on `removed_on`."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
+    removed_on = fields.Date(required=True)
+
+
+class RegistrationApproved(RegistrationEvent):
+    """`registration_approved` (REG-8, REG-9): the number, its validity and the admin ID."""
+
     application_number = fields.String(required=True)
-    trade_registration_number = fields.String(required=True)
-    valid_until = fields.Date(required=True)
     admin_login_id = fields.String(required=True)
 
 
-class RenewalRequested(Schema):
+class RenewalRequested(RegistrationEvent):
     """`renewal_requested` (REG-9): the admin asked to renew."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    trade_registration_number = fields.String(required=True)
-    valid_until = fields.Date(required=True)
 
-
-class RegistrationExpiring(Schema):
+class RegistrationExpiring(RegistrationEvent):
     """`registration_expiring` (REG-9): `days_left` (30 or 10) before `valid_until`."""
 
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    trade_registration_number = fields.String(required=True)
-    valid_until = fields.Date(required=True)
     days_left = fields.Integer(required=True)
-
-
-class DraftExpiring(Schema):
-    """`draft_expiring` (REG-10): the draft is removed on `removed_on`."""
-
-    cci_code = fields.String(required=True, validate=CCI_CODE)
-    application_number = fields.String(required=True)
-    removed_on = fields.Date(required=True)
 
 
 EVENTS = {
