@@ -67,8 +67,8 @@ def rebuilt_class(origin: dict) -> type:
 
 
 if not isinstance(nameko.exceptions.registry, KnownErrors):
-    # Installed once per process, before any service class registers (import order: every
-    # service and the gateway import this module first, through their exceptions).
+    # Once per process: it keeps what is registered already, and Nameko's
+    # `deserialize_to_instance` adds to it from now on.
     nameko.exceptions.registry = KnownErrors(nameko.exceptions.registry)
 
 
