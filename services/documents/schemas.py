@@ -188,7 +188,18 @@ class FormContactSchema(FormAddressSchema):
     is_signer = fields.Boolean(load_default=False)
 
 
-class FormCompanySchema(Schema):
+class LegalEntitySchema(Schema):
+    """REG-4.4: the entity type printed before or after a corporation's name."""
+
+    legal_entity_type = fields.String(load_default=None, allow_none=True,
+                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
+    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
+                                            validate=validate.Length(min=1, max=50))
+    legal_entity_position = fields.String(load_default=None, allow_none=True,
+                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
+
+
+class FormCompanySchema(LegalEntitySchema):
     """The company as the forms print it (REG-4): what the documents service needs to fill
     the boxes, each code one it has a label for. The registration service enforces the rules
     of entering it (its own CompanySchema); this is the renderer's contract, so documents
@@ -200,12 +211,6 @@ class FormCompanySchema(Schema):
     registration_type = fields.String(required=True, validate=one_of(labels.REGISTRATION_TYPES))
     membership = fields.String(required=True, validate=one_of(labels.MEMBERSHIPS))
     business_form = fields.String(required=True, validate=one_of(labels.BUSINESS_FORMS))
-    legal_entity_type = fields.String(load_default=None, allow_none=True,
-                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
-    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
-                                            validate=validate.Length(min=1, max=50))
-    legal_entity_position = fields.String(load_default=None, allow_none=True,
-                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
     registered_address = fields.Nested(FormRegisteredAddressSchema, required=True)
@@ -302,17 +307,11 @@ class SignatureRegistrationSchema(RegistrationFormSchema):
             raise MarshmallowValidationError({"signers": ["required"]})
 
 
-class CompanyNameSchema(Schema):
+class CompanyNameSchema(LegalEntitySchema):
     """The registered name as printed on certificates (REG-4.4: entity type before/after)."""
 
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
-    legal_entity_type = fields.String(load_default=None, allow_none=True,
-                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
-    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
-                                            validate=validate.Length(min=1, max=50))
-    legal_entity_position = fields.String(load_default=None, allow_none=True,
-                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
 
     @validates_schema
     def position_with_type(self, data, **kwargs):
