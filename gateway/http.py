@@ -11,13 +11,6 @@ from nameko.web.server import WebServer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-# Importing each service's errors registers them, so they come back over RPC as themselves.
-import services.documents.exceptions
-import services.identity.exceptions
-import services.issuance.exceptions
-import services.notify.exceptions
-import services.payment.exceptions
-import services.registration.exceptions  # noqa: F401
 from gateway import i18n, web
 from tradecert.errors import BadRequest, TradecertError, Unavailable
 from tradecert.logs import REQUEST_ID_KEY, get_logger, new_request_id

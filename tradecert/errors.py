@@ -2,11 +2,74 @@
 
 Each error carries a stable `code` (machine-readable, documented in API.md), an English
 `message` for logs, the offending `fields` (path -> list of message keys) and `params`
-for the translated text. Nameko serialises an exception as its `args`; registering the
-classes (every subclass, automatically) with `deserialize_to_instance` makes the caller
-get the same class back, so the gateway maps them to HTTP in one place (gateway/http.py).
+for the translated text. The gateway maps them to HTTP in one place (gateway/http.py).
+
+How an error crosses RPC, registered once, here. Nameko sends an exception as its class's
+dotted path and its `args`, and rebuilds it from `nameko.exceptions.registry` (path ->
+class). Every TradecertError also sends its *kind* (the class of this module it derives
+from: NotFound, Conflict, ValidationFailed, ...) and its own path in a last argument, and
+importing this module makes the registry answer for any tradecert error:
+
+- a class imported in the receiving process comes back as itself (`except
+  ApplicationTokenInvalid` works wherever `services.registration.exceptions` is imported);
+- any other comes back as a subclass of its kind, made on the fly, with the same name, code,
+  status, fields and params (one class per origin, so it can be caught as `type(e)` too),
+  and it goes on to the next caller with its origin, which may know the real class.
+
+So a service never imports another's exceptions only to let its errors through. The rule
+for callers: catch a class only if you import it; otherwise catch the kind and compare
+`code` (`except Conflict as e: if e.code == "registration_exists"`).
 """
-from nameko.exceptions import deserialize_to_instance
+import functools
+
+import nameko.exceptions
+from nameko.exceptions import RemoteError, deserialize_to_instance, get_module_path
+
+#: The kinds, by name: this module's classes (the receiver must know the kind, not the class).
+KINDS: dict[str, type] = {}
+#: Classes rebuilt for errors whose class is not imported here, by origin path.
+_REBUILT: dict[str, type] = {}
+
+
+class KnownErrors(dict):
+    """`nameko.exceptions.registry` that also rebuilds tradecert errors it has no class for.
+    Nameko's `deserialize` asks `path in registry`, then calls `registry[path](*args)`."""
+
+    def __contains__(self, path) -> bool:
+        # Our errors' classes live in services.* (and in this module, for rebuilt ones).
+        return super().__contains__(path) or str(path).startswith(("services.", "tradecert."))
+
+    def __missing__(self, path):
+        return functools.partial(_rebuild, path)
+
+
+def _rebuild(path: str, *args):
+    origin = args[4] if len(args) == 5 and isinstance(args[4], dict) else None
+    if origin is None or origin.get("kind") not in KINDS:
+        # Not one of ours after all: what Nameko gives for any unregistered exception.
+        return RemoteError(exc_type=path.rpartition(".")[2], value=str(Exception(*args)))
+    known = dict.get(nameko.exceptions.registry, origin["type"])
+    return (known or rebuilt_class(origin))(*args)
+
+
+def rebuilt_class(origin: dict) -> type:
+    """The stand-in for a class this process does not import: a subclass of its kind with
+    the sender's name, status and default code."""
+    path = origin["type"]
+    if path not in _REBUILT:
+        kind = KINDS[origin["kind"]]
+        name = path.rpartition(".")[2]
+        _REBUILT[path] = type(name, (kind,), {
+            "__module__": __name__, "__qualname__": name, "__doc__": f"Rebuilt from {path}.",
+            "origin_path": path, "status": int(origin.get("status", kind.status)),  # sent as text
+            "default_code": origin.get("default_code", kind.default_code)}, rebuilt=True)
+    return _REBUILT[path]
+
+
+if not isinstance(nameko.exceptions.registry, KnownErrors):
+    # Once per process: it keeps what is registered already, and Nameko's
+    # `deserialize_to_instance` adds to it from now on.
+    nameko.exceptions.registry = KnownErrors(nameko.exceptions.registry)
 
 
 @deserialize_to_instance
@@ -15,15 +78,25 @@ class TradecertError(Exception):
 
     status = 500
     default_code = "internal_error"
+    kind = "TradecertError"
+    origin_path = f"{__name__}.TradecertError"
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, rebuilt: bool = False, **kwargs):
         super().__init_subclass__(**kwargs)
-        deserialize_to_instance(cls)  # every subclass, in any service, crosses RPC intact
+        if cls.__module__ == __name__ and not rebuilt:
+            KINDS[cls.__name__] = cls
+            cls.kind = cls.__name__
+        if not rebuilt:
+            cls.origin_path = get_module_path(cls)
+            deserialize_to_instance(cls)  # every subclass, in any service, crosses RPC intact
 
-    def __init__(self, code=None, message=None, fields=None, params=None):
+    def __init__(self, code=None, message=None, fields=None, params=None, origin=None):
+        # `origin` is what the sender's class was; the receiver's class knows it already.
         code = code or self.default_code
         message = message or code.replace("_", " ")
-        super().__init__(code, message, fields or {}, params or {})
+        super().__init__(code, message, fields or {}, params or {},
+                         {"type": self.origin_path, "kind": self.kind, "status": self.status,
+                          "default_code": self.default_code})
 
     @property
     def code(self) -> str:
@@ -43,6 +116,9 @@ class TradecertError(Exception):
 
     def __str__(self):
         return f"{self.code}: {self.message}"
+
+
+KINDS["TradecertError"] = TradecertError
 
 
 class BadRequest(TradecertError):

@@ -1,7 +1,12 @@
 """Transactional outbox: an event is a row written in the same transaction as the change it
 reports, and published from there with publisher confirms (ARCHITECTURE: Messages).
 
-- `record(session, event_type, data)` adds the row; the caller's commit makes it durable.
+- Every event is described by a marshmallow schema in its publisher's `interfaces.py`, which
+  registers them here (`register_events`). `record` refuses an event with no schema or a
+  payload that breaks it (`EventContractBroken`), so a bad event is never committed, and
+  `once_per_event` checks it again before a consumer acts on it.
+- `record(session, source, event_type, data)` adds the row; the caller's commit makes it
+  durable.
 - `OutboxRelay` (a DependencyProvider every service declares) publishes pending rows to the
   service's Nameko events exchange right after each commit and on a short poll, so a row
   whose publish failed, or whose process died between commit and publish, goes out later.
@@ -15,6 +20,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import structlog
+from marshmallow import Schema
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI, PERSISTENT
 from nameko.events import get_event_exchange
@@ -33,6 +39,31 @@ log = get_logger(__name__)
 #: An event nobody has bound a queue for is retried this long, then given up (logged).
 UNROUTABLE_GIVE_UP = timedelta(hours=1)
 MAX_BACKOFF_S = 60
+
+
+#: (publishing service, event type) -> the schema of its `data`, from the publisher's
+#: interfaces.py. The shared package imports no service: each registers its own.
+_EVENT_SCHEMAS: dict[tuple[str, str], type[Schema]] = {}
+
+
+class EventContractBroken(Exception):
+    """An event with no schema, or whose data breaks it: a bug in the publisher."""
+
+
+def register_events(source: str, events: dict[str, type[Schema]]) -> None:
+    """Called by `services/<source>/interfaces.py` with its EVENTS (event type -> schema)."""
+    for event_type, schema in events.items():
+        _EVENT_SCHEMAS[(source, event_type)] = schema
+
+
+def event_errors(source: str, event_type: str, data) -> dict:
+    """What is wrong with an event's data against its publisher's schema ({} when valid)."""
+    schema = _EVENT_SCHEMAS.get((source, event_type))
+    if schema is None:
+        return {"_event": [f"no schema registered for {source}/{event_type}"]}
+    if not isinstance(data, dict):
+        return {"_event": ["data is not an object"]}
+    return schema().validate(data)
 
 
 class OutboxBase(DeclarativeBase):
@@ -98,7 +129,13 @@ def create_tables(op) -> None:
 
 
 def record(session: Session, source: str, event_type: str, data: dict) -> dict:
-    """Add an event to the outbox in the caller's transaction; returns the envelope."""
+    """Add an event to the outbox in the caller's transaction; returns the envelope. Raises
+    EventContractBroken (so the change is rolled back too) when `data` is not what the
+    publisher's schema for `event_type` says."""
+    errors = event_errors(source, event_type, data)
+    if errors:
+        # Field names and marshmallow's messages only: the data may hold a code or a token.
+        raise EventContractBroken(f"{source}/{event_type}: {errors}")
     envelope = {
         "event_id": str(uuid.uuid4()),
         "event_type": event_type,
@@ -127,10 +164,19 @@ def claim(session: Session, envelope: dict, handler: str) -> bool:
 
 def once_per_event(method):
     """Decorate an event handler `(self, session, envelope)`; it runs once per event id, in
-    one transaction with the record of having run (consumers are idempotent)."""
+    one transaction with the record of having run (consumers are idempotent). An event that
+    breaks its publisher's schema (the consumer imports `services.<publisher>.interfaces`) is
+    logged and not acted on."""
 
     @functools.wraps(method)
     def handler(self, envelope):
+        errors = event_errors(envelope.get("source"), envelope.get("event_type"),
+                              envelope.get("data"))
+        if errors:
+            log.error("event_invalid_skipped", event_id=envelope.get("event_id"),
+                      event_type=envelope.get("event_type"), source=envelope.get("source"),
+                      errors=errors)
+            return None
         with self.db.transaction() as session:
             if not claim(session, envelope, method.__name__):
                 log.info("event_duplicate_skipped", event_id=envelope["event_id"],

@@ -7,17 +7,10 @@ Images travel as base64 PNG (`*_png`) or as the id of a file in the documents st
 import base64
 import binascii
 
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-# The company and its signers are the registration service's contract (API.md, REG-4/REG-5);
-# the forms print what it validated, checked again by the same schema.
-from services.registration.schemas import (
-    LEGAL_ENTITY_POSITIONS,
-    LEGAL_ENTITY_TYPES,
-    CompanySchema,
-    SignerSchema,
-)
+from services.documents import labels
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
@@ -133,12 +126,11 @@ class StoredImageSchema(Schema):
 
 # --- trade registration documents (REG-4, REG-5, REG-7, REG-8, ID-3) and the signature
 # certification cover sheet (ISS-10).
-# signature certification cover sheet (ISS-10).
 #
 # The company uses the field names and codes of API.md's company body, so the registration
-# service can pass what it stored as is. Rules that the registration service enforces when the
-# company is entered are checked again here: a form must never print a combination that the
-# chamber would refuse (REG-4.4, REG-4.6, REG-5).
+# service can pass what it stored as is. The schemas are the documents service's own contract:
+# it checks what it must print (codes it has labels for, an entity type for a corporation, no
+# signers for an agent), and leaves the rules of entering a company to registration.
 DOCUMENT_NUMBER = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 LOGIN_ID = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$")
 # ID-2: half-width letters and digits, both present, 8-16 characters.
@@ -159,6 +151,114 @@ def check_png(value: str) -> None:
         raise MarshmallowValidationError("not_a_base64_png")
 
 
+def one_of(table: dict):
+    """A code the form has a label for."""
+    return validate.OneOf(list(table))
+
+
+OPTIONAL_LINE = {"load_default": None, "allow_none": True, "validate": LINE}
+POSTAL = validate.Length(min=1, max=10)
+
+
+class FormAddressSchema(Schema):
+    postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL)
+    address_ja = fields.String(**OPTIONAL_LINE)
+
+
+class FormRegisteredAddressSchema(Schema):
+    postal_code = fields.String(required=True, validate=POSTAL)
+    address_ja = fields.String(required=True, validate=LINE)
+
+
+class FormCurrentAddressSchema(FormAddressSchema):
+    same_as_registered = fields.Boolean(required=True)
+
+
+class FormExtraAddressSchema(Schema):
+    address_ja = fields.String(required=True, validate=LINE)
+    address_en = fields.String(required=True, validate=LINE)
+
+
+class FormContactSchema(FormAddressSchema):
+    same_as_current_address = fields.Boolean(required=True)
+    department = fields.String(load_default=None, allow_none=True, validate=NAME)
+    name_ja = fields.String(required=True, validate=NAME)
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    is_signer = fields.Boolean(load_default=False)
+
+
+class LegalEntitySchema(Schema):
+    """REG-4.4: the entity type printed before or after a corporation's name."""
+
+    legal_entity_type = fields.String(load_default=None, allow_none=True,
+                                      validate=one_of(labels.LEGAL_ENTITY_TYPES))
+    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
+                                            validate=validate.Length(min=1, max=50))
+    legal_entity_position = fields.String(load_default=None, allow_none=True,
+                                          validate=one_of(labels.LEGAL_ENTITY_POSITIONS))
+
+
+class FormCompanySchema(LegalEntitySchema):
+    """The company as the forms print it (REG-4): what the documents service needs to fill
+    the boxes, each code one it has a label for. The registration service enforces the rules
+    of entering it (its own CompanySchema); this is the renderer's contract, so documents
+    stands alone and a field it does not print is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    registration_type = fields.String(required=True, validate=one_of(labels.REGISTRATION_TYPES))
+    membership = fields.String(required=True, validate=one_of(labels.MEMBERSHIPS))
+    business_form = fields.String(required=True, validate=one_of(labels.BUSINESS_FORMS))
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    registered_address = fields.Nested(FormRegisteredAddressSchema, required=True)
+    current_address = fields.Nested(FormCurrentAddressSchema, required=True)
+    current_address_en = fields.String(required=True, validate=LINE)
+    extra_addresses = fields.List(fields.Nested(FormExtraAddressSchema), load_default=list)
+    contact = fields.Nested(FormContactSchema, required=True)
+    second_hand_dealer = fields.Boolean(required=True)
+    industry = fields.String(required=True, validate=one_of(labels.INDUSTRIES))
+    main_products = fields.List(fields.String(validate=one_of(labels.MAIN_PRODUCTS)),
+                                required=True, validate=validate.Length(min=1))
+
+    @validates_schema(skip_on_field_errors=False)
+    def printable(self, data, **kwargs):
+        """What would print a form the chamber refuses: an entity type for an individual or
+        none for a corporation (REG-4.4), extra addresses for an agent or more than two
+        (REG-4.6)."""
+        errors = {}
+        entity = ("legal_entity_type", "legal_entity_position")
+        if data.get("business_form") == "individual":
+            errors.update({name: ["not_for_individuals"] for name in entity if data.get(name)})
+        elif data.get("business_form") == "corporation":
+            errors.update({name: ["required_for_corporations"] for name in entity
+                           if not data.get(name)})
+            if data.get("legal_entity_type") == "other" \
+                    and not data.get("legal_entity_type_other"):
+                errors["legal_entity_type_other"] = ["required_with_other"]
+        extra = data.get("extra_addresses") or []
+        if extra and data.get("registration_type") == "agent":
+            errors["extra_addresses"] = ["applicants_only"]
+        elif len(extra) > 2:
+            errors["extra_addresses"] = ["at_most_two"]
+        if errors:
+            raise MarshmallowValidationError(errors)
+
+
+class FormSignerSchema(Schema):
+    """REG-5: a signer's box on the signature registration form."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    title_en = fields.String(required=True, validate=NAME)
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
 class RepresentativeSchema(Schema):
     """The pledge's signatory (not part of API.md's company body: printed blank when absent,
     to be written by hand)."""
@@ -174,8 +274,8 @@ class RegistrationFormSchema(Schema):
     application_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
     updated_at = fields.AwareDateTime(required=True)
     chamber = fields.Nested(ChamberSchema, required=True)
-    company = fields.Nested(CompanySchema, required=True)
-    signers = fields.List(fields.Nested(SignerSchema), load_default=list,
+    company = fields.Nested(FormCompanySchema, required=True)
+    signers = fields.List(fields.Nested(FormSignerSchema), load_default=list,
                           validate=validate.Length(max=MAX_SIGNERS))
     representative = fields.Nested(RepresentativeSchema, load_default=None, allow_none=True)
 
@@ -207,17 +307,11 @@ class SignatureRegistrationSchema(RegistrationFormSchema):
             raise MarshmallowValidationError({"signers": ["required"]})
 
 
-class CompanyNameSchema(Schema):
+class CompanyNameSchema(LegalEntitySchema):
     """The registered name as printed on certificates (REG-4.4: entity type before/after)."""
 
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
-    legal_entity_type = fields.String(load_default=None, allow_none=True,
-                                      validate=validate.OneOf(LEGAL_ENTITY_TYPES))
-    legal_entity_type_other = fields.String(load_default=None, allow_none=True,
-                                            validate=validate.Length(min=1, max=50))
-    legal_entity_position = fields.String(load_default=None, allow_none=True,
-                                          validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
 
     @validates_schema
     def position_with_type(self, data, **kwargs):

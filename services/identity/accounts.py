@@ -251,8 +251,7 @@ def delete_sub_id(session: DbSession, caller: dict, login_id: str) -> None:
     session.flush()
 
 
-def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict,
-                  public_url: str) -> dict:
+def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -> dict:
     """ID-6.2: mail the holder a single-use activation link, with the signer's subject and
     body. Recorded in the outbox with the change, so the mail cannot be lost."""
     sub = own_sub(session, caller, login_id)
@@ -268,10 +267,10 @@ def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict,
     session.add(SubIdActivation(token_hash=hashlib.sha256(token.encode()).hexdigest(),
                                 account_id=sub.id, expires_at=utcnow() + ACTIVATION_VALID))
     sub.notified_at = utcnow()
-    activation_url = f"{public_url}/sub-id/activate?token={token}"
     outbox.record(session, SERVICE, "sub_id_notified", {
-        "cci_code": sub.cci_code, "login_id": sub.login_id, "to": data["target_email"],
-        "subject": data["subject"], "body": data["body"], "activation_url": activation_url,
+        "cci_code": sub.cci_code, "login_id": sub.login_id,
+        "target_email": data["target_email"], "subject": data["subject"], "body": data["body"],
+        "activation_token": token,
         "target_trade_registration_number": data["target_trade_registration_number"],
         "target_phone": data.get("target_phone"), "expires_in_days": ACTIVATION_VALID.days})
     return {"login_id": sub.login_id, "notified": True}

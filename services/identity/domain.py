@@ -10,15 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.identity.exceptions import (
+    AccountNotFound,
     ChamberExists,
     ChamberNotFound,
     LoginIdTaken,
     PasswordPolicyViolated,
 )
+from services.identity.interfaces import SERVICE  # registers the events recorded here
 from services.identity.models import Account, Chamber
 from tradecert import outbox
 
-SERVICE = "identity"
 ACCOUNT_KINDS = ("admin", "user", "sub", "staff")
 
 # ID-2: half-width letters and digits only, both present, 8–16 characters.
@@ -113,7 +114,9 @@ def add_staff(session: Session, data: dict) -> Account:
     except IntegrityError:  # a concurrent insert of the same ID won the race
         raise LoginIdTaken(message="login id taken",
                            fields={"login_id": ["login_id_taken"]}) from None
-    outbox.record(session, SERVICE, "account_created", account_as_dict(account))
+    outbox.record(session, SERVICE, "account_created", {
+        "account_id": account.id, "cci_code": account.cci_code, "kind": account.kind,
+        "login_id": account.login_id})
     return account
 
 
@@ -125,3 +128,11 @@ def account_as_dict(account: Account) -> dict:
 def find_account(session: Session, cci_code: str, login_id: str) -> Account | None:
     return session.scalar(select(Account).where(Account.cci_code == cci_code,
                                                 Account.login_id == login_id))
+
+
+def account_contact(session: Session, cci_code: str, login_id: str) -> dict:
+    """Who an account is and where it is mailed: what notify asks for an event's mail."""
+    account = find_account(session, cci_code, login_id)
+    if account is None:
+        raise AccountNotFound(message=f"no ID {login_id}")
+    return account_as_dict(account)

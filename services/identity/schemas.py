@@ -46,6 +46,9 @@ CCI_CODE = validate.Regexp(r"^\d{4}$")
 LOGIN_ID = validate.Length(min=1, max=32)
 PASSWORD = validate.Length(min=1, max=64)  # the policy itself is checked in domain (ID-2)
 PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
+# A mail header is one line: a line break in a subject would end the header (and could add
+# others), so it is refused here with the field named (issue 8, defect 1).
+SINGLE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="single_line")
 
 
 class LoginSchema(Schema):
@@ -117,7 +120,8 @@ class SubIdNotificationSchema(Schema):
                                                      validate=validate.Length(min=1, max=40))
     target_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     target_email = fields.Email(required=True)
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    subject = fields.String(required=True,
+                            validate=[validate.Length(min=1, max=200), SINGLE_LINE])
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 

@@ -3,9 +3,6 @@ from zoneinfo import ZoneInfo
 
 from nameko.rpc import ServiceRpc
 
-# The errors of the services this one calls, registered so they pass through as
-# themselves (a refused signature scan stays a 422 on its way to the gateway).
-import services.documents.exceptions  # noqa: F401
 from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
 from services.identity.exceptions import (
@@ -32,7 +29,6 @@ from services.identity.schemas import (
     SubIdSchema,
     SubIdUpdateSchema,
 )
-from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
 
@@ -82,6 +78,11 @@ class IdentityService(HealthCheck):
         with self.db.transaction() as session:
             account = domain.add_staff(session, data)
         return AccountSchema().dump(account)
+
+    @rpc
+    def account_contact(self, cci_code: str, login_id: str) -> dict:
+        """For notify: the name and address an event's mail goes to (interfaces.py)."""
+        return domain.account_contact(self.db.session, cci_code, login_id)
 
     # --- sessions and the one authorization path --------------------------------------------
 
@@ -207,9 +208,8 @@ class IdentityService(HealthCheck):
     @rpc
     def notify_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
         data = load(SubIdNotificationSchema(), payload)
-        public_url = config.section("GATEWAY").get("public_url", "").rstrip("/")
         with self.db.transaction() as session:
-            return accounts.notify_sub_id(session, caller, login_id, data, public_url)
+            return accounts.notify_sub_id(session, caller, login_id, data)
 
     @rpc
     def activate_sub_id(self, payload: dict) -> dict:

@@ -45,8 +45,8 @@ def request_code(session: DbSession, account: Account, email: str | None = None)
     current.expires_at, current.attempts, current.created_at = now + CODE_VALID, 0, now
     session.flush()
     outbox.record(session, SERVICE, "verification_requested", {
-        "cci_code": account.cci_code, "login_id": account.login_id, "name": account.name,
-        "to": account.email, "code": code, "valid_minutes": int(CODE_VALID.total_seconds() // 60)})
+        "cci_code": account.cci_code, "login_id": account.login_id, "email": account.email,
+        "code": code, "valid_minutes": int(CODE_VALID.total_seconds() // 60)})
     return {"email": account.email, "expires_at": current.expires_at.isoformat()}
 
 

@@ -68,39 +68,52 @@ def backoff(attempts: int, base_s: float) -> timedelta:
     return timedelta(seconds=min(3600, base_s * 2 ** (attempts - 1)))
 
 
-def deliver_due(session: Session, send, *, sender: str, max_attempts: int, backoff_base_s: float,
-                limit: int = 50) -> int:
-    """Try every pending mail that is due; returns how many were sent. `send(EmailMessage)`
-    raises on failure. A permanent refusal (5xx) fails the mail at once; anything else is
-    retried with exponential backoff until `max_attempts`."""
+def deliver_next(session: Session, send, *, sender: str, max_attempts: int,
+                 backoff_base_s: float) -> MailMessage | None:
+    """Claim the next due mail, try it once and record how it went; None when nothing is due.
+    The caller commits each mail on its own (defect 1: one bad mail never rolls back the
+    record of those sent before it, so none is sent twice and none waits behind it).
+
+    `send(EmailMessage)` raises on failure. A permanent refusal (5xx) fails the mail at once;
+    anything else from SMTP is retried with exponential backoff until `max_attempts`. A mail
+    that cannot even be written as a message (a line break in its subject) or that the mail
+    library refuses is failed at once with the reason."""
     now = utcnow()
-    due = session.scalars(
+    message = session.scalars(
         select(MailMessage)
         .where(MailMessage.status == "pending", MailMessage.next_attempt_at <= now)
-        .order_by(MailMessage.id).limit(limit)
+        .order_by(MailMessage.id).limit(1)
         .with_for_update(skip_locked=True)  # several notify processes never send one mail twice
-    ).all()
-    sent = 0
-    for message in due:
-        message.attempts += 1
-        try:
-            send(as_email(message, sender))
-        except (smtplib.SMTPException, OSError) as exc:
-            permanent = getattr(exc, "smtp_code", 0) >= 500 or isinstance(
-                exc, smtplib.SMTPRecipientsRefused)
-            message.last_error = repr(exc)[:2000]
-            if permanent or message.attempts >= max_attempts:
-                message.status = "failed"
-                log.error("mail_failed", mail_id=message.id, error=message.last_error)
-            else:
-                message.next_attempt_at = now + backoff(message.attempts, backoff_base_s)
-                log.warning("mail_retry", mail_id=message.id, attempts=message.attempts,
-                            error=message.last_error)
-            continue
+    ).first()
+    if message is None:
+        return None
+    message.attempts += 1
+    try:
+        email = as_email(message, sender)
+        send(email)
+    except (smtplib.SMTPException, OSError) as exc:
+        permanent = getattr(exc, "smtp_code", 0) >= 500 or isinstance(
+            exc, smtplib.SMTPRecipientsRefused)
+        message.last_error = repr(exc)[:2000]
+        if permanent or message.attempts >= max_attempts:
+            _failed(message)
+        else:
+            message.next_attempt_at = now + backoff(message.attempts, backoff_base_s)
+            log.warning("mail_retry", mail_id=message.id, attempts=message.attempts,
+                        error=message.last_error)
+    except Exception as exc:  # noqa: BLE001 — this mail is undeliverable as written
+        message.last_error = f"undeliverable: {exc!r}"[:2000]
+        _failed(message)
+    else:
         message.status, message.sent_at, message.last_error = "sent", utcnow(), None
-        sent += 1
         log.info("mail_sent", mail_id=message.id, template=message.template)
-    return sent
+    session.flush()
+    return message
+
+
+def _failed(message: MailMessage) -> None:
+    message.status = "failed"
+    log.error("mail_failed", mail_id=message.id, error=message.last_error)
 
 
 def list_messages(session: Session, *, to: str | None = None, limit: int = 100):

@@ -1,13 +1,19 @@
 from nameko.events import event_handler
+from nameko.rpc import ServiceRpc
 from nameko.timer import timer
 
-from services.notify import domain
+# The publishers' contracts: their events are checked against these schemas (once_per_event).
+from services.identity.interfaces import SERVICE as IDENTITY
+from services.notify import domain, mails
 from services.notify.dependencies import Database, LogContext, Mailer, OutboxRelay
 from services.notify.schemas import MailMessageSchema, MailRequestSchema
+from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.outbox import once_per_event
 from tradecert.schemas import load
+
+DELIVERY_BATCH = 50  # at most this many mails a round; the rest go in the next second
 
 
 class NotifyService(HealthCheck):
@@ -19,6 +25,8 @@ class NotifyService(HealthCheck):
     outbox = OutboxRelay()
     log_context = LogContext()
     mailer = Mailer()
+    identity = ServiceRpc(IDENTITY)
+    registration = ServiceRpc(REGISTRATION)
 
     @rpc
     def send_mail(self, payload: dict) -> dict:
@@ -35,60 +43,88 @@ class NotifyService(HealthCheck):
 
     @timer(interval=1)
     def deliver(self):
-        with self.db.transaction() as session, self.mailer.session() as smtp:
-            domain.deliver_due(session, smtp.send, sender=self.mailer.sender,
-                               max_attempts=self.mailer.max_attempts,
-                               backoff_base_s=self.mailer.backoff_base_s)
+        """Each due mail in a transaction of its own (defect 1), one SMTP connection a round."""
+        with self.mailer.session() as smtp:
+            for _ in range(DELIVERY_BATCH):
+                with self.db.transaction() as session:
+                    message = domain.deliver_next(
+                        session, smtp.send, sender=self.mailer.sender,
+                        max_attempts=self.mailer.max_attempts,
+                        backoff_base_s=self.mailer.backoff_base_s)
+                if message is None:
+                    break
 
-    @event_handler("identity", "account_created")
+    # --- identity (ID-5, ID-6): facts in the event, names and addresses asked ---------------
+
+    @event_handler(IDENTITY, "account_created")
     @once_per_event
     def on_account_created(self, session, event):
-        account = event["data"]
-        if account["kind"] == "staff" and account["email"]:
-            self._queue(session, account["email"], "staff_account_created",
-                        {**account, "login_url": f"{public_url()}/c/{account['cci_code']}"},
-                        cci_code=account["cci_code"], source_event_id=event["event_id"])
+        if event["data"]["kind"] != "staff":
+            return
+        account = self._account(event)
+        if account["email"]:
+            self._mail(session, event, account["email"], "staff_account_created",
+                       mails.staff_account_created(account, public_url()))
 
-    @event_handler("identity", "verification_requested")
+    @event_handler(IDENTITY, "verification_requested")
     @once_per_event
     def on_verification_requested(self, session, event):
-        self._mail_for(session, event, "email_verification_code")  # ID-5
+        verification = event["data"]
+        self._mail(session, event, verification["email"], "email_verification_code",
+                   mails.email_verification_code(verification, self._account(event)))
 
-    @event_handler("identity", "sub_id_notified")
+    @event_handler(IDENTITY, "sub_id_notified")
     @once_per_event
     def on_sub_id_notified(self, session, event):
-        self._mail_for(session, event, "sub_id_notification")  # ID-6.2, ID-6.3
+        notified = event["data"]
+        self._mail(session, event, notified["target_email"], "sub_id_notification",
+                   mails.sub_id_notification(notified, public_url()))
 
     # --- registration (REG-2, REG-8 … REG-10): each event names its mail ---------------------
 
-    @event_handler("registration", "invitation_created")
+    @event_handler(REGISTRATION, "invitation_created")
     @once_per_event
     def on_invitation_created(self, session, event):
-        self._mail_for(session, event, "registration_guidance")
+        invitation = event["data"]
+        chamber = self.identity.get_chamber(invitation["cci_code"])
+        self._mail(session, event, invitation["email"], "registration_guidance",
+                   mails.registration_guidance(invitation, chamber, public_url()))
 
-    @event_handler("registration", "registration_returned")
+    @event_handler(REGISTRATION, "registration_returned")
     @once_per_event
     def on_registration_returned(self, session, event):
-        self._mail_for(session, event, "registration_returned")
+        contact = self.registration.application_contact(event["data"]["application_number"])
+        self._mail(session, event, contact["email"], "registration_returned",
+                   mails.registration_returned(event["data"], contact, public_url()))
 
-    @event_handler("registration", "registration_approved")
+    @event_handler(REGISTRATION, "registration_approved")
     @once_per_event
     def on_registration_approved(self, session, event):
-        self._mail_for(session, event, "registration_approved")
+        self._mail_company_contact(session, event, "registration_approved")
 
-    @event_handler("registration", "registration_expiring")
+    @event_handler(REGISTRATION, "registration_expiring")
     @once_per_event
     def on_registration_expiring(self, session, event):
-        self._mail_for(session, event, "registration_expiring")
+        self._mail_company_contact(session, event, "registration_expiring")
 
-    @event_handler("registration", "draft_expiring")
+    @event_handler(REGISTRATION, "draft_expiring")
     @once_per_event
     def on_draft_expiring(self, session, event):
-        self._mail_for(session, event, "draft_expiring")
+        contact = self.registration.application_contact(event["data"]["application_number"])
+        self._mail(session, event, contact["email"], "draft_expiring", event["data"])
 
-    def _mail_for(self, session, event, template):
-        data = event["data"]
-        self._queue(session, data["to"], template, data, cci_code=data.get("cci_code"),
+    def _account(self, event) -> dict:
+        return self.identity.account_contact(event["data"]["cci_code"], event["data"]["login_id"])
+
+    def _mail_company_contact(self, session, event, template):
+        facts = event["data"]
+        contact = self.registration.registration_contact(facts["cci_code"],
+                                                         facts["trade_registration_number"])
+        self._mail(session, event, contact["email"], template,
+                   mails.company_mail(facts, contact))
+
+    def _mail(self, session, event, to, template, context):
+        self._queue(session, to, template, context, cci_code=event["data"]["cci_code"],
                     source_event_id=event["event_id"])
 
     def _queue(self, session, to, template, context, **kwargs):

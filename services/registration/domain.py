@@ -21,6 +21,7 @@ from services.registration.exceptions import (
     RenewalNotOpen,
     SignerNotFound,
 )
+from services.registration.interfaces import SERVICE  # registers the events recorded here
 from services.registration.models import (
     Application,
     ApplicationToken,
@@ -34,7 +35,6 @@ from tradecert import outbox
 from tradecert.db import utcnow
 from tradecert.errors import ValidationFailed
 
-SERVICE = "registration"
 INVITATION_VALID = timedelta(days=60)  # REG-2
 DRAFT_KEPT = timedelta(days=60)  # REG-10
 DRAFT_WARNING = timedelta(days=10)
@@ -61,7 +61,7 @@ def next_number(session: Session, name: str) -> int:
 
 # --- REG-2, REG-3: invitation and consent --------------------------------------------------------
 
-def invite(session: Session, chamber: dict, data: dict, public_url: str) -> Invitation:
+def invite(session: Session, chamber: dict, data: dict) -> Invitation:
     if data["agree_rules"] is not True:
         raise AgreementRequired(message="agree to both rules first",
                                 fields={"agree_rules": ["agreement_required"]})
@@ -70,12 +70,8 @@ def invite(session: Session, chamber: dict, data: dict, public_url: str) -> Invi
                             token_hash=_hash(token), expires_at=utcnow() + INVITATION_VALID)
     session.add(invitation)
     session.flush()
-    fee = chamber["registration_fee_jpy"]
     outbox.record(session, SERVICE, "invitation_created", {
-        "to": data["email"], "cci_code": chamber["cci_code"], "chamber_name_ja": chamber["name_ja"],
-        "chamber_name_en": chamber["name_en"], "fee_member_jpy": fee["member"],
-        "fee_non_member_jpy": fee["non_member"],
-        "link": f"{public_url}/registration/start?token={token}",
+        "cci_code": chamber["cci_code"], "email": data["email"], "invitation_token": token,
         "valid_until": invitation.expires_at.date().isoformat()})
     return invitation
 
@@ -278,20 +274,15 @@ def in_chamber(session: Session, caller: dict, application_number: str) -> Appli
     return application
 
 
-def return_application(session: Session, application: Application, reason: str,
-                       public_url: str) -> None:
+def return_application(session: Session, application: Application, reason: str) -> None:
     """Back to the applicant with a reason, mailed with a link to correct it."""
     if application.status != "submitted":
         raise ApplicationNotEditable(message="only a submitted application can be returned")
     application.status, application.returned_reason = "returned", reason
     touch(application)
-    link = f"{public_url}/registration/application?token={new_token(session, application)}" \
-           f"&application_number={application.application_number}"
     outbox.record(session, SERVICE, "registration_returned", {
-        "to": application.email, "cci_code": application.cci_code,
-        "application_number": application.application_number,
-        "name_ja": application.company.get("name_ja") if application.company else "",
-        "reason": reason, "link": link})
+        "cci_code": application.cci_code, "application_number": application.application_number,
+        "reason": reason, "application_token": new_token(session, application)})
 
 
 def approve(session: Session, application: Application, receipt_no: str, chamber: dict, *,
@@ -333,11 +324,30 @@ def approve(session: Session, application: Application, receipt_no: str, chamber
     touch(application)
     session.flush()
     outbox.record(session, SERVICE, "registration_approved", {
-        "to": contact["email"], "cci_code": application.cci_code,
-        "application_number": application.application_number,
-        "trade_registration_number": number, "name_ja": company["name_ja"],
+        "cci_code": application.cci_code, "application_number": application.application_number,
+        "trade_registration_number": number,
         "valid_until": valid_until.isoformat(), "admin_login_id": registration.admin_login_id})
     return registration
+
+
+def application_contact(session: Session, application_number: str) -> dict:
+    """Where mails about an application go: the applicant's address (the invitation's)."""
+    application = session.scalar(select(Application).where(
+        Application.application_number == application_number))
+    if application is None:
+        raise ApplicationNotFound(message=f"no application {application_number}")
+    return {"application_number": application.application_number,
+            "cci_code": application.cci_code, "email": application.email,
+            "company_name_ja": (application.company or {}).get("name_ja", "")}
+
+
+def registration_contact(session: Session, cci_code: str, number: str) -> dict:
+    """Where mails about a registration go: its contact person (REG-4.7)."""
+    registration = registration_in(session, cci_code, number)
+    return {"trade_registration_number": registration.trade_registration_number,
+            "cci_code": registration.cci_code,
+            "email": registration.company["contact"]["email"],
+            "company_name_ja": registration.company["name_ja"]}
 
 
 def company_name(company: dict) -> dict:
@@ -400,10 +410,8 @@ def send_renewal_reminders(session: Session, today: date) -> int:
                 registration.reminder_30_sent_at = utcnow()  # past it already: only the 10-day
                 continue
             setattr(registration, flag, utcnow())
-            contact = registration.company["contact"]
             outbox.record(session, SERVICE, "registration_expiring", {
-                "to": contact["email"], "cci_code": registration.cci_code,
-                "name_ja": registration.company["name_ja"], "days_left": days,
+                "cci_code": registration.cci_code, "days_left": days,
                 "trade_registration_number": registration.trade_registration_number,
                 "valid_until": registration.valid_until.isoformat()})
             sent += 1
@@ -420,7 +428,7 @@ def purge_old_drafts(session: Session, now: datetime) -> tuple[int, int]:
             Application.draft_reminder_sent_at.is_(None)).with_for_update(skip_locked=True)):
         application.draft_reminder_sent_at = now
         outbox.record(session, SERVICE, "draft_expiring", {
-            "to": application.email, "cci_code": application.cci_code,
+            "cci_code": application.cci_code,
             "application_number": application.application_number,
             "removed_on": (application.created_at + DRAFT_KEPT).date().isoformat()})
         warned += 1

@@ -4,10 +4,6 @@ from zoneinfo import ZoneInfo
 from nameko.rpc import ServiceRpc
 from nameko.timer import timer
 
-# The errors of the services this one calls, registered so they pass through as
-# themselves (a refused signature scan stays a 422 on its way to the gateway).
-import services.documents.exceptions  # noqa: F401
-import services.identity.exceptions  # noqa: F401
 from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
@@ -23,7 +19,6 @@ from services.registration.schemas import (
     ReturnSchema,
     SignerViewSchema,
 )
-from tradecert import config
 from tradecert.db import utcnow
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
@@ -34,10 +29,6 @@ JAPAN = ZoneInfo("Asia/Tokyo")
 def japan_today() -> date:
     """Validity and reminders count calendar days in Japan (REG-9)."""
     return datetime.now(JAPAN).date()
-
-
-def public_url() -> str:
-    return config.section("GATEWAY").get("public_url", "").rstrip("/")
 
 
 class RegistrationService(HealthCheck):
@@ -61,7 +52,7 @@ class RegistrationService(HealthCheck):
         data = load(InvitationSchema(), payload)
         chamber = self.identity.get_chamber(cci_code)
         with self.db.transaction() as session:
-            domain.invite(session, chamber, data, public_url())
+            domain.invite(session, chamber, data)
 
     @rpc
     def start_application(self, payload: dict) -> dict:
@@ -156,7 +147,7 @@ class RegistrationService(HealthCheck):
         data = load(ReturnSchema(), payload)
         with self.db.transaction() as session:
             application = domain.in_chamber(session, caller, number)
-            domain.return_application(session, application, data["reason"], public_url())
+            domain.return_application(session, application, data["reason"])
         return {"status": application.status}
 
     @rpc
@@ -191,6 +182,16 @@ class RegistrationService(HealthCheck):
         registration = domain.registration_in(self.db.session, cci_code, number)
         return {"valid_until": registration.valid_until.isoformat(),
                 "valid": domain.is_valid(registration, japan_today())}
+
+    @rpc
+    def application_contact(self, number: str) -> dict:
+        """For notify: who an application's mails go to (interfaces.py)."""
+        return domain.application_contact(self.db.session, number)
+
+    @rpc
+    def registration_contact(self, cci_code: str, number: str) -> dict:
+        """For notify: who a registration's mails go to (interfaces.py)."""
+        return domain.registration_contact(self.db.session, cci_code, number)
 
     @rpc
     def run_daily_jobs(self, today: str | None = None) -> dict:

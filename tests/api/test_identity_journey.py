@@ -89,10 +89,20 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     sub_id = created_sub.json()["login_id"]
     assert created_sub.json()["notified"] is False
     assert login(web, "1504", sub_id, "Sub2026pass").status_code == 401  # not yet active
-    notified = web.post(f"/api/v1/sub-ids/{sub_id}/notification", headers=user, json={
+    notification = {
         "target_trade_registration_number": "1504-000318", "target_phone": "048-000-0000",
         "target_email": "hanako@forwarder.example.jp", "subject": SUB_ID_SUBJECT,
-        "body": "サブIDを付与しました。"})
+        "body": "サブIDを付与しました。"}
+    # a line break would end the mail's Subject header (and add others): refused (defect 1)
+    for lang, message in (("ja", "1行で入力してください（改行や制御文字は使えません）。"),
+                          ("en", "Write it on one line (no line breaks or control characters).")):
+        broken = web.post(f"/api/v1/sub-ids/{sub_id}/notification",
+                          headers={**user, "Accept-Language": lang},
+                          json={**notification, "subject": "サブID\nBcc: x@evil.example"})
+        assert broken.status_code == 422
+        assert broken.json()["error"]["fields"] == {"subject": [message]}
+    notified = web.post(f"/api/v1/sub-ids/{sub_id}/notification", headers=user,
+                        json=notification)
     assert notified.status_code == 202
     sub_mail = next(m for m in smtp_sink.wait_for_messages(2) if m["Subject"] == SUB_ID_SUBJECT)
     link = re.search(r"(http\S+/sub-id/activate\?token=(\S+))", sub_mail.get_content())

@@ -1,7 +1,10 @@
 """notify: mails from templates over real SMTP, retried with backoff, each one recorded."""
+import time
+
 import nameko
 import pytest
 
+from services.notify import domain
 from services.notify.exceptions import UnknownTemplate
 from services.notify.models import MailMessage
 from services.notify.service import NotifyService
@@ -9,6 +12,9 @@ from tests.conftest import free_port, wait_for
 
 CONTEXT = {"name": "山田 太郎", "cci_code": "1504", "login_id": "staff01",
            "login_url": "http://127.0.0.1:8000/c/1504"}
+SUB_ID_CONTEXT = {"subject": "サブIDのお知らせ", "body": "サブIDを付与しました。",
+                  "login_id": "S0000001", "cci_code": "1504", "expires_in_days": 14,
+                  "activation_url": "http://127.0.0.1:8000/sub-id/activate?token=x"}
 
 
 def mail_record(db_session, mail_id):
@@ -82,3 +88,31 @@ def test_mail_fails_for_good_after_max_attempts(runner_factory, rpc_client, db_s
         record = wait_for(lambda: mail_record(db_session, queued["id"]).status == "failed" and
                           mail_record(db_session, queued["id"]))
     assert record.attempts == 2 and record.sent_at is None
+
+
+def test_an_undeliverable_mail_fails_alone_and_the_others_go_once(
+        runner_factory, smtp_sink, db_session):
+    """Defect 1: a line break in a subject made the delivery round raise and roll back, so the
+    mails before it went out again every second and those after it never. Queued through the
+    domain (the API refuses such a subject), between good mails, all due in one round."""
+    session = db_session("notify")
+    broken = {**SUB_ID_CONTEXT, "subject": "件名\nBcc: x@evil.example"}
+    queued = [domain.queue(session, to=to, template=template, context=context,
+                           sender_domain="example.jp")
+              for to, template, context in (
+                  ("first@example.jp", "staff_account_created", CONTEXT),
+                  ("bad@example.jp", "sub_id_notification", broken),
+                  ("last@example.jp", "staff_account_created", CONTEXT))]
+    ids = [message.id for message in queued]
+    session.commit()
+
+    runner_factory(NotifyService).start()
+
+    wait_for(lambda: mail_record(db_session, ids[2]).status == "sent", message="the last mail")
+    bad = wait_for(lambda: mail_record(db_session, ids[1]).status == "failed"
+                   and mail_record(db_session, ids[1]))
+    assert "undeliverable" in bad.last_error and bad.sent_at is None
+    time.sleep(2.5)  # two more delivery rounds: nothing is sent again
+    assert sorted(m["To"] for m in smtp_sink.messages()) == ["first@example.jp",
+                                                            "last@example.jp"]
+    assert [mail_record(db_session, i).attempts for i in ids] == [1, 1, 1]

@@ -1,9 +1,21 @@
 """Errors cross RPC as themselves and become API.md's error body in the caller's language."""
-from nameko.exceptions import deserialize, serialize
+import json
+import subprocess
+import sys
+
+import nameko.exceptions
+from nameko.exceptions import RemoteError, deserialize, serialize
 
 from gateway import i18n
+from services.documents.exceptions import SignatureRejected, SigningUnavailable
 from services.identity.exceptions import ChamberNotFound, PasswordPolicyViolated
-from tradecert.errors import NotFound, TradecertError, ValidationFailed, validation_failed
+from tradecert.errors import (
+    Conflict,
+    NotFound,
+    TradecertError,
+    ValidationFailed,
+    validation_failed,
+)
 
 
 def test_a_service_error_survives_nameko_serialisation():
@@ -15,6 +27,67 @@ def test_a_service_error_survives_nameko_serialisation():
     assert (back.status, back.code, back.fields) == (422, "password_policy",
                                                      {"password": ["password_policy"]})
     assert isinstance(back, ValidationFailed)
+
+
+def over_rpc(error):
+    """What a caller gets: Nameko's own serialisation, through JSON as on the wire."""
+    return deserialize(json.loads(json.dumps(serialize(error))))
+
+
+def test_an_error_whose_class_the_caller_does_not_import_keeps_name_kind_and_code(
+        monkeypatch):
+    refused = SignatureRejected(code="signature_touches_frame", message="ink on the frame",
+                                fields={"scan": ["signature_touches_frame"]})
+    wire = serialize(refused)
+    # As in a caller that never imported services.documents.exceptions:
+    monkeypatch.delitem(nameko.exceptions.registry, wire["exc_path"])
+
+    back = over_rpc(refused)
+
+    assert type(back) is not SignatureRejected and type(back).__name__ == "SignatureRejected"
+    assert isinstance(back, ValidationFailed)
+    assert (back.status, back.code, back.fields) == (
+        422, "signature_touches_frame", {"scan": ["signature_touches_frame"]})
+    assert type(over_rpc(refused)) is type(back)  # one class per origin: `except type(e)`
+    # A status of its own (not its kind's) and the default code come along too.
+    unavailable = SigningUnavailable()
+    monkeypatch.delitem(nameko.exceptions.registry, serialize(unavailable)["exc_path"])
+    assert (over_rpc(unavailable).status, over_rpc(unavailable).code) == (
+        503, "signing_unavailable")
+
+
+def test_a_rebuilt_error_passed_on_becomes_the_real_class_where_that_is_imported(monkeypatch):
+    refused = SignatureRejected(code="signature_empty")
+    with monkeypatch.context() as middle:  # the service in between does not know the class
+        middle.delitem(nameko.exceptions.registry, serialize(refused)["exc_path"])
+        rebuilt = over_rpc(refused)
+
+    back = over_rpc(rebuilt)  # raised on, to a caller that imports documents' exceptions
+
+    assert type(back) is SignatureRejected and back.code == "signature_empty"
+
+
+def test_a_process_rebuilds_every_service_error_knowing_only_the_shared_package():
+    wire = json.dumps(serialize(SignatureRejected(code="signature_empty")))
+    script = (
+        "import json, sys\n"
+        "from nameko.exceptions import deserialize\n"
+        "import tradecert.errors as errors\n"
+        f"back = deserialize(json.loads({wire!r}))\n"
+        "assert not any(m.startswith('services') for m in sys.modules), 'imported services'\n"
+        "print(type(back).__name__, isinstance(back, errors.ValidationFailed), back.code, "
+        "back.status)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["SignatureRejected", "True", "signature_empty", "422"]
+
+
+def test_the_kinds_come_back_as_themselves_and_other_exceptions_as_remote_errors():
+    conflict = over_rpc(Conflict(code="registration_exists", message="taken"))
+    assert type(conflict) is Conflict and conflict.code == "registration_exists"
+
+    crash = over_rpc(KeyError("signer"))
+    assert isinstance(crash, RemoteError) and crash.exc_type == "KeyError"
 
 
 def test_marshmallow_messages_become_dotted_field_paths():

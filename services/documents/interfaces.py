@@ -1,0 +1,39 @@
+"""documents' contract: the RPC methods others may call (`ServiceRpc("documents")`). It
+renders what it is given and uses no other service (ARCHITECTURE). Each kind's payload schema
+is in services/documents/schemas.py (the renderer's own contract, versioned by name:
+PledgeSchema, RegistrationCertificateSchema, ...); errors are services/documents/exceptions.py.
+It publishes no events yet."""
+from typing import Protocol
+
+from tradecert import outbox
+
+SERVICE = "documents"
+
+
+class DocumentsRpc(Protocol):
+    """Every RPC of `documents` (services/documents/service.py implements each)."""
+
+    def render(self, kind: str, payload: dict) -> dict:
+        """Validates `payload` with the kind's schema, renders (and signs, for certified
+        kinds) and stores it: RenderedDocumentSchema {file_id, kind, pages, size, signed,
+        created_at}. The same payload answers the same file. Raises UnknownDocumentKind,
+        ValidationFailed (the payload's fields), SigningUnavailable."""
+
+    def fetch(self, file_id: str) -> dict:
+        """A stored file: {file_id, content_type, size, data (base64)}. Raises FileNotFound."""
+
+    def store_signature(self, scan_base64: str) -> dict:
+        """REG-7: a scanned signature box in; the clean, cropped, transparent PNG kept:
+        StoredImageSchema {file_id, width, height}. Raises ValidationFailed (`not_base64`),
+        SignatureRejected (`signature_empty`, `signature_touches_frame`, ...)."""
+
+    def kinds(self) -> list[str]:
+        """The document kinds `render` knows."""
+
+    def health(self) -> dict:
+        """{service, status: ok} when the database answers."""
+
+
+EVENTS: dict = {}
+
+outbox.register_events(SERVICE, EVENTS)

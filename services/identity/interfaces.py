@@ -1,0 +1,203 @@
+"""identity's contract: the RPC methods other services and the gateway may call
+(`ServiceRpc("identity")`), and the events it publishes (source `identity`).
+
+Payloads are loaded with the schemas of services/identity/schemas.py named below; errors are
+those of services/identity/exceptions.py (and tradecert.errors' kinds), which cross RPC as
+tradecert/errors.py says. `caller` is the context `authorize` returned for the request.
+
+Events carry facts: ids, numbers, dates and the one-time secret a change created and that
+cannot be read back later (a code or token stored only as a hash). Names and addresses of an
+account are asked with `account_contact`, so an event never carries another service's mail.
+"""
+from typing import Protocol
+
+from marshmallow import Schema, fields, validate
+
+from tradecert import outbox
+
+SERVICE = "identity"
+CCI_CODE = validate.Regexp(r"^\d{4}$")
+LOGIN_ID = validate.Length(min=1, max=32)
+
+
+class IdentityRpc(Protocol):
+    """Every RPC of `identity`; the service class implements each (services/identity/service.py)."""
+
+    # --- chambers and staff ---
+
+    def get_chamber(self, cci_code: str) -> dict:
+        """A chamber as ChamberSchema dumps it (names, registration fees, validity, rules).
+        Raises ChamberNotFound."""
+
+    def list_chambers(self) -> list[dict]:
+        """Every chamber, as get_chamber, by cci_code."""
+
+    def add_chamber(self, payload: dict) -> dict:
+        """Adds a tenant from a ChamberSchema body; returns it. Publishes `chamber_added`.
+        Raises ValidationFailed, ChamberExists."""
+
+    def add_staff(self, payload: dict) -> dict:
+        """Adds chamber staff from a NewStaffSchema body; returns AccountSchema. Publishes
+        `account_created`. Raises ValidationFailed, ChamberNotFound, PasswordPolicyViolated,
+        LoginIdTaken."""
+
+    def account_contact(self, cci_code: str, login_id: str) -> dict:
+        """For mails about an account (notify): {cci_code, login_id, kind, name, email},
+        `email` may be null. Raises AccountNotFound."""
+
+    # --- sessions and the one authorization path (ID-1, ID-7 … ID-9) ---
+
+    def login(self, payload: dict) -> dict:
+        """LoginSchema in; {token, account, must_change_password, must_verify_email} out.
+        Requests an e-mail verification code at a user ID's first login (ID-5). Raises
+        ValidationFailed, InvalidCredentials, LoginThrottled."""
+
+    def logout(self, token: str) -> None:
+        """Ends the session of `token`, if any."""
+
+    def authorize(self, token: str | None, action: str) -> dict:
+        """The caller context for `action` (ID-7's table). Raises SessionEnded,
+        SessionReplaced, NotPermitted, PasswordChangeRequired, EmailVerificationRequired."""
+
+    def me(self, caller: dict) -> dict:
+        """The caller's account, chamber, registration and pending obligations."""
+
+    def change_password(self, caller: dict, payload: dict) -> None:
+        """PasswordChangeSchema (ID-2). Raises WrongCurrentPassword, PasswordPolicyViolated."""
+
+    # --- e-mail verification (ID-5) ---
+
+    def request_email_verification(self, caller: dict, payload: dict) -> dict:
+        """EmailVerificationRequestSchema; mails a new code, {email, expires_at}. Publishes
+        `verification_requested`. Raises TooManyAttempts (resend too soon)."""
+
+    def confirm_email_verification(self, caller: dict, payload: dict) -> None:
+        """EmailVerificationConfirmSchema. Raises VerificationCodeInvalid."""
+
+    # --- a registration's IDs (REG-8, ID-2 … ID-6) ---
+
+    def create_registration_accounts(self, payload: dict) -> dict:
+        """RegistrationAccountsSchema; the admin ID and a user ID per signer:
+        {admin: {login_id, initial_password}, users: [{signer_id, login_id}]}. Publishes
+        `registration_accounts_created`. Raises ChamberNotFound, Conflict
+        (`registration_exists`)."""
+
+    def list_signers(self, caller: dict) -> list[dict]:
+        """SignerSchema list: every signer with the sub IDs each created (ID-6.4)."""
+
+    def signer_certificate(self, caller: dict, login_id: str) -> dict:
+        """Renders a signer registration certificate (ID-3): {file_id, password_shown}.
+        Raises AccountNotFound, RegistrationNotFound, documents' errors."""
+
+    def set_signer_password(self, caller: dict, login_id: str, payload: dict) -> None:
+        """NewPasswordSchema (ID-4). Raises AccountNotFound, PasswordPolicyViolated."""
+
+    def set_sub_id_password(self, caller: dict, login_id: str, payload: dict) -> None:
+        """NewPasswordSchema (ID-6.5); cancels the sub ID's notification. Raises
+        AccountNotFound, PasswordPolicyViolated."""
+
+    def create_sub_id(self, caller: dict, payload: dict) -> dict:
+        """SubIdSchema in and out (ID-6.1). Raises PasswordPolicyViolated, LoginIdTaken."""
+
+    def list_sub_ids(self, caller: dict) -> list[dict]:
+        """SubIdSchema list of the calling signer's sub IDs."""
+
+    def update_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+        """SubIdUpdateSchema (ID-6.5); returns SubIdSchema. Raises AccountNotFound."""
+
+    def delete_sub_id(self, caller: dict, login_id: str) -> None:
+        """ID-6.6. Raises AccountNotFound."""
+
+    def notify_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+        """SubIdNotificationSchema (ID-6.2): {login_id, notified}. Publishes
+        `sub_id_notified`. Raises AccountNotFound, RegistrationNotFound, ValidationFailed."""
+
+    def activate_sub_id(self, payload: dict) -> dict:
+        """SubIdActivationSchema (ID-6.3): {login_id, cci_code}. Raises ActivationInvalid,
+        SubIdNotNotified, WrongCurrentPassword."""
+
+    def health(self) -> dict:
+        """{service, status: ok} when the database answers."""
+
+
+# --- events ------------------------------------------------------------------------------
+
+class Rule(Schema):
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class Fee(Schema):
+    member = fields.Integer(required=True)
+    non_member = fields.Integer(required=True)
+
+
+class ChamberAdded(Schema):
+    """`chamber_added`: a tenant was added, as get_chamber answers it."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    name_ja = fields.String(required=True)
+    name_en = fields.String(required=True)
+    registration_fee_jpy = fields.Nested(Fee, required=True)
+    registration_validity_years = fields.Integer(required=True)
+    rules = fields.List(fields.Nested(Rule), required=True)
+
+
+class AccountEvent(Schema):
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    login_id = fields.String(required=True, validate=LOGIN_ID)
+
+
+class AccountCreated(AccountEvent):
+    """`account_created`: an ID exists (staff for now; name and address: account_contact)."""
+
+    account_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("admin", "user", "sub",
+                                                                 "staff")))
+
+
+class RegisteredUser(Schema):
+    signer_id = fields.String(required=True)
+    login_id = fields.String(required=True, validate=LOGIN_ID)
+
+
+class RegistrationAccountsCreated(Schema):
+    """`registration_accounts_created`: the admin ID and the signers' user IDs (REG-8)."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    trade_registration_number = fields.String(required=True)
+    admin_login_id = fields.String(required=True, validate=LOGIN_ID)
+    users = fields.List(fields.Nested(RegisteredUser), required=True)
+
+
+class VerificationRequested(AccountEvent):
+    """`verification_requested` (ID-5): a code was made for this address of this ID. The
+    code is stored hashed, so the event is the only way to the mail."""
+
+    email = fields.Email(required=True)
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    valid_minutes = fields.Integer(required=True)
+
+
+class SubIdNotified(AccountEvent):
+    """`sub_id_notified` (ID-6.2): the signer notified a sub ID's holder with this subject and
+    body; `activation_token` opens the single-use activation (stored hashed)."""
+
+    target_email = fields.Email(required=True)
+    target_trade_registration_number = fields.String(required=True)
+    target_phone = fields.String(required=True, allow_none=True)
+    subject = fields.String(required=True, validate=validate.Regexp(r"^[^\x00-\x1f\x7f]+$"))
+    body = fields.String(required=True)
+    activation_token = fields.String(required=True)
+    expires_in_days = fields.Integer(required=True)
+
+
+EVENTS = {
+    "chamber_added": ChamberAdded,
+    "account_created": AccountCreated,
+    "registration_accounts_created": RegistrationAccountsCreated,
+    "verification_requested": VerificationRequested,
+    "sub_id_notified": SubIdNotified,
+}
+
+outbox.register_events(SERVICE, EVENTS)

@@ -1,0 +1,39 @@
+"""Each event's mail: the template's values, built from the event's facts and what notify
+asked the owning service (names, addresses). Links to the gateway's pages are made here, from
+the tokens the events carry, so no other service writes notify's mails. Free of Nameko."""
+
+
+def staff_account_created(account: dict, public_url: str) -> dict:
+    return {**account, "login_url": f"{public_url}/c/{account['cci_code']}"}
+
+
+def email_verification_code(verification: dict, account: dict) -> dict:
+    """ID-5."""
+    return {**verification, "name": account["name"]}
+
+
+def sub_id_notification(notified: dict, public_url: str) -> dict:
+    """ID-6.2, ID-6.3: the signer's subject and body, and the single-use activation link."""
+    return {**notified,
+            "activation_url": f"{public_url}/sub-id/activate?token={notified['activation_token']}"}
+
+
+def registration_guidance(invitation: dict, chamber: dict, public_url: str) -> dict:
+    """REG-2: the chamber, its fees and the link to the consent page."""
+    fee = chamber["registration_fee_jpy"]
+    return {"cci_code": invitation["cci_code"], "chamber_name_ja": chamber["name_ja"],
+            "chamber_name_en": chamber["name_en"], "fee_member_jpy": fee["member"],
+            "fee_non_member_jpy": fee["non_member"], "valid_until": invitation["valid_until"],
+            "link": f"{public_url}/registration/start?token={invitation['invitation_token']}"}
+
+
+def registration_returned(returned: dict, contact: dict, public_url: str) -> dict:
+    """REG-8: the reason, and the link that opens the application to correct it."""
+    link = f"{public_url}/registration/application?token={returned['application_token']}" \
+           f"&application_number={returned['application_number']}"
+    return {**company_mail(returned, contact), "link": link}
+
+
+def company_mail(facts: dict, contact: dict) -> dict:
+    """A mail to a company's contact, addressed by the company's name."""
+    return {**facts, "name_ja": contact["company_name_ja"]}
