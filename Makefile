@@ -14,7 +14,7 @@ bench:
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.documents
 
 lint:
-	@.venv/bin/ruff check tradecert services gateway tests benchmarks
+	@.venv/bin/ruff check tradecert operations services gateway tests benchmarks
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

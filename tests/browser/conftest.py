@@ -67,7 +67,7 @@ class Seeded:
         return ClusterRpcClient(uri=self.uri)
 
     def mails(self, to, subject):
-        from tradecert.mailsink import read
+        from operations.mailsink import read
 
         if not (self.maildir / "new").exists():
             return []

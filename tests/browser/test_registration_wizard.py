@@ -29,7 +29,7 @@ class Mailbox:
         self.maildir = maildir
 
     def wait_for(self, to: str, subject: str):
-        from tradecert.mailsink import read
+        from operations.mailsink import read
 
         def found():
             if not (self.maildir / "new").exists():

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import inspect
 
 from gateway.service import GatewayService  # noqa: F401 (imports every service's errors)
+from operations.supervisor import service_class_path
 from tradecert import SERVICES, config
 from tradecert.db import make_engine
-from tradecert.supervisor import service_class_path
 
 
 def service_class(service: str):
