@@ -1,5 +1,3 @@
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from nameko.rpc import ServiceRpc
 
@@ -33,15 +31,9 @@ from services.identity.schemas import (
     SubIdUpdateSchema,
 )
 from tradecert import config
+from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
-
-JAPAN = ZoneInfo("Asia/Tokyo")
-
-
-def japan_today() -> date:
-    """ID-3 counts calendar days in Japan, wherever the server runs."""
-    return datetime.now(JAPAN).date()
 
 
 class IdentityService(HealthCheck):
