@@ -3,14 +3,9 @@ import pytest
 from sqlalchemy import inspect
 
 from gateway.service import GatewayService  # noqa: F401 (imports every service's errors)
-from operations.supervisor import service_class_path
+from tests.helpers.services import service_class
 from tradecert import SERVICES, config
 from tradecert.db import make_engine
-
-
-def service_class(service: str):
-    module, _, cls = service_class_path(service).partition(":")
-    return getattr(__import__(module, fromlist=[cls]), cls)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -150,3 +150,15 @@ def test_gateway_route_modules_do_not_import_each_other():
         return module.startswith("gateway.routes.")
 
     assert offending(lambda source, target: route(source) and route(target)) == []
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared test helpers live in a conftest.py or a helpers module (issue 8: Tests)."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for imported in imported_names(name, path):
+            if any(part.startswith("test_") for part in imported.split(".")[:3]) and \
+                    imported.startswith("tests."):
+                found.append(f"{name} imports {imported}")
+    assert found == []
