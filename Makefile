@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: run test bench lint setup clean
+.PHONY: run test fuzz bench lint setup clean
 
 run:
 	@scripts/setup.sh run
@@ -9,12 +9,17 @@ test:
 	@scripts/setup.sh test
 	@scripts/test.sh
 
+# The API fuzzed harder than `make test` does (defect 10): TRADECERT_FUZZ_CASES requests in all.
+fuzz:
+	@scripts/setup.sh test
+	@TRADECERT_FUZZ_CASES=$${TRADECERT_FUZZ_CASES:-20000} scripts/test.sh tests/api/test_fuzz.py -s
+
 bench:
 	@scripts/setup.sh test
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.documents
 
 lint:
-	@.venv/bin/ruff check tradecert services gateway tests benchmarks
+	@.venv/bin/ruff check tradecert operations services gateway tests benchmarks
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONWARNINGS=ignore
-.venv/bin/ruff check tradecert services gateway tests benchmarks
+.venv/bin/ruff check tradecert operations services gateway tests benchmarks
 # `make test` runs everything; `scripts/test.sh tests/unit -x` runs a part.
 paths=(tests --ignore=tests/browser); for arg in "$@"; do [[ $arg == tests* ]] && paths=(); done
 rabbit=(

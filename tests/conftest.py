@@ -32,7 +32,7 @@ from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from tradecert import SERVICES, config  # noqa: E402
-from tradecert.db import drop_database, make_engine  # noqa: E402
+from tradecert.db import drop_database, make_engine, upgrade  # noqa: E402
 
 config.load()
 
@@ -65,11 +65,9 @@ def test_databases():
 @pytest.fixture
 def fresh_databases():
     """Every table empty (the schema stays), so a test starts from nothing."""
-    from tradecert import migrations
-
     for service in SERVICES:
         url = config.database_url(service)
-        migrations.upgrade(service, url)
+        upgrade(service, url)
         engine = make_engine(url)
         with engine.begin() as conn:
             # A container killed at the end of the previous test may leave a connection in
@@ -114,7 +112,7 @@ def smtp_sink():
     """A real SMTP server (our sink, as its own process) on a free port, for one test."""
     port, maildir = free_port(), VAR_DIR / f"mail-{uuid.uuid4().hex[:6]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tradecert.mailsink", "--port", str(port),
+        [sys.executable, "-m", "operations.mailsink", "--port", str(port),
          "--maildir", str(maildir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -137,7 +135,7 @@ class Sink:
         self.port, self.maildir, self.process = port, maildir, process
 
     def messages(self):
-        from tradecert.mailsink import read
+        from operations.mailsink import read
 
         return read(self.maildir) if (self.maildir / "new").exists() else []
 
@@ -168,7 +166,7 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
            "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path)}
     output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
-    process = subprocess.Popen([sys.executable, "-m", "tradecert.cli", "run"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "operations.cli", "run"], env=env,
                                stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 

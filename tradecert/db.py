@@ -5,17 +5,25 @@
 which commits when the block ends and rolls back on any exception, so an entrypoint's
 answer is sent only after its change is durable (Nameko replies before `worker_result`,
 so committing there would be too late).
+
+`upgrade` migrates one service's database with Alembic; it lives here, beside the
+`Database` that runs it on start, so that this module needs nothing above it
+(`tradecert.migrations`, the env.py side, uses it and the outbox's tables).
 """
+import zlib
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import eventlet.patcher
+from alembic import command
+from alembic.config import Config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tradecert import config, migrations
+from tradecert import config
 from tradecert.logs import get_logger
 
 log = get_logger(__name__)
@@ -50,7 +58,9 @@ def new_metadata() -> MetaData:
 
 
 def make_engine(url: str, **kwargs):
-    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+    # Defect 8: a database error must not carry its bound parameters (password and token
+    # hashes) into the exception text, and so into the logs.
+    return create_engine(url, pool_pre_ping=True, future=True, hide_parameters=True, **kwargs)
 
 
 def ensure_database(url: str) -> bool:
@@ -77,6 +87,37 @@ def drop_database(url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+
+
+def alembic_config(service: str, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(service: str, url: str, revision: str = "head") -> None:
+    """Create the database if needed and migrate it. Several processes of one service may
+    start at once (documents runs many), so the upgrade holds a PostgreSQL advisory lock."""
+    ensure_database(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            lock_key = zlib.crc32(f"tradecert-migrate-{service}".encode())
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key})
+            try:
+                cfg = alembic_config(service, url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                conn.commit()
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 class WorkerDatabase:
@@ -128,7 +169,7 @@ class Database(DependencyProvider):
         service = self.container.service_name
         self.url = config.database_url(service)
         if config.get("MIGRATE_ON_START", True):
-            migrations.upgrade(service, self.url)
+            upgrade(service, self.url)
         self.engine = make_engine(self.url, **self.engine_options)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 

@@ -1,5 +1,3 @@
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from nameko.rpc import ServiceRpc
 
@@ -29,15 +27,9 @@ from services.identity.schemas import (
     SubIdSchema,
     SubIdUpdateSchema,
 )
+from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
-
-JAPAN = ZoneInfo("Asia/Tokyo")
-
-
-def japan_today() -> date:
-    """ID-3 counts calendar days in Japan, wherever the server runs."""
-    return datetime.now(JAPAN).date()
 
 
 class IdentityService(HealthCheck):

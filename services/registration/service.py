@@ -1,5 +1,4 @@
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from nameko.rpc import ServiceRpc
 from nameko.timer import timer
@@ -19,16 +18,10 @@ from services.registration.schemas import (
     ReturnSchema,
     SignerViewSchema,
 )
+from tradecert.clock import japan_today
 from tradecert.db import utcnow
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.schemas import load
-
-JAPAN = ZoneInfo("Asia/Tokyo")
-
-
-def japan_today() -> date:
-    """Validity and reminders count calendar days in Japan (REG-9)."""
-    return datetime.now(JAPAN).date()
 
 
 class RegistrationService(HealthCheck):

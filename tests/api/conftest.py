@@ -2,7 +2,7 @@ import pytest
 import requests
 
 from gateway.service import GatewayService
-from tests.service.test_health import service_class
+from tests.helpers.services import service_class
 from tradecert import SERVICES
 
 

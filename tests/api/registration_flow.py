@@ -1,6 +1,6 @@
 """A registration approved through the API, for tests that start after approval."""
 from tests.api.registration_data import SIGNERS, company, invitation_token
-from tests.unit.test_signatures import frame, paper, scanned, sign
+from tests.helpers.scans import frame, paper, scanned, sign
 
 
 def approved_registration(web, smtp_sink, rpc_client, mails_before=0) -> str:

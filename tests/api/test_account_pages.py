@@ -65,7 +65,7 @@ def wait_for_mail(sink, address, subject, count=1):
 
 def signature_file_id(rpc) -> str:
     """A registered signature (REG-7), as staff would upload it, through documents."""
-    from tests.unit.test_signatures import frame, paper, scanned, sign
+    from tests.helpers.scans import frame, paper, scanned, sign
 
     scan = base64.b64encode(scanned(sign(frame(paper())))).decode()
     return rpc.documents.store_signature(scan)["file_id"]

@@ -1,11 +1,11 @@
 """The scripted journey of issue 4, through the gateway's API only (ID-1 … ID-6)."""
 import re
-from datetime import date, timedelta
-from unittest import mock
+from datetime import UTC, datetime, timedelta
 
 from services.identity.models import Account
 from tests.api.world import chamber, register
 from tests.helpers import pdf as pdfs
+from tradecert import clock
 
 VERIFY_SUBJECT = "貿易関係証明発給用メールアドレス認証 確認コードのお知らせ"
 SUB_ID_SUBJECT = "【貿易関係証明発給システム】サブID付与のお知らせ"
@@ -47,8 +47,12 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     # the signer registration certificate: the password today, masked the next day (ID-3)
     signers = web.get("/api/v1/signers", headers=admin).json()
     assert [s["login_id"] for s in signers] == [company.user]
-    certificate = web.get(f"/api/v1/signers/{company.user}/registration-certificate.pdf",
-                          headers=admin)
+    # 16:00 UTC is already the next day in Japan, the day ID-3 counts (defect 4: the test
+    # used to fake "tomorrow" with the UTC date and failed from 15:00 to 24:00 UTC).
+    first_output = datetime.now(UTC).replace(hour=16, minute=0, second=0, microsecond=0)
+    with clock.frozen(first_output):
+        certificate = web.get(f"/api/v1/signers/{company.user}/registration-certificate.pdf",
+                              headers=admin)
     assert certificate.status_code == 200
     assert certificate.headers["Content-Type"] == "application/pdf"
     assert certificate.headers["Content-Disposition"].startswith("inline")
@@ -56,8 +60,7 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     assert re.search(r"ユーザーID\s+(\S+)\n", text).group(1) == company.user
     user_password = re.search(r"パスワード\s+(\S+)\n", text).group(1)
     assert re.fullmatch(r"[A-Za-z0-9]{8,16}", user_password)
-    tomorrow = date.today() + timedelta(days=1)
-    with mock.patch("services.identity.service.japan_today", return_value=tomorrow):
+    with clock.frozen(first_output + timedelta(days=1)):
         masked = web.get(f"/api/v1/signers/{company.user}/registration-certificate.pdf",
                          headers=admin)
     masked_text = pdfs.text(masked.content, layout=True)

@@ -63,7 +63,7 @@ BODIES = {
 
 
 def _scan() -> bytes:
-    from tests.unit.test_signatures import frame, paper, scanned, sign
+    from tests.helpers.scans import frame, paper, scanned, sign
 
     return scanned(sign(frame(paper())))
 

@@ -10,7 +10,7 @@ from services.registration.models import Application, Invitation, Registration
 from tests.api.registration_data import SIGNERS, company, invitation_token
 from tests.api.registration_flow import approved_registration
 from tests.helpers import pdf as pdfs
-from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
+from tests.helpers.scans import frame, paper, scanned, sign, stroke_to
 
 GUIDANCE = "貿易登録申請手続きのご案内"
 

@@ -18,7 +18,7 @@ from gateway.routes import registration_pages
 from services.registration.models import Invitation
 from tests.api.registration_data import SIGNERS, company, invitation_token
 from tests.helpers import pdf as pdfs
-from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
+from tests.helpers.scans import frame, paper, scanned, sign, stroke_to
 
 GUIDANCE = "貿易登録申請手続きのご案内"
 RETURNED = "【貿易関係証明発給システム】貿易登録申請の差戻しのお知らせ"

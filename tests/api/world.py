@@ -29,7 +29,7 @@ def signature_file_id(rpc) -> str:
     """A registered signature (REG-7), as staff would upload it, through documents."""
     import base64
 
-    from tests.unit.test_signatures import frame, paper, scanned, sign
+    from tests.helpers.scans import frame, paper, scanned, sign
 
     scan = base64.b64encode(scanned(sign(frame(paper())))).decode()
     return rpc.documents.store_signature(scan)["file_id"]

@@ -67,7 +67,7 @@ class Seeded:
         return ClusterRpcClient(uri=self.uri)
 
     def mails(self, to, subject):
-        from tradecert.mailsink import read
+        from operations.mailsink import read
 
         if not (self.maildir / "new").exists():
             return []
@@ -112,7 +112,7 @@ def seeded(site, running_system, rabbit_uri):
 
     from nameko.standalone.rpc import ClusterRpcClient
 
-    from tests.unit.test_signatures import frame, paper, scanned, sign
+    from tests.helpers.scans import frame, paper, scanned, sign
 
     with ClusterRpcClient(uri=rabbit_uri) as rpc:
         scan = base64.b64encode(scanned(sign(frame(paper())))).decode()

@@ -29,7 +29,7 @@ class Mailbox:
         self.maildir = maildir
 
     def wait_for(self, to: str, subject: str):
-        from tradecert.mailsink import read
+        from operations.mailsink import read
 
         def found():
             if not (self.maildir / "new").exists():
@@ -343,7 +343,7 @@ def staff_logs_in(page, site, running_system):
 
 
 def scan_file(tmp_path, name, image) -> str:
-    from tests.unit.test_signatures import scanned
+    from tests.helpers.scans import scanned
 
     path = tmp_path / f"{name}.png"
     path.write_bytes(scanned(image))
@@ -351,7 +351,7 @@ def scan_file(tmp_path, name, image) -> str:
 
 
 def test_staff_find_upload_signatures_and_approve(page, site, running_system, shoot, tmp_path):
-    from tests.unit.test_signatures import frame, paper, sign
+    from tests.helpers.scans import frame, paper, sign
 
     number = submitted_application(site, running_system)
     staff_logs_in(page, site, running_system)
@@ -401,7 +401,7 @@ def test_staff_find_upload_signatures_and_approve(page, site, running_system, sh
 
 
 def test_staff_see_why_a_signature_is_refused(page, site, running_system, shoot, tmp_path):
-    from tests.unit.test_signatures import frame, paper, stroke_to
+    from tests.helpers.scans import frame, paper, stroke_to
 
     number = submitted_application(site, running_system)
     staff_logs_in(page, site, running_system)

@@ -107,7 +107,7 @@ def test_no_key_and_no_development_keys_means_no_certified_pdf(runner_factory, r
 
 
 def test_signature_scan_becomes_a_stored_image_printed_in_box_9(documents):
-    from tests.unit.test_signatures import frame, paper, scanned, sign, stroke_to
+    from tests.helpers.scans import frame, paper, scanned, sign, stroke_to
 
     clean = documents.store_signature(
         base64.b64encode(scanned(sign(frame(paper())))).decode())

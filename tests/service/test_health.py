@@ -3,14 +3,9 @@ import pytest
 from sqlalchemy import inspect
 
 from gateway.service import GatewayService  # noqa: F401 (imports every service's errors)
+from tests.helpers.services import service_class
 from tradecert import SERVICES, config
 from tradecert.db import make_engine
-from tradecert.supervisor import service_class_path
-
-
-def service_class(service: str):
-    module, _, cls = service_class_path(service).partition(":")
-    return getattr(__import__(module, fromlist=[cls]), cls)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -3,6 +3,7 @@ published after the commit, published later if that fails, and acted on once."""
 from unittest.mock import Mock
 
 import pytest
+from nameko.testing.services import entrypoint_waiter
 from nameko.testing.utils import get_extension
 from sqlalchemy import update
 
@@ -74,17 +75,18 @@ def test_an_event_published_twice_is_acted_on_once(notify, container_factory, rp
     wait_for(lambda: staff_mails(db_session), message="the first delivery")
 
     # At-least-once delivery: the same row goes out again (as after a crash between the
-    # publish and the commit that marks it published).
-    session = db_session("identity")
-    session.execute(update(OutboxEvent).where(OutboxEvent.event_type == "account_created")
-                    .values(published_at=None))
-    session.commit()
-    wait_for(lambda: outbox_rows(db_session)[0].published_at, message="the second publish")
+    # publish and the commit that marks it published). Defect 5: wait until notify has
+    # handled that second delivery, not for a count that was already right before it.
+    with entrypoint_waiter(notify, "on_account_created", timeout=10):
+        session = db_session("identity")
+        session.execute(update(OutboxEvent).where(OutboxEvent.event_type == "account_created")
+                        .values(published_at=None))
+        session.commit()
+    assert outbox_rows(db_session)[0].published_at is not None
 
-    notify_db = db_session("notify")
-    wait_for(lambda: notify_db.query(ProcessedEvent).count() == 1)
-    smtp_sink.wait_for_messages(1)
     assert len(staff_mails(db_session)) == 1
+    assert db_session("notify").query(ProcessedEvent).count() == 1
+    smtp_sink.wait_for_messages(1)
     assert len(smtp_sink.messages()) == 1
 
 

@@ -2,8 +2,8 @@
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from operations.cli import main
 from services.identity.models import Account, Chamber
-from tradecert.cli import main
 from tradecert.outbox import OutboxEvent
 
 

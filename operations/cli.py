@@ -6,15 +6,20 @@
     tradecert run            # every process of the system, as `make run` does
 
 Commands that change data use the owning service's domain code on its database directly,
-in one transaction with its outbox, so they work whether or not the services are running;
-the events they record are published when the service next runs.
+in one transaction with its outbox (`operations.accounts`), so they work whether or not the
+services are running; the events they record are published when the service next runs.
+
+Runnable without the console script as `python -m operations.cli ...`.
 """
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-from tradecert import SERVICES, config, migrations
+from operations import accounts
+from tradecert import SERVICES, config
+from tradecert.db import upgrade
 from tradecert.errors import TradecertError
 
 
@@ -23,29 +28,18 @@ from tradecert.errors import TradecertError
               envvar="TRADECERT_CONFIG", help="YAML configuration (default: config.yaml).")
 def main(config_file):
     """Operate a tradecert installation."""
-    from pathlib import Path
-
     config.load(Path(config_file) if config_file else None)
     config.configure_logging()
 
 
 @contextmanager
-def identity_transaction():
-    from sqlalchemy.orm import Session
-
-    from tradecert.db import make_engine
-
-    url = config.database_url("identity")
-    migrations.upgrade("identity", url)
-    engine = make_engine(url)
+def field_errors():
+    """A TradecertError as the command's error message, each field named."""
     try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        yield
     except TradecertError as exc:
         detail = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.fields.items())
         raise click.ClickException(f"{exc.message}{f' ({detail})' if detail else ''}") from None
-    finally:
-        engine.dispose()
 
 
 # --- chambers ----------------------------------------------------------------------------
@@ -67,20 +61,12 @@ def chamber():
 def chamber_add(cci_code, name_ja, name_en, fee_member, fee_non_member, validity_years,
                 if_absent):
     """Add a chamber."""
-    from services.identity import domain
-    from services.identity.models import Chamber
-    from services.identity.schemas import ChamberSchema
-    from tradecert.schemas import load
-
-    with identity_transaction() as session:
-        if if_absent and session.get(Chamber, cci_code) is not None:
-            click.echo(f"chamber {cci_code} exists")
-            return
-        data = load(ChamberSchema(), {
-            "cci_code": cci_code, "name_ja": name_ja, "name_en": name_en,
-            "registration_fee_jpy": {"member": fee_member, "non_member": fee_non_member},
-            "registration_validity_years": validity_years})
-        domain.add_chamber(session, data)
+    with field_errors():
+        added = accounts.add_chamber(cci_code, name_ja, name_en, fee_member, fee_non_member,
+                                     validity_years, if_absent=if_absent)
+    if not added:
+        click.echo(f"chamber {cci_code} exists")
+        return
     click.echo(f"chamber {cci_code} added: {name_ja} / {name_en}")
 
 
@@ -100,18 +86,12 @@ def staff():
 @click.option("--if-absent", is_flag=True, help="Do nothing when the login ID exists.")
 def staff_add(cci_code, login_id, password, name, email, if_absent):
     """Add a chamber staff account and print its login."""
-    from services.identity import domain
-    from services.identity.schemas import NewStaffSchema
-    from tradecert.schemas import load
-
-    password = password or domain.generate_password()
-    with identity_transaction() as session:
-        if if_absent and domain.find_account(session, cci_code, login_id) is not None:
-            click.echo(f"staff {login_id} exists in chamber {cci_code}")
-            return
-        data = load(NewStaffSchema(), {"cci_code": cci_code, "login_id": login_id,
-                                       "password": password, "name": name, "email": email})
-        domain.add_staff(session, data)
+    with field_errors():
+        password = accounts.add_staff(cci_code, login_id, password, name, email,
+                                      if_absent=if_absent)
+    if password is None:
+        click.echo(f"staff {login_id} exists in chamber {cci_code}")
+        return
     click.echo(f"staff added: chamber {cci_code}, login ID {login_id}, password {password}")
 
 
@@ -127,7 +107,7 @@ def db():
 def db_upgrade(only):
     """Create missing databases and migrate each to the newest revision."""
     for service in only or SERVICES:
-        migrations.upgrade(service, config.database_url(service))
+        upgrade(service, config.database_url(service))
         click.echo(f"{service}: migrated")
 
 
@@ -162,7 +142,7 @@ def render_sample(kind, out):
               help="Add the Saitama chamber (1504) and a staff account when absent.")
 def run(seed):
     """Start the mail sink, every service and the gateway; stop them all on Ctrl-C/SIGTERM."""
-    from tradecert.supervisor import Supervisor
+    from operations.supervisor import Supervisor
 
     sys.exit(Supervisor(seed=seed).run())
 

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 import requests
 
-from tradecert import SERVICES, config, migrations
+from operations import accounts
+from tradecert import SERVICES, config
+from tradecert.db import upgrade
+from tradecert.errors import TradecertError
 
 STOP_TIMEOUT_S = 20
 READY_TIMEOUT_S = 90
@@ -51,7 +54,7 @@ class Supervisor:
         self.stopping = False
         python, cfg = sys.executable, str(config.config_path())
         nameko = [python, "-m", "nameko", "run", "--config", cfg]
-        self.children = [Child("mailsink", [python, "-m", "tradecert.mailsink"])]
+        self.children = [Child("mailsink", [python, "-m", "operations.mailsink"])]
         for service in SERVICES:
             self.children += [Child(name, [*nameko, *options, service_class_path(service)])
                               for name, options in self.processes(service)]
@@ -80,7 +83,7 @@ class Supervisor:
         try:
             self.say("migrating the databases")
             for service in SERVICES:
-                migrations.upgrade(service, config.database_url(service))
+                upgrade(service, config.database_url(service))
             login = self.seed_data() if self.seed else None
             self.development_keys()
             for child in self.children:
@@ -142,31 +145,24 @@ class Supervisor:
 
     def seed_data(self) -> tuple[str, str] | None:
         """The Saitama chamber and one staff account, when absent (idempotent)."""
-        from click.testing import CliRunner
-
-        from services.identity.domain import generate_password
-        from tradecert.cli import main
-
-        password_file = self.var / "staff-login.txt"
-        runner = CliRunner()
         c = SEED_CHAMBER
-        result = runner.invoke(main, [
-            "chamber", "add", "--if-absent", "--cci-code", c["cci_code"], "--name-ja",
-            c["name_ja"], "--name-en", c["name_en"], "--fee-member", str(c["fee_member"]),
-            "--fee-non-member", str(c["fee_non_member"])], catch_exceptions=False)
-        self.say(result.output.strip())
-        password = password_file.read_text().strip() if password_file.exists() else None
-        result = runner.invoke(main, [
-            "staff", "add", "--if-absent", "--cci-code", c["cci_code"], "--login-id",
-            SEED_STAFF_LOGIN, "--password", password or generate_password(),
-            "--name", "さいたま商工会議所 証明担当"], catch_exceptions=False)
-        if result.exit_code != 0:
-            self.say(result.output.strip())
+        if accounts.add_chamber(c["cci_code"], c["name_ja"], c["name_en"], c["fee_member"],
+                                c["fee_non_member"], if_absent=True):
+            self.say(f"chamber {c['cci_code']} added: {c['name_ja']} / {c['name_en']}")
+        else:
+            self.say(f"chamber {c['cci_code']} exists")
+        password_file = self.var / "staff-login.txt"
+        kept = password_file.read_text().strip() if password_file.exists() else None
+        try:
+            added = accounts.add_staff(c["cci_code"], SEED_STAFF_LOGIN, kept,
+                                       name="さいたま商工会議所 証明担当", if_absent=True)
+        except TradecertError as exc:
+            self.say(f"staff {SEED_STAFF_LOGIN} not added: {exc.message} {exc.fields}")
             return None
-        if "password" in result.output:  # just created: keep the password for later runs
-            password = result.output.rsplit("password ", 1)[1].strip()
-            password_file.write_text(password)
+        if added:  # just created: keep the password for later runs
+            password_file.write_text(added)
             password_file.chmod(0o600)
+        password = added or kept
         return (SEED_STAFF_LOGIN, password) if password else None
 
     def development_keys(self) -> None:
@@ -219,6 +215,3 @@ class Supervisor:
     @staticmethod
     def say(text: str) -> None:
         print(f"[tradecert] {text}", flush=True)
-
-
-

@@ -1,7 +1,7 @@
 """The local SMTP sink for development and tests: a real SMTP server (aiosmtpd) on loopback
 that keeps every message it receives as a file in a Maildir (API.md: Local mail).
 
-    python -m tradecert.mailsink [--host 127.0.0.1] [--port 8025] [--maildir var/mail]
+    python -m operations.mailsink [--host 127.0.0.1] [--port 8025] [--maildir var/mail]
 """
 import argparse
 import email
