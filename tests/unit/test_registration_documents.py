@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.documents import samples
+from services.documents import domain, samples
 from services.documents.kinds import KINDS
 from services.documents.registration_documents import company_name_ja
 from services.documents.rendering import Renderer
+from services.documents.storage import DirectoryStore
 from tradecert.errors import ValidationFailed
 
 REGISTRATION_KINDS = ("pledge", "business-description", "signature-registration",
@@ -386,6 +387,48 @@ def test_business_description_lists_500_signers_on_numbered_pages(renderer, tmp_
     assert [int(n) for n in re.findall(r"署名者(\d+)番", text)] == list(range(1, 501))
     assert "署名者（500名）" in text
     assert words_outside(pdf, right_mm=210 - 15, bottom_mm=297 - 14) == []
+
+
+def test_a_form_is_rendered_once_per_content(renderer, domain_session, tmp_path, monkeypatch):
+    # REG-7: the print page asks for the forms on every visit; the same content answers the
+    # stored file without WeasyPrint, and an edit (a new updated date-time, printed on the
+    # form) or a changed template renders anew.
+    renders = []
+    render_document = renderer.render_document
+    monkeypatch.setattr(renderer, "render_document",
+                        lambda kind, data: renders.append(kind) or render_document(kind, data))
+    store = DirectoryStore(tmp_path)
+
+    def produce(payload):
+        return domain.produce(domain_session("documents"), kind="signature-registration",
+                              payload=payload, renderer=renderer, store=store,
+                              sign=lambda chamber, pdf: pdf)
+
+    first = produce(form("applicant", signers=6))
+    again = produce(form("applicant", signers=6))
+    assert again.file_id == first.file_id and again.id == first.id
+    assert renders == ["signature-registration"]
+
+    edited = form("applicant", signers=6)
+    edited["updated_at"] = "2026-11-25T05:06:00+00:00"
+    assert produce(edited).file_id != first.file_id
+    assert len(renders) == 2
+
+    monkeypatch.setattr(renderer, "fingerprint", lambda kind: "a changed template")
+    produce(form("applicant", signers=6))
+    assert len(renders) == 3
+
+
+def test_the_content_key_covers_the_payload_and_the_renderer(renderer):
+    data = renderer.validate("pledge", form())
+    key = domain.content_key("pledge", data, renderer.fingerprint("pledge"))
+    assert key == domain.content_key("pledge", renderer.validate("pledge", form()),
+                                     renderer.fingerprint("pledge"))
+    assert key != domain.content_key("business-description", data,
+                                     renderer.fingerprint("pledge"))
+    assert key != domain.content_key("pledge", data, "another renderer")
+    assert renderer.fingerprint("pledge") != Renderer(KINDS, "https://other.example").fingerprint(
+        "pledge")  # the public URL is printed on certificates
 
 
 # --- REG-8: trade registration certificate ----------------------------------------------------
