@@ -8,6 +8,7 @@ wrote outlives the test."""
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.helpers.identity import Registered, add_test_chamber
 from tradecert import config
 from tradecert.db import make_engine
 
@@ -52,3 +53,20 @@ def domain_session():
         if transaction.is_active:
             transaction.rollback()
         connection.close()
+
+
+# --- identity: a chamber and an approved registration's accounts -------------------------------
+
+@pytest.fixture
+def identity(domain_session):
+    return domain_session("identity")
+
+
+@pytest.fixture
+def chamber(identity):
+    return add_test_chamber(identity)
+
+
+@pytest.fixture
+def registered(identity, chamber):
+    return Registered(identity)
