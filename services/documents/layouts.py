@@ -1,4 +1,5 @@
-"""Where content goes when it does not fit: the goods of a certificate of origin.
+"""Where content goes when it does not fit: the goods of a certificate of origin (ISS-4)
+and the signer boxes of the signature registration form (REG-7, further below).
 
 ISS-4: "Goods that do not fit go on attachment sheets". Box 7 has a fixed height on page 1;
 an item's height is estimated from its text in half-width units per line, conservatively (a
@@ -7,7 +8,6 @@ line holds fewer characters than it could), and long words break anywhere (CSS
 """
 import functools
 import math
-import subprocess
 import unicodedata
 
 CO_LAYOUT = {
@@ -92,17 +92,16 @@ SIGNATURE_LAYOUT = {
     "boxes_per_page": 4,
     "spare_mm": 1,              # rounding
 }
-MINCHO = "IPAexMincho"
+MINCHO_FILE = "ipaexm.ttf"  # IPAexMincho (fonts-ipaexfont-mincho), the forms' font
 MM_PER_PT = 25.4 / 72
 
 
 @functools.cache
 def _font():
-    from PIL import ImageFont  # only the forms need it
+    from PIL import ImageFont  # only the signature form needs it
 
-    path = subprocess.run(["fc-match", "-f", "%{file}", MINCHO], check=True,
-                          capture_output=True, text=True).stdout
-    return ImageFont.truetype(path, 1000)
+    # Pillow finds the file under /usr/share/fonts (and XDG_DATA_DIRS) by its name.
+    return ImageFont.truetype(MINCHO_FILE, 1000)
 
 
 @functools.cache
