@@ -56,17 +56,26 @@ def paginate_goods(goods: list[dict]) -> tuple[list[dict], list[list[dict]]]:
             break
         first.append(item)
         used += lines
-    sheets, sheet, used = [], [], 0
-    for item in goods[len(first):]:
-        lines = item_lines(item, layout["sheet_chars"])
-        if sheet and used + lines > layout["sheet_lines"] - 1:
-            sheets.append(sheet)
-            sheet, used = [], 0
-        sheet.append(item)
-        used += lines
-    if sheet:
-        sheets.append(sheet)
+    sheets = fill_pages(goods[len(first):], lambda item: item_lines(item, layout["sheet_chars"]),
+                        layout["sheet_lines"] - 1)
     return first, sheets
+
+
+def fill_pages(items: list, size, budget: float, per_page: int | None = None) -> list[list]:
+    """`items` in order, page by page: a page takes items while their `size(item)` adds up
+    to at most `budget` (and, if given, up to `per_page` of them); an item larger than a
+    page still gets a page of its own."""
+    pages, page, used = [], [], 0.0
+    for item in items:
+        height = size(item)
+        if page and (used + height > budget or len(page) == per_page):
+            pages.append(page)
+            page, used = [], 0.0
+        page.append(item)
+        used += height
+    if page:
+        pages.append(page)
+    return pages
 
 
 # --- REG-7: the signature registration form ---------------------------------------------------
@@ -164,15 +173,6 @@ def paginate_signers(signers: list[dict], heading_mm: float) -> list[list[dict]]
     """REG-7: the signers' boxes page by page, in order, each page with room for the heading
     (`heading_mm`, see signature_heading_mm). A box too tall for any page still gets one."""
     layout = SIGNATURE_LAYOUT
-    budget = layout["page_mm"] - heading_mm - layout["spare_mm"]
-    pages, page, used = [], [], 0.0
-    for signer in signers:
-        height = signer_box_mm(signer)
-        if page and (used + height > budget or len(page) == layout["boxes_per_page"]):
-            pages.append(page)
-            page, used = [], 0.0
-        page.append(signer)
-        used += height
-    if page:
-        pages.append(page)
-    return pages
+    return fill_pages(signers, signer_box_mm,
+                      layout["page_mm"] - heading_mm - layout["spare_mm"],
+                      layout["boxes_per_page"])
