@@ -27,10 +27,10 @@ from services.identity.exceptions import (
     WrongCurrentPassword,
 )
 from services.identity.models import SubIdActivation
+from tests.helpers.domain import with_public_url
 from tests.helpers.identity import Registered, add_test_chamber
 from tradecert.outbox import OutboxEvent
 
-PUBLIC_URL = "http://127.0.0.1:8000"
 SUB = {"name": "派遣 花子", "password": "Sub12345x", "email": "sub@forwarder.example.jp",
        "phone": "03-1234-5678"}
 
@@ -44,9 +44,9 @@ def events(session, event_type: str) -> list[dict]:
 def notify(session, caller, sub, target: str = "1504-000001") -> str:
     """ID-6.2, and a token that opens the link mailed (the real one travels only in the
     mail, so the test gives the activation one it knows)."""
-    accounts.notify_sub_id(session, caller, sub.login_id, {
+    with_public_url(accounts.notify_sub_id, session, caller, sub.login_id, {
         "target_trade_registration_number": target, "target_email": "sub@forwarder.example.jp",
-        "subject": "サブID付与のお知らせ", "body": "本文"}, PUBLIC_URL)
+        "subject": "サブID付与のお知らせ", "body": "本文"})
     activation = session.scalar(select(SubIdActivation).where(
         SubIdActivation.account_id == sub.id, SubIdActivation.used_at.is_(None),
         SubIdActivation.cancelled_at.is_(None)))

@@ -23,11 +23,11 @@ from services.registration.exceptions import (
 )
 from services.registration.models import Application, Invitation, Registration, Signer
 from services.registration.schemas import CompanySchema, SignerSchema
+from tests.helpers.domain import with_public_url
 from tradecert.db import utcnow
 from tradecert.errors import ValidationFailed
 from tradecert.outbox import OutboxEvent
 
-PUBLIC_URL = "http://127.0.0.1:8000"
 CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
            "name_en": "The Saitama Chamber of Commerce and Industry",
            "registration_fee_jpy": {"member": 5500, "non_member": 11000},
@@ -69,9 +69,8 @@ def signer(n: int = 1, **changes) -> dict:
 def invite(session, cci_code: str = "1504") -> tuple[Invitation, str]:
     """An invitation and a token that opens it. The token itself travels only in the mail,
     so the test gives the invitation one it knows."""
-    invitation = domain.invite(session, {**CHAMBER, "cci_code": cci_code},
-                               {"email": "apply@sakura.example.jp", "agree_rules": True},
-                               PUBLIC_URL)
+    invitation = with_public_url(domain.invite, session, {**CHAMBER, "cci_code": cci_code},
+                                 {"email": "apply@sakura.example.jp", "agree_rules": True})
     token = f"test-token-{invitation.id}"
     invitation.token_hash = hashlib.sha256(token.encode()).hexdigest()
     session.flush()
@@ -133,8 +132,8 @@ def test_an_invitation_is_for_the_chamber_whose_guidance_it_came_from(session):
 def test_an_invitation_needs_both_rules_agreed(session):
     # REG-2: the button stays disabled until "I have read and agree" is ticked.
     with pytest.raises(AgreementRequired) as caught:
-        domain.invite(session, CHAMBER, {"email": "a@b.example.jp", "agree_rules": False},
-                      PUBLIC_URL)
+        with_public_url(domain.invite, session, CHAMBER,
+                        {"email": "a@b.example.jp", "agree_rules": False})
     assert caught.value.fields == {"agree_rules": ["agreement_required"]}
     assert events(session, "invitation_created") == []
 
@@ -405,12 +404,12 @@ def test_approval_needs_every_signature_and_a_submitted_application(session):
 def test_returning_needs_a_submitted_application_and_reopens_it(session):
     # REG-8: the chamber returns with a reason; the applicant corrects and submits again.
     application = submitted(session)
-    domain.return_application(session, application, "押印がありません", PUBLIC_URL)
+    with_public_url(domain.return_application, session, application, "押印がありません")
     assert application.status == "returned"
     assert application.returned_reason == "押印がありません"
     assert len(events(session, "registration_returned")) == 1
     with pytest.raises(ApplicationNotEditable):
-        domain.return_application(session, application, "again", PUBLIC_URL)
+        with_public_url(domain.return_application, session, application, "again")
     domain.submit(session, application)
     assert application.status == "submitted" and application.returned_reason is None
 
