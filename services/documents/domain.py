@@ -22,10 +22,14 @@ PDF = "application/pdf"
 log = get_logger(__name__)
 
 
-def payload_hash(kind: str, data: dict) -> str:
-    """The same validated payload always hashes the same (keys sorted, dates as ISO)."""
-    canonical = json.dumps({"kind": kind, "payload": data}, sort_keys=True, default=str,
-                           ensure_ascii=False, separators=(",", ":"))
+def content_key(kind: str, data: dict, fingerprint: str = "") -> str:
+    """What a PDF is made from, as one hash: the kind, the validated payload (keys sorted,
+    dates as ISO; a form's "updated at" is in it, so an edit gives a new key) and the
+    renderer's fingerprint (templates, layout code). Images named by `*_file_id` are in the
+    store by their content's hash, so the id stands for the image."""
+    canonical = json.dumps({"kind": kind, "payload": data, "renderer": fingerprint},
+                           sort_keys=True, default=str, ensure_ascii=False,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -47,9 +51,11 @@ def resolve_images(data, store: FileStore):
 def produce(session: Session, *, kind: str, payload: dict, renderer: Renderer,
             store: FileStore, sign: Callable[[dict, bytes], bytes]) -> RenderedDocument:
     """Render `payload` as `kind`, sign it when the kind is certified (`sign(chamber, pdf)`),
-    store it; a payload rendered before returns the file made then."""
+    store it. REG-7: a form is rendered once per content: the same content (content_key)
+    answers the file made then, without rendering again; a certified kind answers the file
+    signed then (the same document, signed once)."""
     data = renderer.validate(kind, payload)
-    digest = payload_hash(kind, data)
+    digest = content_key(kind, data, renderer.fingerprint(kind))
     existing = find(session, kind, digest)
     if existing is not None:
         return existing

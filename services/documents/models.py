@@ -20,7 +20,7 @@ class RenderedDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    payload_hash: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))  # domain.content_key
     file_id: Mapped[str] = mapped_column(String(64), index=True)
     cci_code: Mapped[str | None] = mapped_column(String(4))
     size: Mapped[int]

@@ -4,7 +4,7 @@ certificate (ID-3). Template contexts, the Japanese labels of API.md's codes, do
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.documents import samples
+from services.documents import layouts, samples
 from services.documents.labels import (
     BUSINESS_FORMS,
     INDUSTRIES,
@@ -31,7 +31,6 @@ from services.documents.schemas import (
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 MASKED_PASSWORD = "************"  # ID-3: the password after the day of first output
-SIGNATURE_BOXES_PER_PAGE = 4  # REG-7: one box per signer, as many pages as needed
 
 # REG-7: applicant-and-agent pledges twice, once in each role.
 PLEDGE_ROLES = {"applicant": ("applicant",), "agent": ("agent",),
@@ -126,12 +125,15 @@ def prepare_business_description(renderer: Renderer, form: dict) -> dict:
 
 
 def prepare_signature_registration(renderer: Renderer, form: dict) -> dict:
+    # REG-7: one box per signer, any number of them (ID-7: a user ID per signer, no limit);
+    # every page repeats the heading, so a page holds what fits under it.
     numbered = [{"number": i + 1, **signer} for i, signer in enumerate(form["signers"])]
-    pages = [numbered[i:i + SIGNATURE_BOXES_PER_PAGE]
-             for i in range(0, len(numbered), SIGNATURE_BOXES_PER_PAGE)]
+    company_name = company_name_ja(form["company"])
+    heading = layouts.signature_heading_mm(form["chamber"]["name_ja"], company_name,
+                                           form["company"]["name_en"])
     return {"header": form_header(form), "chamber": form["chamber"],
-            "company_name": company_name_ja(form["company"]),
-            "name_en": form["company"]["name_en"], "pages": pages}
+            "company_name": company_name, "name_en": form["company"]["name_en"],
+            "pages": layouts.paginate_signers(numbered, heading)}
 
 
 def prepare_registration_certificate(renderer: Renderer, cert: dict) -> dict:

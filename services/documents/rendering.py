@@ -7,6 +7,8 @@ image cache (the chamber seal is the same on every certificate). `make bench` me
 """
 import base64
 import functools
+import hashlib
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import segno
+import weasyprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -118,6 +121,23 @@ class Renderer:
             self._stylesheets[name] = CSS(filename=str(TEMPLATES / name),
                                           font_config=self.font_config)
         return self._stylesheets[name]
+
+    @functools.cache  # noqa: B019 — one Renderer per process, a handful of kinds
+    def fingerprint(self, kind: str) -> str:
+        """Everything besides the payload that decides what a kind's PDF looks like: the
+        templates and stylesheets, the code that prepares the template's context and lays
+        out its pages, WeasyPrint's version and the public URL printed on certificates. Part
+        of the content key (domain.content_key), so a changed template never answers a file
+        rendered from the old one."""
+        spec = self.kind(kind)
+        digest = hashlib.sha256(f"{weasyprint.__version__}|{self.public_url}".encode())
+        sources = [*sorted(TEMPLATES.iterdir()), Path(__file__),
+                   Path(__file__).with_name("layouts.py"),
+                   Path(inspect.getsourcefile(spec.prepare))]
+        for path in sources:
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     def kind(self, name: str) -> DocumentKind:
         try:

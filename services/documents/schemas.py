@@ -138,7 +138,6 @@ PASSWORD = validate.Regexp(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9]{8,16}$", error="
 
 DOCUMENT_TYPES = ("health_certificate", "free_sale_certificate", "translation_declaration",
                   "other")
-MAX_SIGNERS = 200  # REG-7 prints one box per signer; a bound keeps a render bounded
 
 
 def check_png(value: str) -> None:
@@ -275,8 +274,8 @@ class RegistrationFormSchema(Schema):
     updated_at = fields.AwareDateTime(required=True)
     chamber = fields.Nested(ChamberSchema, required=True)
     company = fields.Nested(FormCompanySchema, required=True)
-    signers = fields.List(fields.Nested(FormSignerSchema), load_default=list,
-                          validate=validate.Length(max=MAX_SIGNERS))
+    # Any number of signers (ID-7: a user ID per signer, no limit); the forms paginate.
+    signers = fields.List(fields.Nested(FormSignerSchema), load_default=list)
     representative = fields.Nested(RepresentativeSchema, load_default=None, allow_none=True)
 
     @validates_schema

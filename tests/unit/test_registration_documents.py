@@ -5,6 +5,7 @@ pages, a QR code that scans, only embedded IPAex fonts, and refuses what the rul
 The PDFs are read back with poppler (pdftotext, pdfinfo, pdffonts, pdftoppm) and zbar
 (zbarimg), as a chamber's printer and scanner would see them."""
 import copy
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.documents import samples
+from services.documents import domain, samples
 from services.documents.kinds import KINDS
 from services.documents.registration_documents import company_name_ja
 from services.documents.rendering import Renderer
+from services.documents.storage import DirectoryStore
 from tradecert.errors import ValidationFailed
 
 REGISTRATION_KINDS = ("pledge", "business-description", "signature-registration",
@@ -276,6 +278,157 @@ def test_signature_frames_are_crisp_centred_90_by_30_mm_rectangles(render):
         assert height == pytest.approx(30, abs=0.5)
         assert 0.3 <= line <= 0.6  # 1-1.5 pt
         assert left + width / 2 == pytest.approx(210 / 2, abs=1)  # centred on the page
+
+
+def varied_signers(count: int) -> list[dict]:
+    """`count` signers, each findable by "署名者<n>番", some with names,
+    titles and e-mails long enough to wrap over several lines (REG-5: 200 characters)."""
+    return [{"name_ja": f"署名者{n}番" + ("長" * 60 if n % 7 == 0 else ""),
+             "name_en": f"SIGNER {n}" + (" WITH A VERY LONG NAME" * 6 if n % 13 == 0 else ""),
+             "title_en": "EXPORT STAFF" + (", GENERAL AFFAIRS" * 5 if n % 17 == 0 else ""),
+             "email": f"signer{n}" + (".x" + "x" * 48 if n % 11 == 0 else "")
+             + "@sakura-trading.example.jp"}
+            for n in range(1, count + 1)]
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's text without white space, in the order drawn (pdftotext -raw), so a value
+    wrapped over lines reads whole; a form feed ends each page."""
+    text = run("pdftotext", "-raw", str(pdf), "-")
+    return [compact(page) for page in text.split("\f")[:-1]]
+
+
+def words_outside(pdf: Path, right_mm: float, bottom_mm: float) -> list[str]:
+    """Words that stand right of `right_mm` or below `bottom_mm` on any page: what did not
+    fit the page's box (the page number in the bottom margin is allowed)."""
+    mm = 72 / 25.4
+    words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                       r"([^<]*)</word>", run("pdftotext", "-bbox", str(pdf), "-"))
+    return [word for y_min, x_max, _y_max, word in words
+            if float(x_max) > right_mm * mm + 1
+            or (float(y_min) > bottom_mm * mm and not re.fullmatch(r"\d+|/", word))]
+
+
+@pytest.mark.parametrize("count", [201, 500])
+def test_any_number_of_signers_every_one_on_a_page_with_the_heading(renderer, tmp_path, count):
+    # REG-7 (ID-7: a user ID per signer, no limit): the form paginates for any number of
+    # signers; each page has the heading, the application number, QR code and updated
+    # date-time of the first, and "x / y"; every signer is printed once, in order, and no box
+    # is pushed onto a page without its heading. Before: refused above 200 signers, and from
+    # the 100th signer a fourth box spilled onto a page of its own.
+    payload = form("applicant", signers=0)
+    payload["signers"] = varied_signers(count)
+    data = renderer.validate("signature-registration", payload)
+    sections = KINDS["signature-registration"].prepare(renderer, data)["pages"]
+    pdf = tmp_path / "signatures.pdf"
+    pdf.write_bytes(renderer.render("signature-registration", data))
+
+    pages = page_texts(pdf)
+    assert len(pages) == pages_of(pdf) == len(sections)
+    assert [s["number"] for section in sections for s in section] == list(range(1, count + 1))
+    for number, (text, section) in enumerate(zip(pages, sections, strict=True), start=1):
+        assert "署名届" in text and "さいたま商工会議所御中" in text, number
+        assert "枠に触れないよう" in text and compact(UPDATED_JA) in text, number
+        assert APPLICATION_NUMBER in text and f"{number}/{len(pages)}" in text, number
+        expected = [s["number"] for s in section]
+        assert [int(n) for n in re.findall(r"署名者(\d+)番", text)] == expected, number
+        for signer in section:
+            for value in ("name_ja", "name_en", "title_en", "email"):
+                assert compact(signer[value]) in text, (number, signer[value])
+    assert words_outside(pdf, right_mm=210 - 15, bottom_mm=297 - 14) == []
+    # The boxes on the first and the last page: whole frames, one per signer.
+    for number in (1, len(pages)):
+        frames = [f for f in frames_on(pdf, number, dpi=150) if f[2] < 120]
+        assert len(frames) == len(sections[number - 1]), number
+        assert all(f[2] == pytest.approx(90, abs=1) and f[3] == pytest.approx(30, abs=1)
+                   for f in frames)
+    qr_png = tmp_path / "last"
+    run("pdftoppm", "-r", "200", "-png", "-f", str(len(pages)), "-l", str(len(pages)),
+        "-singlefile", str(pdf), str(qr_png))
+    assert run("zbarimg", "--raw", "-q", f"{qr_png}.png").strip() == APPLICATION_NUMBER
+
+
+def test_signer_boxes_with_the_longest_values_stay_inside_the_page(renderer, tmp_path):
+    # REG-5: 200 characters per name and title; a box grows with its text and the page
+    # holds fewer of them, each page still under its heading.
+    payload = form("applicant", signers=0,
+                   name_ja="長" * 200, name_en="SAKURA TRADING " * 13)
+    payload["chamber"] = {**payload["chamber"], "name_ja": "商" * 60}
+    payload["signers"] = [{"name_ja": f"署名者{n}番" + "長" * 190, "name_en": "W" * 200,
+                           "title_en": "M" * 200, "email": "a" * 60 + f"{n}@example.jp"}
+                          for n in range(1, 7)]
+    data = renderer.validate("signature-registration", payload)
+    sections = KINDS["signature-registration"].prepare(renderer, data)["pages"]
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(renderer.render("signature-registration", data))
+    pages = page_texts(pdf)
+    assert len(pages) == len(sections) >= 3
+    for text, section in zip(pages, sections, strict=True):
+        assert "署名届" in text and APPLICATION_NUMBER in text
+        assert [int(n) for n in re.findall(r"署名者(\d+)番", text)] == [
+            s["number"] for s in section]
+    assert words_outside(pdf, right_mm=210 - 15, bottom_mm=297 - 14) == []
+
+
+def test_business_description_lists_500_signers_on_numbered_pages(renderer, tmp_path):
+    # REG-4, REG-7: the signers' table goes on over as many pages as it needs, each with the
+    # application number, QR code, updated date-time and "x / y".
+    payload = form("applicant", signers=0)
+    payload["signers"] = varied_signers(500)
+    pdf = tmp_path / "business.pdf"
+    pdf.write_bytes(renderer.render("business-description",
+                                    renderer.validate("business-description", payload)))
+    pages = page_texts(pdf)
+    assert len(pages) == pages_of(pdf) > 1
+    for number, text in enumerate(pages, start=1):
+        assert APPLICATION_NUMBER in text and compact(UPDATED_JA) in text, number
+        assert f"{number}/{len(pages)}" in text, number
+    text = "".join(pages)
+    assert [int(n) for n in re.findall(r"署名者(\d+)番", text)] == list(range(1, 501))
+    assert "署名者（500名）" in text
+    assert words_outside(pdf, right_mm=210 - 15, bottom_mm=297 - 14) == []
+
+
+def test_a_form_is_rendered_once_per_content(renderer, domain_session, tmp_path, monkeypatch):
+    # REG-7: the print page asks for the forms on every visit; the same content answers the
+    # stored file without WeasyPrint, and an edit (a new updated date-time, printed on the
+    # form) or a changed template renders anew.
+    renders = []
+    render_document = renderer.render_document
+    monkeypatch.setattr(renderer, "render_document",
+                        lambda kind, data: renders.append(kind) or render_document(kind, data))
+    store = DirectoryStore(tmp_path)
+
+    def produce(payload):
+        return domain.produce(domain_session("documents"), kind="signature-registration",
+                              payload=payload, renderer=renderer, store=store,
+                              sign=lambda chamber, pdf: pdf)
+
+    first = produce(form("applicant", signers=6))
+    again = produce(form("applicant", signers=6))
+    assert again.file_id == first.file_id and again.id == first.id
+    assert renders == ["signature-registration"]
+
+    edited = form("applicant", signers=6)
+    edited["updated_at"] = "2026-11-25T05:06:00+00:00"
+    assert produce(edited).file_id != first.file_id
+    assert len(renders) == 2
+
+    monkeypatch.setattr(renderer, "fingerprint", lambda kind: "a changed template")
+    produce(form("applicant", signers=6))
+    assert len(renders) == 3
+
+
+def test_the_content_key_covers_the_payload_and_the_renderer(renderer):
+    data = renderer.validate("pledge", form())
+    key = domain.content_key("pledge", data, renderer.fingerprint("pledge"))
+    assert key == domain.content_key("pledge", renderer.validate("pledge", form()),
+                                     renderer.fingerprint("pledge"))
+    assert key != domain.content_key("business-description", data,
+                                     renderer.fingerprint("pledge"))
+    assert key != domain.content_key("pledge", data, "another renderer")
+    assert renderer.fingerprint("pledge") != Renderer(KINDS, "https://other.example").fingerprint(
+        "pledge")  # the public URL is printed on certificates
 
 
 # --- REG-8: trade registration certificate ----------------------------------------------------

@@ -131,3 +131,41 @@ def test_every_sample_stays_inside_its_pages(renderer, kind):
                 text = "".join(box.element.itertext())[:30] if box.element is not None else ""
                 outside.append((number, box.element_tag, text))
     assert outside == []
+
+
+# --- REG-7: signer boxes of the signature registration form -----------------------------------
+
+def signer(n: int, **changes) -> dict:
+    return {"number": n, "name_ja": f"署名者 {n}", "name_en": f"SIGNER {n}",
+            "title_en": "EXPORT STAFF", "email": f"signer{n}@sakura-trading.example.jp",
+            **changes}
+
+
+def test_four_short_signers_to_a_page_in_order():
+    pages = layouts.paginate_signers([signer(n) for n in range(1, 11)], 47.9)
+    assert [[s["number"] for s in page] for page in pages] == [
+        [1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+
+
+def test_a_long_value_makes_its_box_taller_and_the_page_hold_fewer():
+    short = layouts.signer_box_mm(signer(1))
+    long = layouts.signer_box_mm(signer(2, name_ja="長" * 200))
+    # 200 full-width characters (3.35 mm at 9.5 pt) and the label in a 74.5 mm cell: 10 lines
+    assert long - short == pytest.approx(9 * layouts.SIGNATURE_LAYOUT["line_mm"])
+    pages = layouts.paginate_signers([signer(1), signer(2, name_ja="長" * 200), signer(3),
+                                      signer(4)], 47.9)
+    assert [len(page) for page in pages] == [3, 1]
+
+
+def test_a_box_taller_than_a_page_still_gets_one():
+    huge = signer(1, email="a" * 3000 + "@example.jp")
+    assert layouts.signer_box_mm(huge) > layouts.SIGNATURE_LAYOUT["page_mm"]
+    assert layouts.paginate_signers([huge, signer(2)], 47.9) == [[huge], [signer(2)]]
+
+
+def test_the_heading_grows_with_a_long_company_or_chamber_name():
+    base = layouts.signature_heading_mm("さいたま商工会議所", "さくら貿易株式会社",
+                                        "SAKURA TRADING CO., LTD.")
+    assert base == pytest.approx(47.9, abs=0.1)  # as WeasyPrint lays it out
+    assert layouts.signature_heading_mm("商" * 60, "さくら貿易株式会社", "SAKURA") > base
+    assert layouts.signature_heading_mm("さいたま商工会議所", "長" * 200, "S" * 200) > base + 20

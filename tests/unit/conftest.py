@@ -1,0 +1,99 @@
+"""Unit tests of the rules that run without a broker: the domain functions take a SQLAlchemy
+Session, given here on the service's real PostgreSQL database (the run's throw-away one, see
+tests/conftest.py). No RabbitMQ, no Nameko container.
+
+Each test works inside one outer transaction that starts by emptying the service's tables
+(what API and service tests of the same run left there) and is rolled back at its end; the
+code under test may flush and commit (a commit ends a SAVEPOINT, not the transaction), and
+nothing it wrote outlives the test."""
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.helpers.identity import Registered, add_test_chamber
+from tradecert import config
+from tradecert.db import make_engine
+
+_engines = {}
+
+
+def _engine(service: str):
+    if service not in _engines:
+        from tradecert import migrations
+
+        url = config.database_url(service)
+        migrations.upgrade(service, url)
+        _engines[service] = make_engine(url)
+    return _engines[service]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines():
+    yield
+    for engine in _engines.values():
+        engine.dispose()
+
+
+@pytest.fixture
+def domain_session():
+    """`domain_session(service)`: a Session on that service's database for this test, its
+    writes rolled back afterwards. Asking again for the same service gives the same one."""
+    opened = {}
+
+    def open_session(service: str) -> Session:
+        if service not in opened:
+            connection = _engine(service).connect()
+            transaction = connection.begin()
+            _empty(connection)
+            session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                              expire_on_commit=False)
+            opened[service] = (connection, transaction, session)
+        return opened[service][2]
+
+    yield open_session
+    for connection, transaction, session in opened.values():
+        session.close()
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+def _empty(connection) -> None:
+    """Every table of the database empty, inside the test's transaction. As in
+    tests/conftest.py's fresh_databases: a container killed by an earlier test may have left a
+    session holding locks that TRUNCATE would wait for; those services are gone."""
+    connection.execute(text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+    tables = connection.scalars(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version'")).all()
+    if tables:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+# --- identity: a chamber and an approved registration's accounts -------------------------------
+
+@pytest.fixture
+def identity(domain_session, monkeypatch):
+    """identity's database session. Passwords are hashed with argon2id's cheapest settings
+    here: the rules are the same, and a registration's three hashes no longer take a second
+    on a busy machine (the real settings are covered by the service and API tests)."""
+    from argon2 import PasswordHasher
+
+    from services.identity import domain
+
+    monkeypatch.setattr(domain, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    return domain_session("identity")
+
+
+@pytest.fixture
+def chamber(identity):
+    return add_test_chamber(identity)
+
+
+@pytest.fixture
+def registered(identity, chamber):
+    return Registered(identity)
