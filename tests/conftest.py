@@ -29,8 +29,8 @@ os.environ["TRADECERT_SMTP_BACKOFF_S"] = "0.2"
 os.environ.pop("TRADECERT_MAILDIR", None)
 
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
+from tests.helpers.databases import empty_tables  # noqa: E402
 from tradecert import SERVICES, config  # noqa: E402
 from tradecert.db import drop_database, make_engine, upgrade  # noqa: E402
 
@@ -70,17 +70,7 @@ def fresh_databases():
         upgrade(service, url)
         engine = make_engine(url)
         with engine.begin() as conn:
-            # A container killed at the end of the previous test may leave a connection in
-            # the middle of a transaction (its outbox relay polls with FOR UPDATE); its locks
-            # would make TRUNCATE wait for ever. Those services are gone: end their sessions.
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-            tables = conn.scalars(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'")).all()
-            if tables:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            empty_tables(conn)
         engine.dispose()
 
 

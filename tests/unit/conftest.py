@@ -7,9 +7,9 @@ Each test works inside one outer transaction that starts by emptying the service
 code under test may flush and commit (a commit ends a SAVEPOINT, not the transaction), and
 nothing it wrote outlives the test."""
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from tests.helpers.databases import empty_tables
 from tests.helpers.identity import Registered, add_test_chamber
 from tradecert import config
 from tradecert.db import make_engine
@@ -44,7 +44,7 @@ def domain_session():
         if service not in opened:
             connection = _engine(service).connect()
             transaction = connection.begin()
-            _empty(connection)
+            empty_tables(connection)
             session = Session(bind=connection, join_transaction_mode="create_savepoint",
                               expire_on_commit=False)
             opened[service] = (connection, transaction, session)
@@ -56,21 +56,6 @@ def domain_session():
         if transaction.is_active:
             transaction.rollback()
         connection.close()
-
-
-def _empty(connection) -> None:
-    """Every table of the database empty, inside the test's transaction. As in
-    tests/conftest.py's fresh_databases: a container killed by an earlier test may have left a
-    session holding locks that TRUNCATE would wait for; those services are gone."""
-    connection.execute(text(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-    connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-    tables = connection.scalars(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'alembic_version'")).all()
-    if tables:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 # --- identity: a chamber and an approved registration's accounts -------------------------------
