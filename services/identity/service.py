@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from nameko.events import event_handler
 from nameko.rpc import ServiceRpc
 
 # The errors of the services this one calls, registered so they pass through as
@@ -34,6 +35,7 @@ from services.identity.schemas import (
 )
 from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.outbox import once_per_event
 from tradecert.schemas import load
 
 JAPAN = ZoneInfo("Asia/Tokyo")
@@ -148,6 +150,14 @@ class IdentityService(HealthCheck):
         data = load(RegistrationAccountsSchema(), payload)
         with self.db.transaction() as session:
             return accounts.create_registration_accounts(session, data)
+
+    @event_handler("registration", "registration_approved")
+    @once_per_event
+    def on_registration_approved(self, session, event):
+        """REG-8: the trade registration certificate exists; the admin's password is no
+        longer kept (ID-3 keeps a signer's only until its certificate, too)."""
+        accounts.certificate_issued(session, event["data"]["cci_code"],
+                                    event["data"]["trade_registration_number"])
 
     @rpc
     def list_signers(self, caller: dict) -> list[dict]:
