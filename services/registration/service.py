@@ -173,6 +173,7 @@ class RegistrationService(HealthCheck):
             done = domain.start_approval(session, application, receipt)
         if done is None:
             with self.db.transaction() as session:
+                session.expire_all()  # read the signers as they are now, not as step one saw
                 application = domain.in_chamber(session, caller, number, lock=True)
                 done = domain.approve(
                     session, application, receipt, chamber, today=japan_today(),

@@ -4,15 +4,20 @@ trade registration numbers stay in order, none lost, none given twice."""
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from services.documents import domain as documents_domain
+from services.identity import accounts
 from services.identity.models import Account
 from services.identity.models import Registration as IdentityRegistration
 from services.registration.models import Registration
 from tests.api.registration_data import SIGNERS, company
 from tests.api.registration_flow import staff_headers, submitted_application
+from tests.api.world import signature_file_id
+from tests.conftest import wait_for
 from tests.helpers import pdf as pdfs
+from tradecert.errors import Conflict
 
 RECEIPT = {"registration_fee_receipt_no": "R-001"}
 
@@ -65,6 +70,13 @@ def test_a_failed_render_leaves_an_approval_that_succeeds_next_time(
     login = web.post("/api/v1/sessions", json={"cci_code": "1504", "login_id": admin_id,
                                                "password": password})
     assert login.status_code == 201, login.text
+    # the certificate exists: identity no longer keeps the admin's password, and its IDs
+    # are handed out (no repeat gives them again)
+    wait_for(lambda: db_session("identity").scalar(select(Account.initial_password_sealed)
+                                                   .where(Account.login_id == admin_id)) is None,
+             message="the admin's sealed password dropped")
+    repeat = web.post(approval(first), headers=staff, json=RECEIPT)
+    assert repeat.status_code == 201 and repeat.json() == retried.json()
 
     # the next application in the chamber takes the next number
     following = web.post(approval(second), headers=staff, json=RECEIPT)
@@ -123,3 +135,38 @@ def test_a_name_of_150_characters_is_approved(smtp_sink, saitama, web, rpc_clien
     names = db_session("identity").scalars(select(Account.name).where(
         Account.kind.in_(("admin", "user")))).all()
     assert names == [long_name, long_name]
+
+
+def test_identity_gives_the_same_ids_again_until_the_certificate_exists(saitama, rpc_client,
+                                                                        db_session):
+    signature = signature_file_id(rpc_client)
+
+    def signer(n):
+        return {"signer_id": f"s{n}", "name_ja": f"署名 {n}", "name_en": f"SIGNER {n}",
+                "title_en": "MANAGER", "email": f"s{n}@example.jp",
+                "signature_file_id": signature}
+
+    data = {"cci_code": "1504", "trade_registration_number": "1504-000042",
+            "company": {"name_ja": "会社", "name_en": "COMPANY"},
+            "contact": {"name": "連絡 太郎", "email": "contact@example.jp"},
+            "signers": [signer(1), signer(2)]}
+    first = rpc_client.identity.create_registration_accounts(data)
+    assert rpc_client.identity.create_registration_accounts(data) == first
+
+    # a signer removed and another added meanwhile (the application was returned, edited)
+    changed = rpc_client.identity.create_registration_accounts(
+        {**data, "signers": [signer(2), signer(3)]})
+    assert changed["admin"] == first["admin"]
+    assert changed["users"][0] == first["users"][1]
+    assert changed["users"][1]["signer_id"] == "s3"
+    users = db_session("identity").scalars(select(Account.login_id).where(
+        Account.kind == "user")).all()
+    assert sorted(users) == sorted(u["login_id"] for u in changed["users"])
+
+    # once the certificate exists the IDs are handed out: a repeat is refused
+    with db_session("identity") as session:
+        accounts.certificate_issued(session, "1504", "1504-000042")
+        session.commit()
+    with pytest.raises(Conflict) as refused:
+        rpc_client.identity.create_registration_accounts(data)
+    assert refused.value.code == "registration_exists"

@@ -13,63 +13,63 @@ from services.notify import models as notify
 from services.registration import models as registration
 from services.registration import schemas as registration_schemas
 
-I, R = identity_schemas, registration_schemas
+IS, RS = identity_schemas, registration_schemas
 
 #: (schema, field path) -> the columns its value is written to (or looked up in).
 STORED = {
     # registration
-    (R.InvitationSchema, "email"): [registration.Invitation.email, registration.Application.email],
-    (R.ContactSchema, "name_ja"): [identity.Account.name],  # the admin ID's holder
-    (R.ContactSchema, "email"): [identity.Account.email],
-    (R.SignerSchema, "name_ja"): [registration.Signer.name_ja, identity.Account.name],
-    (R.SignerSchema, "name_en"): [registration.Signer.name_en],
-    (R.SignerSchema, "title_en"): [registration.Signer.title_en],
-    (R.SignerSchema, "email"): [registration.Signer.email, identity.Account.email],
-    (R.NewSignerSchema, "reason"): [registration.Signer.reason],
-    (R.ApprovalSchema, "registration_fee_receipt_no"):
+    (RS.InvitationSchema, "email"): [registration.Invitation.email, registration.Application.email],
+    (RS.ContactSchema, "name_ja"): [identity.Account.name],  # the admin ID's holder
+    (RS.ContactSchema, "email"): [identity.Account.email],
+    (RS.SignerSchema, "name_ja"): [registration.Signer.name_ja, identity.Account.name],
+    (RS.SignerSchema, "name_en"): [registration.Signer.name_en],
+    (RS.SignerSchema, "title_en"): [registration.Signer.title_en],
+    (RS.SignerSchema, "email"): [registration.Signer.email, identity.Account.email],
+    (RS.NewSignerSchema, "reason"): [registration.Signer.reason],
+    (RS.ApprovalSchema, "registration_fee_receipt_no"):
         [registration.Registration.registration_fee_receipt_no],
-    (R.ReturnSchema, "reason"): [registration.Application.returned_reason],
+    (RS.ReturnSchema, "reason"): [registration.Application.returned_reason],
     # identity
-    (I.ChamberSchema, "cci_code"): [identity.Chamber.cci_code],
-    (I.ChamberSchema, "name_ja"): [identity.Chamber.name_ja],
-    (I.ChamberSchema, "name_en"): [identity.Chamber.name_en],
-    (I.NewStaffSchema, "cci_code"): [identity.Chamber.cci_code],
-    (I.NewStaffSchema, "login_id"): [identity.Account.login_id],
-    (I.NewStaffSchema, "name"): [identity.Account.name],
-    (I.NewStaffSchema, "email"): [identity.Account.email],
-    (I.LoginSchema, "cci_code"): [identity.Chamber.cci_code],
-    (I.LoginSchema, "login_id"): [identity.Account.login_id],
-    (I.EmailVerificationRequestSchema, "email"):
+    (IS.ChamberSchema, "cci_code"): [identity.Chamber.cci_code],
+    (IS.ChamberSchema, "name_ja"): [identity.Chamber.name_ja],
+    (IS.ChamberSchema, "name_en"): [identity.Chamber.name_en],
+    (IS.NewStaffSchema, "cci_code"): [identity.Chamber.cci_code],
+    (IS.NewStaffSchema, "login_id"): [identity.Account.login_id],
+    (IS.NewStaffSchema, "name"): [identity.Account.name],
+    (IS.NewStaffSchema, "email"): [identity.Account.email],
+    (IS.LoginSchema, "cci_code"): [identity.Chamber.cci_code],
+    (IS.LoginSchema, "login_id"): [identity.Account.login_id],
+    (IS.EmailVerificationRequestSchema, "email"):
         [identity.Account.email, identity.EmailVerification.email],
-    (I.SubIdSchema, "name"): [identity.Account.name],
-    (I.SubIdSchema, "email"): [identity.Account.email],
-    (I.SubIdSchema, "phone"): [identity.Account.phone],
-    (I.SubIdUpdateSchema, "name"): [identity.Account.name],
-    (I.SubIdUpdateSchema, "email"): [identity.Account.email],
-    (I.SubIdUpdateSchema, "phone"): [identity.Account.phone],
-    (I.SubIdNotificationSchema, "target_trade_registration_number"):
+    (IS.SubIdSchema, "name"): [identity.Account.name],
+    (IS.SubIdSchema, "email"): [identity.Account.email],
+    (IS.SubIdSchema, "phone"): [identity.Account.phone],
+    (IS.SubIdUpdateSchema, "name"): [identity.Account.name],
+    (IS.SubIdUpdateSchema, "email"): [identity.Account.email],
+    (IS.SubIdUpdateSchema, "phone"): [identity.Account.phone],
+    (IS.SubIdNotificationSchema, "target_trade_registration_number"):
         [identity.Registration.trade_registration_number],
-    (I.SubIdNotificationSchema, "target_email"): [notify.MailMessage.to_address],
-    (I.AccountSignerSchema, "name_ja"): [identity.Account.name],
-    (I.AccountSignerSchema, "email"): [identity.Account.email],
-    (I.AccountSignerSchema, "signature_file_id"): [identity.Account.signature_file_id],
-    (I.AccountContactSchema, "name"): [identity.Account.name],
-    (I.AccountContactSchema, "email"): [identity.Account.email],
-    (I.RegistrationAccountsSchema, "cci_code"): [identity.Chamber.cci_code],
-    (I.RegistrationAccountsSchema, "trade_registration_number"):
+    (IS.SubIdNotificationSchema, "target_email"): [notify.MailMessage.to_address],
+    (IS.AccountSignerSchema, "name_ja"): [identity.Account.name],
+    (IS.AccountSignerSchema, "email"): [identity.Account.email],
+    (IS.AccountSignerSchema, "signature_file_id"): [identity.Account.signature_file_id],
+    (IS.AccountContactSchema, "name"): [identity.Account.name],
+    (IS.AccountContactSchema, "email"): [identity.Account.email],
+    (IS.RegistrationAccountsSchema, "cci_code"): [identity.Chamber.cci_code],
+    (IS.RegistrationAccountsSchema, "trade_registration_number"):
         [identity.Registration.trade_registration_number],
 }
 
 #: Answers only (dumped, never loaded): no value of theirs goes into a column.
-OUTPUTS = {R.StartedApplicationSchema, R.SignerViewSchema, R.ApplicationViewSchema,
-           R.ApprovalResultSchema, R.ApplicationSummarySchema, I.AccountSchema,
-           I.PublicAccountSchema, I.LoginResultSchema, I.SignerSchema}
+OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewSchema,
+           RS.ApprovalResultSchema, RS.ApplicationSummarySchema, IS.AccountSchema,
+           IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema}
 #: Input fields named like a column but never stored as given (hashed, or only compared).
 #: (The company, and a user ID's signer, are kept whole, as JSON.)
-NOT_STORED = {(I.NewStaffSchema, "password"), (I.SubIdSchema, "password"),
-              (I.SubIdSchema, "login_id"), (I.AccountSignerSchema, "signer_id"),
-              (I.AccountSignerSchema, "name_en"), (R.CompanySchema, "name_ja"),
-              (R.CompanySchema, "name_en")}
+NOT_STORED = {(IS.NewStaffSchema, "password"), (IS.SubIdSchema, "password"),
+              (IS.SubIdSchema, "login_id"), (IS.AccountSignerSchema, "signer_id"),
+              (IS.AccountSignerSchema, "name_en"), (RS.CompanySchema, "name_ja"),
+              (RS.CompanySchema, "name_en")}
 
 
 def field_at(schema: type[Schema], path: str) -> fields.Field:
@@ -108,7 +108,7 @@ def columns_by_name(models) -> set[str]:
             for column in model.__table__.columns}
 
 
-@pytest.mark.parametrize(("module", "models"), [(R, registration), (I, identity)],
+@pytest.mark.parametrize(("module", "models"), [(RS, registration), (IS, identity)],
                          ids=["registration", "identity"])
 def test_every_input_field_named_like_a_column_is_in_the_table(module, models):
     """A new input field that shares a column's name must be added to STORED (or to
@@ -135,7 +135,7 @@ def test_an_e_mail_address_of_more_than_254_characters_is_refused_by_name():
 
     address = "a" * 245 + "@example.jp"  # 256 characters, a valid form
     with pytest.raises(ValidationFailed) as refused:
-        load(R.InvitationSchema(), {"email": address, "agree_rules": True})
+        load(RS.InvitationSchema(), {"email": address, "agree_rules": True})
     assert list(refused.value.fields) == ["email"]
 
 
@@ -145,17 +145,17 @@ def test_a_login_id_with_a_control_character_is_refused_by_name(login_id):
     from tradecert.schemas import load
 
     with pytest.raises(ValidationFailed) as refused:
-        load(I.LoginSchema(), {"cci_code": "1504", "login_id": login_id, "password": "x"})
+        load(IS.LoginSchema(), {"cci_code": "1504", "login_id": login_id, "password": "x"})
     assert list(refused.value.fields) == ["login_id"]
 
 
 @pytest.mark.parametrize(("sent", "taken"), [
-    ((R.SignerSchema, "name_ja"), (I.AccountSignerSchema, "name_ja")),
-    ((R.SignerSchema, "name_en"), (I.AccountSignerSchema, "name_en")),
-    ((R.SignerSchema, "title_en"), (I.AccountSignerSchema, "title_en")),
-    ((R.SignerSchema, "email"), (I.AccountSignerSchema, "email")),
-    ((R.ContactSchema, "name_ja"), (I.AccountContactSchema, "name")),
-    ((R.ContactSchema, "email"), (I.AccountContactSchema, "email")),
+    ((RS.SignerSchema, "name_ja"), (IS.AccountSignerSchema, "name_ja")),
+    ((RS.SignerSchema, "name_en"), (IS.AccountSignerSchema, "name_en")),
+    ((RS.SignerSchema, "title_en"), (IS.AccountSignerSchema, "title_en")),
+    ((RS.SignerSchema, "email"), (IS.AccountSignerSchema, "email")),
+    ((RS.ContactSchema, "name_ja"), (IS.AccountContactSchema, "name")),
+    ((RS.ContactSchema, "email"), (IS.AccountContactSchema, "email")),
 ], ids=lambda v: f"{v[0].__name__}.{v[1]}")
 def test_identity_takes_at_approval_whatever_registration_took(sent, taken):
     """Defect 3: a signer's or the contact's name that registration accepted made the
