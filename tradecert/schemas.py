@@ -25,7 +25,7 @@ class Email(fields.Email):
 
 
 def load(schema: Schema, payload, **kwargs):
-    nul = dict(_nul_fields(payload))
+    nul = dict(nul_fields(payload))
     if nul:
         raise validation_failed(nul)
     try:
@@ -34,7 +34,7 @@ def load(schema: Schema, payload, **kwargs):
         raise validation_failed(exc.messages) from None
 
 
-def _nul_fields(payload):
+def nul_fields(payload):
     """(path, messages) for every string holding a NUL, anywhere in the payload (walked
     without recursion: a payload may be nested deeper than Python's stack)."""
     stack = [("", payload)]
