@@ -145,7 +145,7 @@ def _signers_accounts(session: DbSession, registration: Registration, cci_code: 
     """One user ID per signer (REG-5), matched by signer_id: kept with its login ID and sealed
     password when it exists, made when new, removed when its signer is gone. Nobody has
     logged in with them yet: the passwords are printed only after approval."""
-    existing = {user.signer["signer_id"]: user for user in session.scalars(
+    existing = {(user.signer or {}).get("signer_id"): user for user in session.scalars(
         select(Account).where(Account.registration_id == registration.id,
                               Account.kind == "user"))}
     users = []
