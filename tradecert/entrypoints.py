@@ -1,5 +1,6 @@
 """What every service class shares: an `rpc` that treats TradecertError as an expected
-answer (not logged as a crash), and the `health` RPC the gateway's /healthz asks."""
+answer (not logged as a crash) and refuses a NUL in any argument, and the `health` RPC the
+gateway's /healthz asks."""
 import functools
 import inspect
 
