@@ -1,12 +1,50 @@
 """marshmallow at every edge: `load` validates a payload or raises ValidationFailed naming
-each field, so nothing invalid gets past an entrypoint and nothing is half-written."""
-from marshmallow import Schema, ValidationError
+each field, so nothing invalid gets past an entrypoint and nothing is half-written.
+
+The fields and limits every service shares live here too, so that one value has one limit
+wherever it is taken (a signer's name is as long in identity as in registration)."""
+from marshmallow import Schema, ValidationError, fields, validate
 
 from tradecert.errors import validation_failed
 
+#: RFC 5321: no deliverable address is longer; every e-mail column is String(254).
+EMAIL_MAX = 254
+#: A person's name (a signer, the contact person: REG-4.7, REG-5) and a signer's title,
+#: in every service that takes one; their columns are String(200).
+PERSON_NAME = validate.Length(min=1, max=200)
+#: PostgreSQL keeps no NUL in text; refused at the edge, a field-named 422, not a 500.
+NUL = "\x00"
+
+
+class Email(fields.Email):
+    """An e-mail address of at most EMAIL_MAX characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Length(max=EMAIL_MAX))
+
 
 def load(schema: Schema, payload, **kwargs):
+    nul = dict(nul_fields(payload))
+    if nul:
+        raise validation_failed(nul)
     try:
         return schema.load(payload if payload is not None else {}, **kwargs)
     except ValidationError as exc:
         raise validation_failed(exc.messages) from None
+
+
+def nul_fields(payload):
+    """(path, messages) for every string holding a NUL, anywhere in the payload (walked
+    without recursion: a payload may be nested deeper than Python's stack)."""
+    stack = [("", payload)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str) and NUL in node:
+            yield path or "_schema", ["Invalid value."]
+        elif isinstance(node, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), value)
+                         for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{index}" if path else str(index), value)
+                         for index, value in enumerate(node))

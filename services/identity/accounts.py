@@ -1,6 +1,7 @@
 """Admin, user and sub IDs of a registration (REG-8, ID-2 … ID-7)."""
 import base64
 import hashlib
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -26,6 +27,7 @@ from services.identity.exceptions import (
     WrongCurrentPassword,
 )
 from services.identity.models import Account, Registration, Session, SubIdActivation
+from services.identity.schemas import LOGIN_ID_PATTERN
 from tradecert import config, outbox
 from tradecert.db import utcnow
 from tradecert.errors import Conflict
@@ -78,45 +80,102 @@ def change_own_password(account: Account, current: str, new: str) -> None:
 
 def create_registration_accounts(session: DbSession, data: dict) -> dict:
     """At approval (REG-8): the admin ID for the contact person and one user ID per signer,
-    each with an initial password. The admin's is returned once, for the trade registration
-    certificate; each user's is kept sealed for its signer registration certificate (ID-3)."""
+    each with an initial password; each user's is kept sealed for its signer registration
+    certificate (ID-3).
+
+    Idempotent on (cci_code, trade_registration_number): registration commits the number
+    before it asks and asks again after any failure (or twice at once), so a repeat answers
+    the same IDs and the admin's same initial password, with the accounts brought in line
+    with the data (a signer added or removed meanwhile). The admin's password is kept sealed
+    until the trade registration certificate that prints it exists (`certificate_issued`);
+    from then on the IDs are handed out and a repeat is refused (`registration_exists`)."""
     get_chamber(session, data["cci_code"])
+    registration, created = _registration_locked(session, data)
+    registration.company = data["company"]
+    contact = data["contact"]
+    if created:
+        admin_password = generate_password()
+        admin = Account(cci_code=data["cci_code"], kind="admin", registration_id=registration.id,
+                        login_id=new_login_id(session, data["cci_code"], "admin"),
+                        password_hash=hash_password(admin_password), must_change_password=True,
+                        initial_password_sealed=seal(admin_password))
+        session.add(admin)
+    else:
+        admin = session.scalar(select(Account).where(Account.registration_id == registration.id,
+                                                     Account.kind == "admin"))
+        admin_password = unseal(admin.initial_password_sealed) if admin else None
+        if admin_password is None:
+            raise Conflict(code="registration_exists",
+                           message="this trade registration already has its IDs")
+    admin.name, admin.email = contact["name"], contact["email"]
+    users = _signers_accounts(session, registration, data["cci_code"], data["signers"])
+    session.flush()
+    if created:
+        outbox.record(session, SERVICE, "registration_accounts_created", {
+            "cci_code": data["cci_code"],
+            "trade_registration_number": data["trade_registration_number"],
+            "admin_login_id": admin.login_id, "users": users})
+    return {"admin": {"login_id": admin.login_id, "initial_password": admin_password},
+            "users": users}
+
+
+def _registration_locked(session: DbSession, data: dict) -> tuple[Registration, bool]:
+    """The registration of this number, locked until the caller commits, created when new;
+    returns (registration, created). Of two calls at once, the second waits for the first."""
+    query = select(Registration).where(
+        Registration.cci_code == data["cci_code"],
+        Registration.trade_registration_number == data["trade_registration_number"]) \
+        .with_for_update().execution_options(populate_existing=True)
+    registration = session.scalar(query)
+    if registration is not None:
+        return registration, False
     registration = Registration(cci_code=data["cci_code"],
                                 trade_registration_number=data["trade_registration_number"],
                                 company=data["company"])
-    session.add(registration)
     try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(code="registration_exists",
-                       message="this trade registration already has its IDs") from None
-    admin_password = generate_password()
-    contact = data["contact"]
-    admin = Account(cci_code=data["cci_code"], kind="admin", registration_id=registration.id,
-                    login_id=new_login_id(session, data["cci_code"], "admin"),
-                    name=contact["name"], email=contact["email"],
-                    password_hash=hash_password(admin_password), must_change_password=True)
-    session.add(admin)
+        with session.begin_nested():
+            session.add(registration)
+    except IntegrityError:  # created meanwhile by a concurrent call, now committed
+        return session.scalar(query), False
+    return registration, True
+
+
+def _signers_accounts(session: DbSession, registration: Registration, cci_code: str,
+                      signers: list[dict]) -> list[dict]:
+    """One user ID per signer (REG-5), matched by signer_id: kept with its login ID and sealed
+    password when it exists, made when new, removed when its signer is gone. Nobody has
+    logged in with them yet: the passwords are printed only after approval."""
+    existing = {(user.signer or {}).get("signer_id"): user for user in session.scalars(
+        select(Account).where(Account.registration_id == registration.id,
+                              Account.kind == "user"))}
     users = []
-    for signer in data["signers"]:
-        password = generate_password()
-        user = Account(
-            cci_code=data["cci_code"], kind="user", registration_id=registration.id,
-            login_id=new_login_id(session, data["cci_code"], "user"), name=signer["name_ja"],
-            email=signer["email"], password_hash=hash_password(password),
-            initial_password_sealed=seal(password),
-            signer={k: signer[k] for k in ("signer_id", "name_ja", "name_en", "title_en")},
-            signature_file_id=signer.get("signature_file_id"))
-        session.add(user)
-        session.flush()
+    for signer in signers:
+        user = existing.pop(signer["signer_id"], None)
+        if user is None:
+            password = generate_password()
+            user = Account(cci_code=cci_code, kind="user", registration_id=registration.id,
+                           login_id=new_login_id(session, cci_code, "user"),
+                           password_hash=hash_password(password),
+                           initial_password_sealed=seal(password))
+            session.add(user)
+        user.name, user.email = signer["name_ja"], signer["email"]
+        user.signer = {k: signer[k] for k in ("signer_id", "name_ja", "name_en", "title_en")}
+        user.signature_file_id = signer.get("signature_file_id")
+        session.flush()  # the next new_login_id sees this one
         users.append({"signer_id": signer["signer_id"], "login_id": user.login_id})
-    session.flush()
-    outbox.record(session, SERVICE, "registration_accounts_created", {
-        "cci_code": data["cci_code"],
-        "trade_registration_number": data["trade_registration_number"],
-        "admin_login_id": admin.login_id, "users": users})
-    return {"admin": {"login_id": admin.login_id, "initial_password": admin_password},
-            "users": users}
+    for gone in existing.values():
+        session.delete(gone)
+    return users
+
+
+def certificate_issued(session: DbSession, cci_code: str, trade_registration_number: str) -> None:
+    """REG-8: the trade registration certificate now prints the admin's initial password, so
+    identity stops keeping it; the registration's IDs are handed out (no repeat any more)."""
+    session.execute(update(Account).where(
+        Account.kind == "admin", Account.registration_id.in_(select(Registration.id).where(
+            Registration.cci_code == cci_code,
+            Registration.trade_registration_number == trade_registration_number)))
+        .values(initial_password_sealed=None))
 
 
 def registration_of(session: DbSession, caller: dict) -> Registration:
@@ -127,7 +186,11 @@ def registration_of(session: DbSession, caller: dict) -> Registration:
 
 
 def member(session: DbSession, caller: dict, login_id: str, kind: str) -> Account:
-    """An account of the caller's own registration, or 404 (ID-9: never another's)."""
+    """An account of the caller's own registration, or 404 (ID-9: never another's). The
+    login ID comes from a URL: one no account can have is not looked up (a NUL would
+    make PostgreSQL fail)."""
+    if not isinstance(login_id, str) or not re.fullmatch(LOGIN_ID_PATTERN, login_id):
+        raise AccountNotFound(message="no such ID")
     account = session.scalar(select(Account).where(
         Account.cci_code == caller["cci_code"], Account.login_id == login_id,
         Account.kind == kind, Account.registration_id == caller["registration_id"]))

@@ -79,8 +79,10 @@ class IdentityRpc(Protocol):
     def create_registration_accounts(self, payload: dict) -> dict:
         """RegistrationAccountsSchema; the admin ID and a user ID per signer:
         {admin: {login_id, initial_password}, users: [{signer_id, login_id}]}. Publishes
-        `registration_accounts_created`. Raises ChamberNotFound, Conflict
-        (`registration_exists`)."""
+        `registration_accounts_created`. Idempotent on (cci_code, trade_registration_number):
+        a repeat answers the same IDs and initial password (brought in line with the signers
+        sent) until `registration_approved` says the certificate exists. Raises
+        ChamberNotFound, Conflict (`registration_exists`) after that."""
 
     def list_signers(self, caller: dict) -> list[dict]:
         """SignerSchema list: every signer with the sub IDs each created (ID-6.4)."""

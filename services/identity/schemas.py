@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.identity.domain import ACCOUNT_KINDS
+from tradecert.schemas import PERSON_NAME, Email
 
 
 class RuleSchema(Schema):
@@ -31,7 +32,7 @@ class NewStaffSchema(Schema):
     login_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$"))
     password = fields.String(required=True, load_only=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
-    email = fields.Email(load_default=None, allow_none=True)
+    email = Email(load_default=None, allow_none=True)
 
 
 class AccountSchema(Schema):
@@ -43,7 +44,10 @@ class AccountSchema(Schema):
 
 
 CCI_CODE = validate.Regexp(r"^\d{4}$")
-LOGIN_ID = validate.Length(min=1, max=32)
+#: Every login ID the system gives (`A1234567`) or staff get (NewStaffSchema): so no NUL nor
+#: any other control character reaches the database (a 4xx, not a 500).
+LOGIN_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
+LOGIN_ID = validate.Regexp(LOGIN_ID_PATTERN)
 PASSWORD = validate.Length(min=1, max=64)  # the policy itself is checked in domain (ID-2)
 PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
 # A mail header is one line: a line break in a subject would end the header (and could add
@@ -88,7 +92,7 @@ class NewPasswordSchema(Schema):
 class EmailVerificationRequestSchema(Schema):
     """POST /api/v1/me/email-verification (ID-5): `email` changes the address first."""
 
-    email = fields.Email(load_default=None, allow_none=True)
+    email = Email(load_default=None, allow_none=True)
 
 
 class EmailVerificationConfirmSchema(Schema):
@@ -99,7 +103,7 @@ class SubIdSchema(Schema):
     login_id = fields.String(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
-    email = fields.Email(required=True)
+    email = Email(required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     notified = fields.Boolean(dump_only=True)
     active = fields.Boolean(dump_only=True)
@@ -109,7 +113,7 @@ class SubIdUpdateSchema(Schema):
     """PATCH /api/v1/sub-ids/{login_id} (ID-6.5): any of these."""
 
     name = fields.String(validate=validate.Length(min=1, max=100))
-    email = fields.Email()
+    email = Email()
     phone = fields.String(allow_none=True, validate=PHONE)
 
 
@@ -119,7 +123,7 @@ class SubIdNotificationSchema(Schema):
     target_trade_registration_number = fields.String(required=True,
                                                      validate=validate.Length(min=1, max=40))
     target_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    target_email = fields.Email(required=True)
+    target_email = Email(required=True)
     subject = fields.String(required=True,
                             validate=[validate.Length(min=1, max=200), SINGLE_LINE])
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
@@ -146,10 +150,11 @@ class SignerSchema(Schema):
 
 class AccountSignerSchema(Schema):
     signer_id = fields.String(required=True)
-    name_ja = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    title_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(required=True)
+    # as registration took them (REG-5): one limit on both sides
+    name_ja = fields.String(required=True, validate=PERSON_NAME)
+    name_en = fields.String(required=True, validate=PERSON_NAME)
+    title_en = fields.String(required=True, validate=PERSON_NAME)
+    email = Email(required=True)
     # REG-7: digitised from the signature form before approval; printed on ID-3's certificate
     signature_file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
@@ -157,8 +162,8 @@ class AccountSignerSchema(Schema):
 class AccountContactSchema(Schema):
     """REG-4.7: the contact person receives the admin ID."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(required=True)
+    name = fields.String(required=True, validate=PERSON_NAME)  # as registration took it
+    email = Email(required=True)
 
 
 class RegistrationAccountsSchema(Schema):

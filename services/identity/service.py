@@ -1,4 +1,5 @@
 
+from nameko.events import event_handler
 from nameko.rpc import ServiceRpc
 
 from services.identity import accounts, domain, sessions, verification
@@ -27,8 +28,10 @@ from services.identity.schemas import (
     SubIdSchema,
     SubIdUpdateSchema,
 )
+from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.outbox import once_per_event
 from tradecert.schemas import load
 
 
@@ -141,6 +144,14 @@ class IdentityService(HealthCheck):
         data = load(RegistrationAccountsSchema(), payload)
         with self.db.transaction() as session:
             return accounts.create_registration_accounts(session, data)
+
+    @event_handler(REGISTRATION, "registration_approved")
+    @once_per_event
+    def on_registration_approved(self, session, event):
+        """REG-8: the trade registration certificate exists; the admin's password is no
+        longer kept (ID-3 keeps a signer's only until its certificate, too)."""
+        accounts.certificate_issued(session, event["data"]["cci_code"],
+                                    event["data"]["trade_registration_number"])
 
     @rpc
     def list_signers(self, caller: dict) -> list[dict]:

@@ -6,11 +6,13 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
     AgreementRequired,
+    AlreadyApproved,
     ApplicationIncomplete,
     ApplicationNotEditable,
     ApplicationNotFound,
@@ -49,14 +51,14 @@ def _hash(token: str) -> str:
 
 
 def next_number(session: Session, name: str) -> int:
-    """The next value of a named counter; the row lock serialises concurrent approvals."""
-    counter = session.get(Counter, name, with_for_update=True)
-    if counter is None:
-        counter = Counter(name=name, value=0)
-        session.add(counter)
-    counter.value += 1
-    session.flush()
-    return counter.value
+    """The next value of a named counter, made at its first use. One statement, so two
+    first uses at once cannot both insert; the row stays locked until the caller commits,
+    so commit soon: never hold it across a call to another service."""
+    return session.execute(
+        insert(Counter).values(name=name, value=1)
+        .on_conflict_do_update(index_elements=[Counter.name],
+                               set_={"value": Counter.value + 1})
+        .returning(Counter.value)).scalar_one()
 
 
 # --- REG-2, REG-3: invitation and consent --------------------------------------------------------
@@ -264,11 +266,15 @@ def staff_queue(session: Session, cci_code: str, status: str | None) -> list[dic
             for a in session.scalars(query)]
 
 
-def in_chamber(session: Session, caller: dict, application_number: str) -> Application:
-    """Staff see their own chamber's applications; any other is not found (ID-9)."""
-    application = session.scalar(select(Application).where(
-        Application.application_number == application_number,
-        Application.cci_code == caller["cci_code"]))
+def in_chamber(session: Session, caller: dict, application_number: str, *,
+               lock: bool = False) -> Application:
+    """Staff see their own chamber's applications; any other is not found (ID-9). `lock`
+    holds the row until the transaction ends and reads it afresh (approval, REG-8)."""
+    query = select(Application).where(Application.application_number == application_number,
+                                      Application.cci_code == caller["cci_code"])
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    application = session.scalar(query)
     if application is None:
         raise ApplicationNotFound(message=f"no application {application_number}")
     return application
@@ -285,19 +291,47 @@ def return_application(session: Session, application: Application, reason: str) 
         "reason": reason, "application_token": new_token(session, application)})
 
 
-def approve(session: Session, application: Application, receipt_no: str, chamber: dict, *,
-            today: date, create_accounts, render_certificate) -> Registration:
-    """REG-8: the trade registration number, 2 years of validity (REG-9), the admin and user
-    IDs (identity), the trade registration certificate with the admin's initial password."""
+def start_approval(session: Session, application: Application,
+                   receipt_no: str) -> Registration | None:
+    """REG-8, the first step of approval, committed on its own before anyone else is asked:
+    the application's trade registration number, taken once. A failed approval leaves it
+    reserved and the next attempt (or a concurrent second one) reuses it, so no number is
+    lost or given twice. Returns the registration when the application is approved already
+    with this receipt (a repeat: the same result); another receipt is refused."""
+    if application.status == "approved":
+        registration = session.scalar(select(Registration).where(
+            Registration.application_id == application.id))
+        if registration.registration_fee_receipt_no != receipt_no:
+            raise AlreadyApproved(
+                message="this application is approved already",
+                params={"trade_registration_number": registration.trade_registration_number})
+        return registration
     if application.status != "submitted":
         raise ApplicationNotEditable(message="only a submitted application can be approved")
-    signers = signers_of(session, application)
     unsigned = {f"signers.{s.signer_id}.signature": ["signature_missing"]
-                for s in signers if s.signature_file_id is None}
+                for s in signers_of(session, application) if s.signature_file_id is None}
     if unsigned:
         raise ApplicationIncomplete(message="upload every signer's signature first",
                                     fields=unsigned)
-    number = f"{application.cci_code}-{next_number(session, f'trade-{application.cci_code}'):06d}"
+    if application.trade_registration_number is None:
+        serial = next_number(session, f"trade-{application.cci_code}")
+        application.trade_registration_number = f"{application.cci_code}-{serial:06d}"
+    return None
+
+
+def approve(session: Session, application: Application, receipt_no: str, chamber: dict, *,
+            today: date, create_accounts, render_certificate) -> Registration:
+    """REG-8: the trade registration number, 2 years of validity (REG-9), the admin and user
+    IDs (identity), the trade registration certificate with the admin's initial password.
+    Each step may fail and be repeated: the number was committed by `start_approval`,
+    identity gives the same accounts again for it, and the certificate is rendered again.
+    The caller holds the application's row lock, so a concurrent approval waits here and then
+    gets the same result."""
+    done = start_approval(session, application, receipt_no)
+    if done is not None:
+        return done
+    number = application.trade_registration_number
+    signers = signers_of(session, application)
     valid_until = add_years(today, chamber["registration_validity_years"]) - timedelta(days=1)
     company, contact = application.company, application.company["contact"]
     accounts = create_accounts({

@@ -26,6 +26,13 @@ class ApplicationNotEditable(Conflict):
     default_code = "application_not_editable"
 
 
+class AlreadyApproved(ApplicationNotEditable):
+    """REG-8: approved already, with another receipt (the same receipt again is a repeat
+    and answers the same result)."""
+
+    default_code = "already_approved"
+
+
 class AgentsHaveNoSigners(Conflict):
     """REG-5: agents skip the signers step."""
 

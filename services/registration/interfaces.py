@@ -81,8 +81,11 @@ class RegistrationRpc(Protocol):
 
     def approve(self, caller: dict, number: str, payload: dict) -> dict:
         """ApprovalSchema (REG-8): ApprovalResultSchema. Publishes `registration_approved`.
-        Raises ApplicationNotFound, ApplicationNotEditable, ApplicationIncomplete, identity's
-        and documents' errors."""
+        Safe to repeat and to run twice at once: the number is reserved once, and a repeat
+        with the same receipt number answers the same result. Raises ApplicationNotFound,
+        ApplicationNotEditable, AlreadyApproved (another receipt number),
+        ApplicationIncomplete, identity's and documents' errors (after which a new attempt
+        succeeds with the same number)."""
 
     def registration_certificate(self, caller: dict, number: str) -> dict:
         """{file_id} of the trade registration certificate. Raises RegistrationNotFound."""

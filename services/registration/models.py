@@ -43,6 +43,9 @@ class Application(Base):
     submitted_at: Mapped[datetime | None]
     returned_reason: Mapped[str | None] = mapped_column(String(2000))
     draft_reminder_sent_at: Mapped[datetime | None]  # REG-10: 10 days before removal
+    # REG-8: taken when approval starts and committed on its own, so a failed or repeated
+    # approval reuses it: no number is lost or given twice.
+    trade_registration_number: Mapped[str | None] = mapped_column(String(20), unique=True)
 
 
 class ApplicationToken(Base):

@@ -4,6 +4,8 @@ the same CompanySchema and SignerSchema."""
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from tradecert.schemas import PERSON_NAME, Email
+
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
 POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$")
@@ -61,9 +63,9 @@ class ContactSchema(Schema):
     postal_code = fields.String(load_default=None, allow_none=True, validate=POSTAL_CODE)
     address_ja = fields.String(load_default=None, allow_none=True, validate=LINE)
     department = fields.String(load_default=None, allow_none=True, validate=NAME)
-    name_ja = fields.String(required=True, validate=NAME)
+    name_ja = fields.String(required=True, validate=PERSON_NAME)  # identity's admin ID name
     phone = fields.String(required=True, validate=PHONE)
-    email = fields.Email(required=True)
+    email = Email(required=True)
     is_signer = fields.Boolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
@@ -138,16 +140,16 @@ class CompanySchema(Schema):
 class SignerSchema(Schema):
     """REG-5: all four required."""
 
-    name_ja = fields.String(required=True, validate=NAME)
-    name_en = fields.String(required=True, validate=NAME)
-    title_en = fields.String(required=True, validate=NAME)
-    email = fields.Email(required=True)
+    name_ja = fields.String(required=True, validate=PERSON_NAME)
+    name_en = fields.String(required=True, validate=PERSON_NAME)
+    title_en = fields.String(required=True, validate=PERSON_NAME)
+    email = Email(required=True)
 
 
 class InvitationSchema(Schema):
     """POST /api/v1/chambers/{cci_code}/registration-invitations (REG-2)."""
 
-    email = fields.Email(required=True)
+    email = Email(required=True)
     agree_rules = fields.Boolean(required=True)
 
 

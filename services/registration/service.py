@@ -145,15 +145,26 @@ class RegistrationService(HealthCheck):
 
     @rpc
     def approve(self, caller: dict, number: str, payload: dict) -> dict:
+        """REG-8. No step can half-fail: the number is committed first, on the application;
+        identity's accounts are idempotent on it and the certificate is rendered again, so
+        after any failure the next attempt succeeds with the same number. The application's
+        row lock makes a concurrent second approval wait, then answer the same result."""
         data = load(ApprovalSchema(), payload)
+        receipt = data["registration_fee_receipt_no"]
         chamber = self.identity.get_chamber(caller["cci_code"])
         with self.db.transaction() as session:
-            application = domain.in_chamber(session, caller, number)
-            registration = domain.approve(
-                session, application, data["registration_fee_receipt_no"], chamber,
-                today=japan_today(), create_accounts=self.identity.create_registration_accounts,
-                render_certificate=lambda p: self.documents.render("registration-certificate", p))
-        return ApprovalResultSchema().dump(registration)
+            application = domain.in_chamber(session, caller, number, lock=True)
+            done = domain.start_approval(session, application, receipt)
+        if done is None:
+            with self.db.transaction() as session:
+                session.expire_all()  # read the signers as they are now, not as step one saw
+                application = domain.in_chamber(session, caller, number, lock=True)
+                done = domain.approve(
+                    session, application, receipt, chamber, today=japan_today(),
+                    create_accounts=self.identity.create_registration_accounts,
+                    render_certificate=lambda p: self.documents.render(
+                        "registration-certificate", p))
+        return ApprovalResultSchema().dump(done)
 
     @rpc
     def registration_certificate(self, caller: dict, number: str) -> dict:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.identity import accounts, sessions
+from services.identity.accounts import unseal
 from services.identity.domain import (
     chamber_as_dict,
     find_account,
@@ -81,11 +82,16 @@ def test_approval_creates_the_admin_and_one_user_id_per_signer(identity, registe
     assert len(events(identity, "registration_accounts_created")) == 1
 
 
-def test_the_admins_initial_password_is_returned_once_and_must_be_changed(registered):
+def test_the_admins_initial_password_is_kept_until_the_certificate_and_must_be_changed(
+        identity, registered):
     # REG-8: the certificate carries the initial password; ID-2: changed at first login.
     admin = registered.admin
     assert admin.must_change_password
-    assert admin.initial_password_sealed is None  # not kept: printed on the certificate only
+    # kept sealed until the certificate exists, so a repeated approval prints the same one
+    assert unseal(admin.initial_password_sealed) == registered.admin_password
+    accounts.certificate_issued(identity, registered.cci_code, "1504-000001")
+    identity.refresh(admin)
+    assert admin.initial_password_sealed is None  # then printed on the certificate only
     assert verify_password(admin.password_hash, registered.admin_password)
     accounts.check_password_policy(registered.admin_password)
 
