@@ -1,10 +1,12 @@
 from marshmallow import Schema, fields, validate
 
+from tradecert.schemas import Email
+
 
 class MailRequestSchema(Schema):
     """`send_mail` RPC: one mail from a named template (templates/<template>.txt)."""
 
-    to = fields.Email(required=True)
+    to = Email(required=True)
     template = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]+$"))
     context = fields.Dict(keys=fields.String(), load_default=dict)
     cci_code = fields.String(load_default=None, allow_none=True,
