@@ -500,9 +500,9 @@ def test_every_message_of_the_account_pages_has_japanese():
     method_map = [("**.html", "jinja2"), ("**.txt", "ignore")]
     ids = {message[2] if isinstance(message[2], str) else message[2][0]
            for message in extract_from_dir(str(TEMPLATES), method_map)}
-    from gateway.routes import account_pages
+    from gateway import pages
 
-    ids |= {msgid for _, msgid in account_pages.NOTICES.values()}
+    ids |= {msgid for _, msgid in pages.NOTICES.values()}
     from gateway import i18n
 
     assert sorted(i for i in ids if not i18n.has_message("ja", i)) == []
@@ -514,6 +514,6 @@ def test_every_message_of_the_account_pages_has_japanese():
     ("//evil.example/", False), ("/\\evil.example/", False), ("/\t/evil.example/", False),
     ("https://evil.example/", False), ("/me\n", False), ("", False)])
 def test_after_login_only_a_path_on_this_site(target, kept):
-    from gateway.routes.account_pages import safe_next
+    from gateway.pages import safe_next
 
     assert (safe_next(target) == target) is kept
