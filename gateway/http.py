@@ -5,6 +5,7 @@ checks CSRF, and maps every error to the answer API.md fixes (`response_from_exc
 shares (JSON in and out, PDFs, 204)."""
 import base64
 import contextvars
+import io
 import json
 import re
 from urllib.parse import unquote_to_bytes
@@ -152,6 +153,23 @@ def refusal(request: Request) -> TradecertError | None:
     return None
 
 
+def read_chunked(environ) -> bool:
+    """A chunked body has no Content-Length to check: read it here, at most up to the limit,
+    and hand it on as an ordinary body (werkzeug would otherwise read it as empty, or cut it
+    at the limit without a word). False when it is longer than the limit."""
+    limit, stream, data = max_body_bytes(), environ["wsgi.input"], bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data.extend(chunk)
+    if len(data) > limit:
+        return False
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
+    environ["wsgi.input_terminated"] = True  # werkzeug may read it to its end
+    return True
+
+
 def too_large() -> PayloadTooLarge:
     return PayloadTooLarge(message=f"the body is larger than {max_body_bytes()} bytes",
                            params={"max_bytes": max_body_bytes()})
@@ -182,18 +200,16 @@ def error_response(request: Request, exc: Exception, page: bool) -> Response:
 class GatewayWsgiApp(WsgiApp):
     """Nameko's WSGI app, with the refusals that come before any route: an unknown address
     answers API.md's JSON error under /api/ and the error page elsewhere; a body over the
-    limit is refused before it is read (chunked bodies are read at most up to it)."""
+    limit is refused before it is read (a chunked body is read at most up to it)."""
 
     def __call__(self, environ, start_response):
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            # eventlet's input ends a chunked body itself: werkzeug may read it, and caps
-            # the read at max_content_length (else it would read such a body as empty)
-            environ["wsgi.input_terminated"] = True
+        too_long = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and \
+            not read_chunked(environ)
         request = Request(environ, shallow=True)
         request.max_content_length = max_body_bytes()
         request_id = request_id_of(request)
         is_api = not _is_page_path(request.path)
-        refused = refusal(request)
+        refused = too_large() if too_long else refusal(request)
         if refused is None:
             adapter = self.url_map.bind_to_environ(environ)
             try:
