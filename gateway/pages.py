@@ -74,10 +74,26 @@ FIRST_LOGIN_STEPS = {"password_change_required": "/me/password",
 
 # --- rendering --------------------------------------------------------------------------------
 
+class FieldLabels(dict):
+    """The label of each field a page shows, noted by the form macros as they render (the
+    layouts render the page before its top), so the error summary can name each field and
+    link to it (STYLE: errors as the GOV.UK Design System shows them)."""
+
+    def note(self, name: str, label) -> str:
+        self[name] = label
+        return ""
+
+
+def field_id(name: str, prefix: str = "f") -> str:
+    """The id of a form field: its name (API.md's field path) with the dots replaced."""
+    return f"{prefix}-{name.replace('.', '-')}"
+
+
 def render(request, template: str, status: int = 200, headers=None, **context) -> Response:
     """A page: `template` is its path under templates/ ("account/login.html"). Every page
     gets the redirect's notice, the form's `values` and `errors` (field path -> messages),
-    and, when a field needs fixing, an alert that heads the error summary."""
+    and, when a field needs fixing, an alert that heads the error summary (_banners.html:
+    each message again as a link to its field, the focus on the summary)."""
     context.setdefault("errors", {})
     context.setdefault("values", {})
     if context["errors"] and not context.get("alert"):  # fields to fix: say so at the top too
@@ -92,7 +108,7 @@ def render(request, template: str, status: int = 200, headers=None, **context) -
         _=i18n.translations(lang).gettext, lang=lang, other_lang="en" if lang == "ja" else "ja",
         csrf_token=session["csrf"], request_path=request.full_path.rstrip("?"),
         request_id=request.environ.get("tradecert.request_id", ""), when=japan_time,
-        **context)
+        field_id=field_id, field_labels=FieldLabels(), **context)
     response = Response(html, status=status, headers=headers,
                         content_type="text/html; charset=utf-8")
     if request.args.get("lang") in i18n.LANGUAGES:  # the language switch remembers the choice

@@ -147,7 +147,12 @@ def test_wrong_password_and_unknown_id_get_the_same_answer(web, registration):
         assert "Wrong0000x" not in page.text  # never echoed
     assert f'value="{registration["admin"]}"' in wrong.text  # the ID is kept
     empty = submit(web, "/c/1504/login", {"login_id": "", "password": ""})
-    assert empty.status_code == 422 and empty.text.count("必須項目です。") == 2
+    assert empty.status_code == 422
+    # beside each field, and again at the top as links to them (GOV.UK's error summary)
+    assert re.findall(r'<p class="field-error" id="f-(\w+)-error">必須項目です。</p>',
+                      empty.text) == ["login_id", "password"]
+    assert re.findall(r'<li><a href="#f-(\w+)">[^<]+: 必須項目です。</a></li>', empty.text) == [
+        "login_id", "password"]
     english = submit(web, "/c/1504/login?lang=en", {"login_id": "x", "password": "y"})
     assert "The ID or the password is wrong." in english.text
 

@@ -431,7 +431,12 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     early = submit(web, f"/staff/registrations/{number}/approval",
                    {"registration_fee_receipt_no": "R-001"}, form_page=detail)
     assert early.status_code == 409
-    assert text_of(early).count("この署名者のサインがまだ登録されていません。") == 2
+    # beside each signer, and in the error summary as links to their upload fields
+    assert len(re.findall(r'<p class="field-error" id="f-signers-[0-9a-f-]+-signature-error">'
+                          r'この署名者のサインがまだ登録されていません。</p>', early.text)) == 2
+    assert len(re.findall(r'<li><a href="#f-signers-[0-9a-f-]+-signature">[^<]+: '
+                          r'この署名者のサインがまだ登録されていません。</a></li>',
+                          early.text)) == 2
 
     # REG-7: a signature touching the frame is refused with the reason, next to its signer
     touching = upload(web, actions[0], detail, scanned(stroke_to(frame(paper()), end_x=10_000)))
