@@ -41,7 +41,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # No API body nests deeper than a few levels; refusing deep ones keeps json and the RPC
 # serialiser clear of RecursionError.
 MAX_JSON_DEPTH = 32
-# Control characters in a path or query value (NUL cannot even be stored in PostgreSQL).
+# Refused in the path (no route has a name with them); in the query only NUL is refused (it
+# cannot even be stored in PostgreSQL), so that a `next` with a line break reaches safe_next.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -53,6 +54,8 @@ class PayloadTooLarge(TradecertError):
 
 
 class MethodNotAllowed(TradecertError):
+    """The address exists, but not for this method."""
+
     status = 405
     default_code = "method_not_allowed"
 
