@@ -21,8 +21,6 @@ COMPANY_TEXT_FIELDS = (
     "contact.phone", "contact.email", "second_hand_dealer", "industry")
 COMPANY_TICKS = ("current_address.same_as_registered", "contact.same_as_current_address",
                  "contact.is_signer")
-COMPANY_FIELDS = frozenset((*COMPANY_TEXT_FIELDS, *COMPANY_TICKS, "main_products",
-                            "extra_addresses"))
 EXTRA_ADDRESS = re.compile(r"extra_addresses\.(\d{1,2})\.(address_ja|address_en)")
 SIGNER_FIELDS = ("name_ja", "name_en", "title_en", "email", "reason")
 NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{1,40}$")
@@ -137,15 +135,6 @@ def company_from_form(form) -> tuple[dict, dict]:
     if values["main_products"]:
         body["main_products"] = values["main_products"]
     return body, values
-
-
-def company_form_shows(path: str) -> bool:
-    return path in COMPANY_FIELDS or bool(EXTRA_ADDRESS.fullmatch(path))
-
-
-def other_errors(errors: dict) -> dict:
-    """Messages for paths the company form does not show, for the top of the page."""
-    return {path: texts for path, texts in errors.items() if not company_form_shows(path)}
 
 
 # --- REG-5: a signer ----------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from gateway.forms.registration import (
     company_values,
     consent_from_form,
     invitation_from_form,
-    other_errors,
     signer_from_form,
     signer_values,
 )
@@ -228,8 +227,7 @@ class RegistrationPages:
             return render(request, "registration/company.html", status=exc.status,
                           step="company",
                           application=self.registration.get_application(number, token),
-                          values=values, alert=alert, errors=errors,
-                          other_errors=other_errors(errors))
+                          values=values, alert=alert, errors=errors)
         # REG-4.9: saved as entered, on to the signers (when it registers any: REG-5)
         next_page = "/registration/signers" if saved["registers_signers"] \
             else "/registration/review"
