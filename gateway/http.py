@@ -1,18 +1,24 @@
 """The gateway's HTTP entrypoint `http`: one place that gives every response its request id,
+refuses what no route should read (a body over the limit, control characters in the path),
 checks CSRF, and maps every error to the answer API.md fixes (`response_from_exception`);
-`page=True` routes answer errors as HTML pages."""
+`page=True` routes answer errors as HTML pages. Also the HTTP helpers every route module
+shares (JSON in and out, PDFs, 204)."""
+import base64
 import contextvars
+import io
 import json
 import re
+from urllib.parse import unquote_to_bytes
 
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer
+from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from gateway import i18n, web
-from tradecert.errors import BadRequest, TradecertError, Unavailable
+from gateway import i18n, pages, web
+from tradecert import config
+from tradecert.errors import BadRequest, NotFound, TradecertError, Unavailable
 from tradecert.logs import REQUEST_ID_KEY, get_logger, new_request_id
 
 log = get_logger(__name__)
@@ -21,11 +27,51 @@ REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_ENVIRON = "tradecert.request_id"
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_TYPE = "application/json; charset=utf-8"
+API_PREFIX = "/api/"
+# Larger than the largest upload a route takes (a 10 MiB signature scan, REG-7), with room
+# for a multipart form around it; GATEWAY.max_body_bytes in config.yaml changes it.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+# No API body nests deeper than a few levels; refusing deep ones keeps json and the RPC
+# serialiser clear of RecursionError.
+MAX_JSON_DEPTH = 32
+# Refused in the path (no route has a name with them); in the query only NUL is refused (it
+# cannot even be stored in PostgreSQL), so that a `next` with a line break reaches safe_next.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PayloadTooLarge(TradecertError):
+    """The body is larger than the gateway reads."""
+
+    status = 413
+    default_code = "payload_too_large"
+
+
+class MethodNotAllowed(TradecertError):
+    """The address exists, but not for this method."""
+
+    status = 405
+    default_code = "method_not_allowed"
+
+
+def max_body_bytes() -> int:
+    return int(config.section("GATEWAY").get("max_body_bytes") or MAX_BODY_BYTES)
 
 
 def json_response(payload, status: int = 200, headers=None) -> Response:
     return Response(json.dumps(payload, ensure_ascii=False), status=status,
                     headers=headers, content_type=JSON_TYPE)
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+def pdf_response(fetched: dict, filename: str) -> Response:
+    """A PDF from the documents service: it opens in the page, not in a pop-up (DOMAIN:
+    things the manual works around)."""
+    return Response(base64.b64decode(fetched["data"]), content_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})
 
 
 def json_body(request: Request, required: bool = True) -> dict:
@@ -34,11 +80,33 @@ def json_body(request: Request, required: bool = True) -> dict:
         return {}
     try:
         body = json.loads(request.get_data(as_text=True) or "null")
+    except RecursionError:
+        raise too_deep() from None
     except ValueError:
         raise BadRequest(code="malformed_json", message="the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest(code="json_object_expected", message="the body must be a JSON object")
+    if depth(body) > MAX_JSON_DEPTH:
+        raise too_deep()
     return body
+
+
+def too_deep() -> BadRequest:
+    return BadRequest(code="json_too_deep",
+                      message=f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+
+
+def depth(value) -> int:
+    """How deep a parsed JSON value nests (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:  # deeper is refused anyway: stop looking
+                children = node.values() if isinstance(node, dict) else node
+                stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def as_tradecert_error(exc: Exception) -> TradecertError:
@@ -46,6 +114,8 @@ def as_tradecert_error(exc: Exception) -> TradecertError:
         return exc
     if isinstance(exc, (UnknownService, TimeoutError)):
         return Unavailable(message=str(exc))
+    if isinstance(exc, HTTPException):  # werkzeug's own refusals, answered like ours
+        return http_error(exc)
     if isinstance(exc, RemoteError):
         log.error("remote_error", exc_type=exc.exc_type, value=exc.value)
     else:
@@ -53,9 +123,117 @@ def as_tradecert_error(exc: Exception) -> TradecertError:
     return TradecertError()
 
 
+def http_error(exc: HTTPException) -> TradecertError:
+    """A werkzeug HTTPException (no route, wrong method, body too large, a broken form) as
+    the error API.md's body describes."""
+    code = exc.code or 500
+    if code == 413:
+        return too_large()
+    if code == 404:
+        return NotFound(message="no such address")
+    if code == 405:
+        return MethodNotAllowed(message="this address does not take this method")
+    if code < 500:
+        return BadRequest(message=exc.description or "bad request")
+    return TradecertError()
+
+
+def refusal(request: Request) -> TradecertError | None:
+    """What no route should read: a body over the limit (refused on its Content-Length,
+    before reading it), control characters in the path or a NUL in the query."""
+    length = request.content_length
+    if length is not None and length > max_body_bytes():
+        return too_large()
+    if CONTROL.search(request.path) or b"\x00" in unquote_to_bytes(request.query_string):
+        return BadRequest(message="control characters in the address")
+    return None
+
+
+def read_chunked(environ) -> bool:
+    """A chunked body has no Content-Length to check: read it here, at most up to the limit,
+    and hand it on as an ordinary body (werkzeug would otherwise read it as empty, or cut it
+    at the limit without a word). False when it is longer than the limit."""
+    limit, stream, data = max_body_bytes(), environ["wsgi.input"], bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data.extend(chunk)
+    if len(data) > limit:
+        return False
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
+    environ["wsgi.input_terminated"] = True  # werkzeug may read it to its end
+    return True
+
+
+def too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(message=f"the body is larger than {max_body_bytes()} bytes",
+                           params={"max_bytes": max_body_bytes()})
+
+
+def request_id_of(request: Request) -> str:
+    request_id = request.environ.get(REQUEST_ID_ENVIRON) or \
+        request.headers.get(REQUEST_ID_HEADER, "")
+    if not _REQUEST_ID_PATTERN.match(request_id):
+        request_id = new_request_id()
+    request.environ[REQUEST_ID_ENVIRON] = request_id
+    return request_id
+
+
+def error_response(request: Request, exc: Exception, page: bool) -> Response:
+    """The one mapping of an error to its answer: API.md's JSON body, or the error page."""
+    error = as_tradecert_error(exc)
+    headers = {}
+    if "retry_after_s" in error.params:
+        headers["Retry-After"] = str(int(error.params["retry_after_s"]))
+    if page and request is not None:
+        return pages.error_page(request, error, headers)
+    lang = i18n.negotiate(request) if request is not None else i18n.DEFAULT
+    return json_response(i18n.error_payload(error, lang), status=error.status,
+                         headers=headers)
+
+
+class GatewayWsgiApp(WsgiApp):
+    """Nameko's WSGI app, with the refusals that come before any route: an unknown address
+    answers API.md's JSON error under /api/ and the error page elsewhere; a body over the
+    limit is refused before it is read (a chunked body is read at most up to it)."""
+
+    def __call__(self, environ, start_response):
+        too_long = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and \
+            not read_chunked(environ)
+        request = Request(environ, shallow=True)
+        request.max_content_length = max_body_bytes()
+        request_id = request_id_of(request)
+        is_api = not _is_page_path(request.path)
+        refused = too_large() if too_long else refusal(request)
+        if refused is None:
+            adapter = self.url_map.bind_to_environ(environ)
+            try:
+                provider, values = adapter.match()
+            except HTTPException as exc:
+                if exc.code and exc.code < 400:  # a redirect to the canonical address
+                    return exc(environ, start_response)
+                refused = exc
+            else:
+                request.path_values = values
+                response = provider.handle_request(request)
+                return response(environ, start_response)
+        _current_request.set(request)
+        response = error_response(request, refused, page=not is_api)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response(environ, start_response)
+
+
+def _is_page_path(path: str) -> bool:
+    return not (path.startswith(API_PREFIX) or path in ("/healthz", "/openapi.json"))
+
+
 class GatewayWebServer(WebServer):
     """Hands each request's id to its worker as Nameko context data, so the RPC calls and
     events it causes, and every log line on the way, carry it."""
+
+    def get_wsgi_app(self):
+        return GatewayWsgiApp(self)
 
     def context_data_from_headers(self, request):
         return {REQUEST_ID_KEY: request.environ[REQUEST_ID_ENVIRON]}
@@ -77,15 +255,12 @@ class HttpEntrypoint(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
-        request_id = request.headers.get(REQUEST_ID_HEADER, "")
-        if not _REQUEST_ID_PATTERN.match(request_id):
-            request_id = new_request_id()
-        request.environ[REQUEST_ID_ENVIRON] = request_id
+        request_id = request_id_of(request)
         _current_request.set(request)
         request.shallow = False  # let check_csrf read a form body
         try:
             web.check_csrf(request)
-        except TradecertError as exc:
+        except (TradecertError, HTTPException) as exc:  # HTTPException: a body too large
             response = self.response_from_exception(exc)
         else:
             response = super().handle_request(request)
@@ -93,18 +268,7 @@ class HttpEntrypoint(HttpRequestHandler):
         return response
 
     def response_from_exception(self, exc):
-        if isinstance(exc, HTTPException):
-            return exc.get_response()
-        error = as_tradecert_error(exc)
-        request = _current_request.get()
-        lang = i18n.negotiate(request) if request is not None else i18n.DEFAULT
-        headers = {}
-        if "retry_after_s" in error.params:
-            headers["Retry-After"] = str(int(error.params["retry_after_s"]))
-        if self.page:
-            return web.error_page(request, error, lang, headers)
-        return json_response(i18n.error_payload(error, lang), status=error.status,
-                             headers=headers)
+        return error_response(_current_request.get(), exc, self.page)
 
 
 http = HttpEntrypoint.decorator

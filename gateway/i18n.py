@@ -5,6 +5,7 @@ Catalogs are the gettext .po files under translations/ (edit them, or refresh th
 memory at first use, so no generated .mo file is kept in git.
 """
 import functools
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -17,6 +18,17 @@ LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
 LANG_COOKIE = "lang"
 CATALOG_DIR = Path(__file__).parent / "translations"
+# marshmallow formats some messages with their numbers; the catalogs hold the pattern, whose
+# translation may use the same {names}.
+FORMATTED_MESSAGES = (
+    (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
+     "Length must be between {min} and {max}."),
+    (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
+     "Longer than maximum length {max}."),
+    (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"),
+     "Shorter than minimum length {min}."),
+    (re.compile(r"^Must be one of: (?P<choices>.*)\.$", re.S), "Must be one of: {choices}."),
+)
 
 
 def negotiate(request) -> str:
@@ -67,14 +79,25 @@ def gettext(lang: str, msgid: str, **params) -> str:
     return text % params if params else text
 
 
+def message(lang: str, text: str) -> str:
+    """A service's message (a code, or marshmallow's English, maybe with its numbers) in
+    `lang`; a text the catalogs do not know stays as it is."""
+    if has_message(lang, text):
+        return gettext(lang, text)
+    for pattern, msgid in FORMATTED_MESSAGES:
+        found = pattern.match(text)
+        if found and has_message(lang, msgid):
+            return gettext(lang, msgid).format(**found.groupdict())
+    return text
+
+
 def error_payload(error, lang: str) -> dict:
-    """API.md's error body, `message` and `fields` in the request's language. Services send
-    codes or marshmallow's English messages; both are msgids in the catalogs."""
-    translate = translations(lang).gettext
+    """API.md's error body, `message` and `fields` in the request's language: the one
+    translation of errors, for the API and for the pages' forms alike."""
     key = f"error.{error.code}"
     return {"error": {
         "code": error.code,
-        "message": translate(key) if has_message(lang, key) else error.message,
-        "fields": {path: [translate(text) for text in texts]
+        "message": gettext(lang, key) if has_message(lang, key) else error.message,
+        "fields": {path: [message(lang, str(text)) for text in texts]
                    for path, texts in (error.fields or {}).items()},
     }}

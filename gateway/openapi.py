@@ -13,6 +13,7 @@ from gateway.schemas import ErrorSchema
 
 ERROR_STATUSES = {400: "Malformed request", 401: "Not logged in", 403: "Not allowed",
                   404: "Not found, or not yours", 409: "Wrong state", 410: "Expired",
+                  413: "The body is larger than the gateway reads",
                   422: "Validation failed", 429: "Too many attempts",
                   503: "A service does not answer"}
 

@@ -1,4 +1,5 @@
-"""The web shell: Jinja2 pages in the base layout, the signed session cookie and CSRF.
+"""The web shell: the Jinja2 templates, the signed session cookie and CSRF (pages are
+rendered by gateway/pages.py).
 
 Session: a signed cookie (itsdangerous) holding a CSRF token (and, later, the login). A
 browser request that changes state and carries the session cookie must send the token back
@@ -13,7 +14,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Response
 
-from gateway import i18n
 from tradecert import config
 from tradecert.errors import Forbidden
 
@@ -67,26 +67,3 @@ def check_csrf(request) -> None:
     expected = load_session(request).get("csrf", "")
     if not (sent and hmac.compare_digest(sent, expected)):
         raise Forbidden(code="csrf_failed", message="missing or wrong CSRF token")
-
-
-def render(request, template: str, status: int = 200, headers=None, **context) -> Response:
-    lang = i18n.negotiate(request)
-    session = load_session(request)
-    translate = i18n.translations(lang).gettext
-    html = templates.get_template(template).render(
-        _=translate, lang=lang, other_lang="en" if lang == "ja" else "ja",
-        csrf_token=session["csrf"], request_path=request.full_path.rstrip("?"),
-        request_id=request.environ.get("tradecert.request_id", ""), **context)
-    response = Response(html, status=status, headers=headers,
-                        content_type="text/html; charset=utf-8")
-    if request.args.get("lang") in i18n.LANGUAGES:  # the language switch remembers the choice
-        response.set_cookie(i18n.LANG_COOKIE, lang, samesite="Lax", path="/",
-                            max_age=365 * 24 * 3600)
-    save_session(response, session)
-    return response
-
-
-def error_page(request, error, lang, headers) -> Response:
-    payload = i18n.error_payload(error, lang)["error"]
-    return render(request, "error.html", status=error.status, headers=headers,
-                  error=payload, status_code=error.status)

@@ -1,10 +1,6 @@
 """Sessions and IDs (API.md: Sessions and IDs; ID-1 … ID-9). Thin: parse, RPC, answer."""
-import base64
-
-from werkzeug.wrappers import Response
-
 from gateway.auth import authorized, public, token_of
-from gateway.http import http, json_body, json_response
+from gateway.http import http, json_body, json_response, no_content, pdf_response
 from gateway.openapi import doc
 from services.identity.schemas import (
     EmailVerificationConfirmSchema,
@@ -20,19 +16,7 @@ from services.identity.schemas import (
     SubIdUpdateSchema,
 )
 
-NO_CONTENT = 204
 TAGS = ["sessions and IDs"]
-
-
-def no_content() -> Response:
-    return Response(status=NO_CONTENT)
-
-
-def pdf_response(fetched: dict, filename: str) -> Response:
-    """PDFs open in the page, not in a pop-up (DOMAIN: things the manual works around)."""
-    return Response(base64.b64decode(fetched["data"]), content_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"',
-                             "Cache-Control": "private, no-store"})
 
 
 class IdentityRoutes:

@@ -6,9 +6,10 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect, safe_join
 from werkzeug.wrappers import Response
 
-from gateway import i18n, web
+from gateway import i18n
 from gateway.auth import public
 from gateway.http import http
+from gateway.pages import render, safe_next
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -17,21 +18,18 @@ class PageRoutes:
     @http("GET", "/", page=True)
     @public
     def home(self, request):
-        return web.render(request, "home.html", chambers=self.identity.list_chambers())
+        return render(request, "home.html", chambers=self.identity.list_chambers())
 
     @http("GET", "/c/<cci_code>", page=True)
     @public
     def chamber_home(self, request, cci_code):
-        return web.render(request, "chamber.html", chamber=self.identity.get_chamber(cci_code))
+        return render(request, "chamber.html", chamber=self.identity.get_chamber(cci_code))
 
     @http("GET", "/lang/<lang>", page=True)
     @public
     def switch_language(self, request, lang):
         """The language switch: remember the choice, go back where the visitor was."""
-        target = request.args.get("next", "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"  # never redirect off-site
-        response = redirect(target)
+        response = redirect(safe_next(request.args.get("next")) or "/")  # never off-site
         if lang in i18n.LANGUAGES:
             response.set_cookie(i18n.LANG_COOKIE, lang, samesite="Lax", path="/",
                                 max_age=365 * 24 * 3600)

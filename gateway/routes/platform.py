@@ -1,9 +1,10 @@
 """Operations and chambers: /healthz, the OpenAPI document and its page, chambers."""
-from gateway import health, web
+from gateway import health
 from gateway.auth import public
 from gateway.dependencies import HealthRpc
 from gateway.http import http, json_response
 from gateway.openapi import doc
+from gateway.pages import render
 from gateway.schemas import ChamberSchema, HealthSchema
 
 
@@ -25,7 +26,7 @@ class PlatformRoutes:
     @http("GET", "/docs", page=True)
     @public
     def docs(self, request):
-        return web.render(request, "docs.html", spec=self.openapi_document())
+        return render(request, "docs.html", spec=self.openapi_document())
 
     # --- chambers ---------------------------------------------------------------------
 

@@ -4,9 +4,8 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway.auth import application_token, authorized, public
-from gateway.http import http, json_body, json_response
+from gateway.http import http, json_body, json_response, no_content, pdf_response
 from gateway.openapi import doc
-from gateway.routes.identity import pdf_response
 from services.registration.schemas import (
     ApplicationViewSchema,
     ApprovalResultSchema,
@@ -24,7 +23,6 @@ from tradecert.errors import ValidationFailed
 TAGS = ["trade registration"]
 STAFF_TAGS = ["trade registration: chamber staff"]
 SIGNATURE_TYPES = ("image/png", "image/jpeg")
-MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
 class RegistrationRoutes:
@@ -73,7 +71,7 @@ class RegistrationRoutes:
     @application_token
     def remove_signer(self, request, token, number, signer_id):
         self.registration.remove_signer(number, token, signer_id)
-        return Response(status=204)
+        return no_content()
 
     @http("POST", "/api/v1/registration-applications/<number>/submission")
     @doc("Submit (REG-6); edits stay possible until approval", errors=[401, 409], tags=TAGS)
@@ -114,9 +112,10 @@ class RegistrationRoutes:
         return pdf_response(self.documents.fetch(rendered["file_id"]), f"{number}-{form}.pdf")
 
     @http("PUT", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature")
-    @doc("Upload a signer's scanned signature box (image/png or image/jpeg); 422 when the "
-         "signature touches or crosses the frame (REG-7)", response=SignerViewSchema,
-         errors=[401, 403, 404, 409, 422], tags=STAFF_TAGS)
+    @doc("Upload a signer's scanned signature box (image/png or image/jpeg, at most the "
+         "view's `max_signature_scan_bytes`); 422 when the signature touches or crosses the "
+         "frame (REG-7)", response=SignerViewSchema, errors=[401, 403, 404, 409, 413, 422],
+         tags=STAFF_TAGS)
     @authorized("staff.review")
     def upload_signature(self, request, caller, number, signer_id):
         content_type = (request.mimetype or "").lower()
@@ -125,9 +124,8 @@ class RegistrationRoutes:
             raise ValidationFailed(code="signature_image_type",
                                    message="send the scan as image/png or image/jpeg",
                                    fields={"signature": ["signature_image_type"]})
-        if len(data) > MAX_SCAN_BYTES:
-            raise ValidationFailed(code="signature_image_too_large", message="scan too large",
-                                   fields={"signature": ["signature_image_too_large"]})
+        # Its size: the gateway reads no body over GATEWAY.max_body_bytes (413), and the
+        # documents service refuses a scan over its own limit (422 signature_image_too_large).
         return json_response(self.registration.upload_signature(
             caller, number, signer_id, base64.b64encode(data).decode("ascii")))
 

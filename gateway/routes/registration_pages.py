@@ -11,16 +11,31 @@ routes only; tests/api/test_permissions.py holds the route table to that.)"""
 import contextlib
 import functools
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from werkzeug.utils import redirect
 
-from gateway import i18n, web
+from gateway import web
 from gateway.auth import public
+from gateway.forms.registration import (
+    RULES,
+    company_from_form,
+    company_values,
+    consent_from_form,
+    invitation_from_form,
+    signer_from_form,
+    signer_values,
+)
 from gateway.http import http
 from gateway.i18n import translate
-from gateway.routes.account_pages import form_token_ok, see_other
+from gateway.pages import (
+    csrf_alert,
+    errors_of,
+    form_token_ok,
+    remember,
+    render,
+    required,
+    see_other,
+)
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
     ApplicationIncomplete,
@@ -30,143 +45,29 @@ from services.registration.exceptions import (
     InvitationNotFound,
     SignerNotFound,
 )
-from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES
-from tradecert.errors import NotFound, TradecertError, ValidationFailed
+from tradecert.errors import NotFound, ValidationFailed
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 CCI_CODE_PATTERN = re.compile(r"^\d{4}$")
 SESSION_NUMBER, SESSION_TOKEN = "application_number", "application_token"
 FORM_NUMBER = "application_number"  # the hidden field naming the form's application
 INVITED_EMAIL = "registration_invited_email"
-FORMS = ("pledge", "business-description", "signature-registration")
-# REG-2: the two rules, each ticked
-RULES = ("agree_certification_rules", "agree_penalty_rules")
-SIGNERS_WITHOUT_REASON = 15  # REG-10: from the 16th signer a reason is required
-
-# ?notice=<code> after a redirect: only these fixed texts (role, msgid).
-NOTICES = {
-    "company_saved": ("status", "The company information has been saved."),
-    "signer_added": ("status", "The signer has been added to the list."),
-    "signer_removed": ("status", "The signer has been removed from the list."),
-    "submitted": ("status", "The application has been submitted. Print the forms below and "
-                            "bring them to the chamber."),
-    "not_editable": ("alert", "error.application_not_editable"),
-    "other_application": ("alert", "Another application was opened in this browser after this "
-                                   "page was shown, so nothing was saved. Here is the open "
-                                   "application: enter your change again."),
-    "signature_registered": ("status", "The signature has been registered."),
-    "returned": ("status", "The application has been returned to the applicant, and the "
-                           "reason has been mailed."),
-}
-
-# Every field of the company form (REG-4), named by its path in API.md's company body, so a
-# 422's `error.fields` lands next to its field.
-COMPANY_TEXT_FIELDS = (
-    "registration_type", "membership", "business_form", "legal_entity_type",
-    "legal_entity_type_other", "legal_entity_position", "name_ja", "name_en",
-    "registered_address.postal_code", "registered_address.address_ja",
-    "current_address.postal_code", "current_address.address_ja", "current_address_en",
-    *(f"extra_addresses.{i}.{part}" for i in range(MAX_EXTRA_ADDRESSES)
-      for part in ("address_ja", "address_en")),
-    "contact.postal_code", "contact.address_ja", "contact.department", "contact.name_ja",
-    "contact.phone", "contact.email", "second_hand_dealer", "industry")
-COMPANY_TICKS = ("current_address.same_as_registered", "contact.same_as_current_address",
-                 "contact.is_signer")
-COMPANY_FIELDS = frozenset((*COMPANY_TEXT_FIELDS, *COMPANY_TICKS, "main_products",
-                            "extra_addresses"))
-SIGNER_FIELDS = ("name_ja", "name_en", "title_en", "email", "reason")
-
-# marshmallow formats some messages with their numbers; the catalogs hold the pattern.
-FORMATTED_MESSAGES = (
-    (re.compile(r"^Length must be between \d+ and \d+\.$"),
-     "Length must be between {min} and {max}."),
-    (re.compile(r"^Longer than maximum length \d+\.$"), "Longer than maximum length {max}."),
-    (re.compile(r"^Shorter than minimum length \d+\.$"), "Shorter than minimum length {min}."),
-    (re.compile(r"^Must be one of: .*\.$", re.S), "Must be one of: {choices}."),
-)
-
-
-# --- helpers: language, notices, errors, times -----------------------------------------------
-
-def notice_of(request) -> dict | None:
-    code = request.args.get("notice", "")
-    if code not in NOTICES:
-        return None
-    role, msgid = NOTICES[code]
-    return {"role": role, "text": translate(request, msgid)}
-
-
-def message_text(lang: str, text: str) -> str:
-    """A service's message (a code or marshmallow's English) in the page's language."""
-    if i18n.has_message(lang, text):
-        return i18n.gettext(lang, text)
-    for pattern, msgid in FORMATTED_MESSAGES:
-        if pattern.match(text) and i18n.has_message(lang, msgid):
-            return i18n.gettext(lang, msgid)
-    return text
-
-
-def errors_of(request, exc: TradecertError) -> tuple[str, dict]:
-    """The page's alert and each field's messages, in the page's language."""
-    lang = i18n.negotiate(request)
-    key = f"error.{exc.code}"
-    alert = i18n.gettext(lang, key) if i18n.has_message(lang, key) else exc.message
-    return alert, {path: [message_text(lang, text) for text in texts]
-                   for path, texts in (exc.fields or {}).items()}
-
-
-def required(request, *names) -> dict:
-    message = translate(request, "Missing data for required field.")
-    return {name: [message] for name in names}
-
-
-def japan_time(value) -> str:
-    """An ISO date-time from a service, as people in Japan read it (REG-7: the updated
-    date-time printed at the top right of the forms)."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")
-
-
-def render(request, template: str, status: int = 200, **context):
-    """A registration page: the template under templates/registration/, with the redirect's
-    notice, the form's values and errors, and an alert when a field needs fixing."""
-    context.setdefault("errors", {})
-    context.setdefault("values", {})
-    if context["errors"] and not context.get("alert"):
-        context["alert"] = translate(request, "error.validation_failed")
-    context.setdefault("alert", None)
-    context.setdefault("notice", notice_of(request))
-    context.setdefault("account", None)
-    context.setdefault("chamber", None)
-    context.setdefault("application", None)
-    return web.render(request, f"registration/{template}", status=status, when=japan_time,
-                      **context)
 
 
 # --- the application kept in the session --------------------------------------------------
 
 def keep_application(request, response, number: str, token: str):
-    session = web.load_session(request)
-    session.update({SESSION_NUMBER: number, SESSION_TOKEN: token, "changed": True})
-    web.save_session(response, session)
-    return response
+    return remember(request, response, **{SESSION_NUMBER: number, SESSION_TOKEN: token})
 
 
 def forget_application(request, response):
-    session = web.load_session(request)
-    session.pop(SESSION_NUMBER, None)
-    session.pop(SESSION_TOKEN, None)
-    session["changed"] = True
-    web.save_session(response, session)
-    return response
+    return remember(request, response, **{SESSION_NUMBER: None, SESSION_TOKEN: None})
 
 
 def no_application(request, chambers: list, state: str = "none"):
     """No application open in this browser (or its token no longer opens it): say where the
     links are. 401: the application token is the credential these pages need."""
-    return render(request, "no_application.html", status=401, state=state, chambers=chambers)
+    return render(request, "registration/no_application.html", status=401, state=state,
+                  chambers=chambers)
 
 
 def wizard_page(fn):
@@ -195,109 +96,6 @@ def wizard_page(fn):
     return public(route)
 
 
-def is_agent(application: dict) -> bool:
-    return (application.get("company") or {}).get("registration_type") == "agent"
-
-
-def forms_of(application: dict) -> tuple[str, ...]:
-    """REG-7: applicants print three forms, agents the pledge and the business description."""
-    return FORMS[:2] if is_agent(application) else FORMS
-
-
-# --- the company form (REG-4) --------------------------------------------------------------
-
-def company_values(company: dict | None) -> dict:
-    """The saved company as the form's values (dotted names, ticks as booleans)."""
-    if not company:
-        return {"current_address.same_as_registered": True,
-                "contact.same_as_current_address": True, "main_products": []}
-    values = {}
-
-    def walk(node, prefix):
-        for key, value in node.items():
-            path = f"{prefix}{key}"
-            if isinstance(value, dict):
-                walk(value, f"{path}.")
-            elif isinstance(value, list) and key == "extra_addresses":
-                for index, address in enumerate(value):
-                    walk(address, f"{path}.{index}.")
-            else:
-                values[path] = value
-
-    walk(company, "")
-    dealer = company.get("second_hand_dealer")
-    values["second_hand_dealer"] = {True: "yes", False: "no"}.get(dealer, "")
-    values["main_products"] = list(company.get("main_products") or [])
-    return values
-
-
-def company_from_form(form) -> tuple[dict, dict]:
-    """(API.md's company body, the values to show again). An empty field is left out, so
-    the service names it "required"; what the form hides is not sent: the entity type of an
-    individual, the extra addresses of an agent, an address that is "the same as"."""
-    values = {name: form.get(name, "") for name in COMPANY_TEXT_FIELDS}
-    values.update({name: form.get(name) == "yes" for name in COMPANY_TICKS})
-    values["main_products"] = list(dict.fromkeys(form.getlist("main_products")))
-    extra = [(values[f"extra_addresses.{i}.address_ja"].strip(),
-              values[f"extra_addresses.{i}.address_en"].strip())
-             for i in range(MAX_EXTRA_ADDRESSES)]
-    extra = [row for row in extra if any(row)]  # the rows the service sees, in its order
-    for i in range(MAX_EXTRA_ADDRESSES):
-        ja, en = extra[i] if i < len(extra) else ("", "")
-        values[f"extra_addresses.{i}.address_ja"] = ja
-        values[f"extra_addresses.{i}.address_en"] = en
-
-    def text(name):
-        return values[name].strip()
-
-    def put(target, key, name):
-        if text(name):
-            target[key] = text(name)
-
-    body = {}
-    for name in ("registration_type", "membership", "business_form", "name_ja", "name_en",
-                 "industry"):
-        put(body, name, name)
-    if body.get("business_form") != "individual":  # REG-4.4: corporations only
-        put(body, "legal_entity_type", "legal_entity_type")
-        put(body, "legal_entity_position", "legal_entity_position")
-        if body.get("legal_entity_type") == "other":
-            put(body, "legal_entity_type_other", "legal_entity_type_other")
-    registered = body["registered_address"] = {}
-    put(registered, "postal_code", "registered_address.postal_code")
-    put(registered, "address_ja", "registered_address.address_ja")
-    same = values["current_address.same_as_registered"]
-    current = body["current_address"] = {"same_as_registered": same}
-    if not same:
-        put(current, "postal_code", "current_address.postal_code")
-        put(current, "address_ja", "current_address.address_ja")
-    if values["current_address_en"].strip():
-        # REG-4.5: exactly as on the commercial invoice, spaces and all
-        body["current_address_en"] = values["current_address_en"]
-    if body.get("registration_type") != "agent":  # REG-4.6: applicants only
-        body["extra_addresses"] = [{k: v for k, v in (("address_ja", ja), ("address_en", en))
-                                    if v} for ja, en in extra]
-    same = values["contact.same_as_current_address"]
-    signer = values["contact.is_signer"] and body.get("registration_type") != "agent"
-    contact = body["contact"] = {"same_as_current_address": same, "is_signer": signer}
-    if not same:
-        put(contact, "postal_code", "contact.postal_code")
-        put(contact, "address_ja", "contact.address_ja")
-    for key in ("department", "name_ja", "phone", "email"):
-        put(contact, key, f"contact.{key}")
-    dealer = {"yes": True, "no": False}.get(text("second_hand_dealer"))
-    if dealer is not None:
-        body["second_hand_dealer"] = dealer
-    if values["main_products"]:
-        body["main_products"] = values["main_products"]
-    return body, values
-
-
-def other_errors(errors: dict, shown) -> dict:
-    """Messages for paths the form does not show, for the top of the page."""
-    return {path: texts for path, texts in errors.items() if path not in shown}
-
-
 class RegistrationPages:
     # --- REG-1, REG-2: the guidance page and its mail ---------------------------------------
 
@@ -313,23 +111,22 @@ class RegistrationPages:
     @http("GET", "/c/<cci_code>/registration", page=True)
     @public
     def registration_guidance(self, request, cci_code):
-        return render(request, "guidance.html", chamber=self.identity.get_chamber(cci_code),
-                      step="guidance")
+        return render(request, "registration/guidance.html",
+                      chamber=self.identity.get_chamber(cci_code), step="guidance")
 
     @http("POST", "/c/<cci_code>/registration", page=True)
     @public
     def registration_guidance_submit(self, request, cci_code):
-        values = {"email": request.form.get("email", "").strip(),
-                  **{rule: request.form.get(rule) == "yes" for rule in RULES}}
+        values = invitation_from_form(request.form)
 
         def again(status, alert=None, errors=None):
-            return render(request, "guidance.html", status=status, step="guidance",
+            return render(request, "registration/guidance.html", status=status, step="guidance",
                           chamber=self.identity.get_chamber(cci_code), values=values,
                           alert=alert, errors=errors or {})
 
         if not form_token_ok(request):
-            return again(403, translate(request, "error.csrf_failed"))
-        errors = required(request, "email") if not values["email"] else {}
+            return again(403, csrf_alert(request))
+        errors = required(request, values, "email")
         for rule in RULES:  # REG-2: both
             if not values[rule]:
                 errors[rule] = [translate(request, "agreement_required")]
@@ -340,17 +137,15 @@ class RegistrationPages:
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
             return again(exc.status, alert, errors)
-        session = web.load_session(request)
-        session.update({INVITED_EMAIL: values["email"], "changed": True})
-        response = see_other(f"/c/{cci_code}/registration/sent")
-        web.save_session(response, session)
-        return response
+        return remember(request, see_other(f"/c/{cci_code}/registration/sent"),
+                        **{INVITED_EMAIL: values["email"]})
 
     @http("GET", "/c/<cci_code>/registration/sent", page=True)
     @public
     def registration_guidance_sent(self, request, cci_code):
-        return render(request, "invited.html", chamber=self.identity.get_chamber(cci_code),
-                      step="guidance", email=web.load_session(request).get(INVITED_EMAIL))
+        return render(request, "registration/invited.html",
+                      chamber=self.identity.get_chamber(cci_code), step="guidance",
+                      email=web.load_session(request).get(INVITED_EMAIL))
 
     # --- REG-3: the mailed link opens the consent page ---------------------------------------
 
@@ -360,21 +155,20 @@ class RegistrationPages:
         token = request.args.get("token", "")
         if not token:
             return self._link_problem(request, "invalid", 404)
-        return render(request, "consent.html", token=token, step="consent")
+        return render(request, "registration/consent.html", token=token, step="consent")
 
     @http("POST", "/registration/start", page=True)
     @public
     def registration_consent_submit(self, request):
         token = request.form.get("token", "") or request.args.get("token", "")
-        values = {name: request.form.get(name) == "yes"
-                  for name in ("agree_privacy", "agree_terms")}
+        values = consent_from_form(request.form)
 
         def again(status, alert=None, errors=None):
-            return render(request, "consent.html", status=status, token=token, step="consent",
-                          values=values, alert=alert, errors=errors or {})
+            return render(request, "registration/consent.html", status=status, token=token,
+                          step="consent", values=values, alert=alert, errors=errors or {})
 
         if not form_token_ok(request):
-            return again(403, translate(request, "error.csrf_failed"))
+            return again(403, csrf_alert(request))
         errors = {name: [translate(request, "agreement_required")]
                   for name, ticked in values.items() if not ticked}
         if errors:
@@ -419,24 +213,24 @@ class RegistrationPages:
         application = self.registration.get_application(number, token)
         if application["status"] == "approved":
             return see_other("/registration/forms")
-        return render(request, "company.html", application=application, step="company",
-                      values=company_values(application["company"]))
+        return render(request, "registration/company.html", application=application,
+                      step="company", values=company_values(application["company"]))
 
     @http("POST", "/registration/company", page=True)
     @wizard_page
     def registration_company_submit(self, request, number, token):
         body, values = company_from_form(request.form)
         try:
-            self.registration.save_company(number, token, body)
+            saved = self.registration.save_company(number, token, body)
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
-            return render(request, "company.html", status=exc.status, step="company",
+            return render(request, "registration/company.html", status=exc.status,
+                          step="company",
                           application=self.registration.get_application(number, token),
-                          values=values, alert=alert, errors=errors,
-                          other_errors=other_errors(errors, COMPANY_FIELDS))
-        # REG-4.9: saved as entered, on to the signers (agents have none: REG-5)
-        next_page = "/registration/review" if body["registration_type"] == "agent" \
-            else "/registration/signers"
+                          values=values, alert=alert, errors=errors)
+        # REG-4.9: saved as entered, on to the signers (when it registers any: REG-5)
+        next_page = "/registration/signers" if saved["registers_signers"] \
+            else "/registration/review"
         return see_other(next_page, "company_saved")
 
     # --- REG-5: the signers (applicants only) ------------------------------------------------
@@ -447,18 +241,16 @@ class RegistrationPages:
         application = self.registration.get_application(number, token)
         if application["status"] == "approved":
             return see_other("/registration/forms")
-        if is_agent(application):
+        if not application["registers_signers"]:
             return see_other("/registration/review")
         return self._signers_page(request, application)
 
     @http("POST", "/registration/signers", page=True)
     @wizard_page
     def registration_signer_add(self, request, number, token):
-        values = {name: request.form.get(name, "").strip() for name in SIGNER_FIELDS}
+        body, values = signer_from_form(request.form)
         try:
-            self.registration.add_signer(number, token, {
-                **{k: v for k, v in values.items() if v and k != "reason"},
-                "reason": values["reason"] or None})
+            self.registration.add_signer(number, token, body)
         except AgentsHaveNoSigners:
             return see_other("/registration/review")
         except ValidationFailed as exc:
@@ -504,35 +296,29 @@ class RegistrationPages:
         application = self.registration.get_application(number, token)
         if application["status"] == "draft" or not application["company"]:
             return see_other("/registration/review")
-        forms = forms_of(application)
+        forms = application["forms"]
         shown = request.args.get("form", forms[0])
-        return render(request, "print.html", application=application, step="forms",
-                      chamber=self.identity.get_chamber(application["cci_code"]), forms=forms,
-                      shown=shown if shown in forms else forms[0])
+        return render(request, "registration/print.html", application=application,
+                      step="forms", chamber=self.identity.get_chamber(application["cci_code"]),
+                      forms=forms, shown=shown if shown in forms else forms[0])
 
     # --- the pages' parts --------------------------------------------------------------------
 
     def _signers_page(self, request, application, status=200, **context):
-        signers = application["signers"]
-        contact = (application.get("company") or {}).get("contact") or {}
-        # REG-4.7: a contact who also signs is entered as a signer too
-        contact_missing = bool(contact.get("is_signer")) and contact.get("email") not in \
-            {s["email"] for s in signers}
-        if status == 200 and contact_missing:
-            context["values"] = {"name_ja": contact.get("name_ja", ""),
-                                 "email": contact.get("email", "")}
-        return render(request, "signers.html", status=status, application=application,
-                      step="signers", contact_missing=contact_missing,
-                      reason_needed=len(signers) >= SIGNERS_WITHOUT_REASON, **context)
+        """The service says whether the contact still has to be entered as a signer
+        (REG-4.7: then the form starts with the contact) and whether the next signer needs a
+        reason (REG-10)."""
+        if status == 200 and application["contact_signer_missing"]:
+            context["values"] = signer_values((application["company"] or {}).get("contact"))
+        return render(request, "registration/signers.html", status=status,
+                      application=application, step="signers", **context)
 
     def _review_page(self, request, application, status=200, **context):
         chamber = self.identity.get_chamber(application["cci_code"])
-        return render(request, "review.html", status=status, application=application,
-                      chamber=chamber, step="review",
-                      applicant=(application.get("company") or {}).get("registration_type")
-                      in APPLICANT_TYPES, **context)
+        return render(request, "registration/review.html", status=status,
+                      application=application, chamber=chamber, step="review", **context)
 
     def _link_problem(self, request, state: str, status: int):
         """REG-2: an expired (or broken) link: start again from the chamber's guidance."""
-        return render(request, "link_problem.html", status=status, state=state,
+        return render(request, "registration/link_problem.html", status=status, state=state,
                       chambers=self.identity.list_chambers())

@@ -7,60 +7,32 @@ Each route names its ID-7 action with `@authorized("staff.review")`, like the AP
 routes; `@staff_page` turns "not logged in" into the chamber's login page (as the account
 pages do) and comes back here after the login."""
 import base64
-import functools
-import re
-import unicodedata
 from urllib.parse import quote
-
-from werkzeug.utils import redirect
 
 from gateway import web
 from gateway.auth import authorized
+from gateway.forms.registration import looks_like_number, normalise_number
 from gateway.http import http
-from gateway.routes.account_pages import see_other, session_page
-from gateway.routes.registration import MAX_SCAN_BYTES
-from gateway.routes.registration_pages import errors_of, forms_of, render, required, translate
-from tradecert.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from gateway.i18n import translate
+from gateway.pages import (
+    errors_of,
+    remember,
+    render,
+    required,
+    see_other,
+    staff_page,
+)
+from tradecert.errors import Conflict, NotFound, ValidationFailed
 
 QUEUE_STATUSES = ("submitted", "returned", "draft", "approved", "all")
 APPROVAL = "registration_approval"  # the last approval's result, for its result page
 # What scanners give (REG-7); the documents service reads the image itself and says why
 # it refuses one, this only spares it what is plainly no image.
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
-NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{1,40}$")
-
-
-def normalise_number(text: str) -> str:
-    """An application number as typed or scanned: full-width characters from a Japanese
-    keyboard (or a scanner behind an IME) and stray spaces still find it."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).upper()
 
 
 def staff_path(number: str, suffix: str = "") -> str:
     return f"/staff/registrations/{quote(number, safe='')}{suffix}"
-
-
-def staff_page(fn):
-    """`session_page` (a 401 goes to the chamber's login page with the reason); when this
-    browser has never logged in, to the login page of the only chamber there is, else a
-    choice of chambers."""
-    inner = session_page(fn)
-
-    @functools.wraps(fn)  # keeps `.action` for the route table
-    def route(self, request, **kwargs):
-        try:
-            return inner(self, request, **kwargs)
-        except Unauthorized:
-            back = request.full_path.rstrip("?") if request.method == "GET" \
-                else "/staff/registrations"
-            chambers = self.identity.list_chambers()
-            if len(chambers) == 1:
-                return see_other(f"/c/{chambers[0]['cci_code']}/login", "unauthorized",
-                                 next=back)
-            return render(request, "staff_login.html", status=401, chambers=chambers,
-                          back=back)
-
-    return route
 
 
 class RegistrationStaffPages:
@@ -74,10 +46,10 @@ class RegistrationStaffPages:
         if "number" in request.args:  # the search box
             number = values["number"] = normalise_number(request.args["number"])
             if not number:
-                errors, code = required(request, "number"), 422
+                errors, code = required(request, values, "number"), 422
             else:
                 try:
-                    if not NUMBER_PATTERN.match(number):
+                    if not looks_like_number(number):
                         raise NotFound(message="not an application number")
                     self.registration.staff_application(caller, number)
                 except NotFound:
@@ -85,8 +57,9 @@ class RegistrationStaffPages:
                 else:
                     return see_other(staff_path(number))
         queue = self.registration.staff_queue(caller, None if status == "all" else status)
-        return render(request, "staff_queue.html", status=code, account=caller, queue=queue,
-                      values=values, errors=errors, alert=alert, statuses=QUEUE_STATUSES)
+        return render(request, "registration/staff_queue.html", status=code, account=caller,
+                      queue=queue, values=values, errors=errors, alert=alert,
+                      statuses=QUEUE_STATUSES)
 
     @http("GET", "/staff/registrations/<number>", page=True)
     @staff_page
@@ -100,15 +73,18 @@ class RegistrationStaffPages:
     def staff_registration_signature(self, request, caller, number, signer_id):
         """REG-7: the scanned box of one signer; refused with the reason (touching the frame,
         empty, unreadable)."""
+        # REG-7: the largest scan documents reads, as registration's view says
+        max_bytes = self.registration.staff_application(caller, number)[
+            "max_signature_scan_bytes"]
         upload = request.files.get("signature")
-        data = upload.read(MAX_SCAN_BYTES + 1) if upload else b""
+        data = upload.read(max_bytes + 1) if upload else b""
         field = f"signers.{signer_id}.signature"
         if not data:
             errors = {field: [translate(request, "Choose the scanned image of the signature "
                                                  "box.")]}
         elif not data.startswith(IMAGE_SIGNATURES):
             errors = {field: [translate(request, "signature_image_type")]}
-        elif len(data) > MAX_SCAN_BYTES:
+        elif len(data) > max_bytes:
             errors = {field: [translate(request, "signature_image_too_large")]}
         else:
             try:
@@ -118,8 +94,7 @@ class RegistrationStaffPages:
                 alert, fields = errors_of(request, exc)
                 errors = {field: fields.get("signature") or [alert]}
             else:
-                return redirect(staff_path(number, "?notice=signature_registered#signers"),
-                                code=303)
+                return see_other(staff_path(number), "signature_registered", "signers")
         return self._staff_application(request, caller, number, status=422, errors=errors)
 
     @http("POST", "/staff/registrations/<number>/return", page=True)
@@ -131,7 +106,7 @@ class RegistrationStaffPages:
         values = {"reason": reason}
         if not reason:
             return self._staff_application(request, caller, number, status=422, values=values,
-                                           errors=required(request, "reason"))
+                                           errors=required(request, values, "reason"))
         try:
             self.registration.return_application(caller, number, {"reason": reason})
         except (ValidationFailed, Conflict) as exc:
@@ -149,7 +124,8 @@ class RegistrationStaffPages:
         values = {"registration_fee_receipt_no": receipt}
         if not receipt:
             return self._staff_application(request, caller, number, status=422, values=values,
-                                           errors=required(request, "registration_fee_receipt_no"))
+                                           errors=required(request, values,
+                                                           "registration_fee_receipt_no"))
         try:
             result = self.registration.approve(caller, number,
                                                {"registration_fee_receipt_no": receipt})
@@ -157,11 +133,8 @@ class RegistrationStaffPages:
             alert, errors = errors_of(request, exc)
             return self._staff_application(request, caller, number, status=exc.status,
                                            values=values, alert=alert, errors=errors)
-        session = web.load_session(request)
-        session.update({APPROVAL: {"application_number": number, **result}, "changed": True})
-        response = see_other(staff_path(number, "/approved"))
-        web.save_session(response, session)
-        return response
+        return remember(request, see_other(staff_path(number, "/approved")),
+                        **{APPROVAL: {"application_number": number, **result}})
 
     @http("GET", "/staff/registrations/<number>/approved", page=True)
     @staff_page
@@ -175,14 +148,14 @@ class RegistrationStaffPages:
         result = web.load_session(request).get(APPROVAL) or {}
         if result.get("application_number") != number:
             result = {}  # another browser: the certificate says it all
-        return render(request, "staff_approved.html", account=caller, application=application,
-                      result=result)
+        return render(request, "registration/staff_approved.html", account=caller,
+                      application=application, result=result)
 
     def _staff_application(self, request, caller, number, status=200, **context):
         application = self.registration.staff_application(caller, number)
-        forms = forms_of(application) if application["company"] else ()
+        forms = application["forms"]
         shown = request.args.get("form", forms[0] if forms else "")
-        return render(request, "staff_application.html", status=status, account=caller,
+        return render(request, "registration/staff_application.html", status=status, account=caller,
                       application=application, forms=forms,
                       shown=shown if shown in forms else (forms[0] if forms else None),
                       **context)

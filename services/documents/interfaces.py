@@ -9,6 +9,10 @@ from tradecert import outbox
 
 SERVICE = "documents"
 
+#: REG-7: the largest signature scan `store_signature` reads (10 MiB: a 600-dpi colour box
+#: scan is far below); callers say it to people instead of keeping a copy.
+MAX_SIGNATURE_SCAN_BYTES = 10 * 1024 * 1024
+
 
 class DocumentsRpc(Protocol):
     """Every RPC of `documents` (services/documents/service.py implements each)."""

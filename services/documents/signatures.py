@@ -30,8 +30,9 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from services.documents.exceptions import SignatureRejected
+from services.documents.interfaces import MAX_SIGNATURE_SCAN_BYTES
 
-MAX_BYTES = 10 * 1024 * 1024  # 10 MiB: a 600-dpi colour box scan is far below
+MAX_BYTES = MAX_SIGNATURE_SCAN_BYTES  # documents' contract states it
 MAX_PIXELS = 20_000_000
 FORMATS = ("PNG", "JPEG")  # what scanners give; no other Pillow plugin sees upload bytes
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.documents.interfaces import MAX_SIGNATURE_SCAN_BYTES  # REG-7: said in the view
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
     AgreementRequired,
@@ -32,7 +33,7 @@ from services.registration.models import (
     Registration,
     Signer,
 )
-from services.registration.schemas import APPLICANT_TYPES
+from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES
 from tradecert import outbox
 from tradecert.db import utcnow
 from tradecert.errors import ValidationFailed
@@ -162,7 +163,7 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     if is_agent(application):
         raise AgentsHaveNoSigners(message="agents do not register signers")
     count = session.scalar(select(func.count()).where(Signer.application_id == application.id))
-    if count >= SIGNERS_WITHOUT_REASON and not data.get("reason"):
+    if reason_required(count) and not data.get("reason"):
         raise ValidationFailed(code="reason_required",
                                message="a written reason is needed from the 16th signer",
                                fields={"reason": ["reason_required_from_16th_signer"]})
@@ -173,6 +174,11 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     touch(application)
     session.flush()
     return signer
+
+
+def reason_required(signer_count: int) -> bool:
+    """REG-10: the next signer after `signer_count` others needs a written reason."""
+    return signer_count >= SIGNERS_WITHOUT_REASON
 
 
 def find_signer(session: Session, application: Application, signer_id: str) -> Signer:
@@ -189,15 +195,34 @@ def remove_signer(session: Session, application: Application, signer_id: str) ->
     touch(application)
 
 
+def missing_for_submission(application: Application, signers: list[Signer]) -> dict:
+    """REG-6: what must be entered before submitting: the company; applicants at least one
+    signer. Field path -> message keys (empty when complete)."""
+    if not application.company:
+        return {"company": ["required"]}
+    if registers_signers(application) and not signers:
+        return {"signers": ["at_least_one_signer"]}
+    return {}
+
+
+def registers_signers(application: Application) -> bool:
+    """REG-5: applicants register signers, agents none (before the company is entered,
+    the applicant may still add them)."""
+    return not application.company or application.company["registration_type"] in \
+        APPLICANT_TYPES
+
+
+def contact_signer_missing(application: Application, signers: list[Signer]) -> bool:
+    """REG-4.7: a contact who also signs must be entered as a signer too."""
+    contact = (application.company or {}).get("contact") or {}
+    return registers_signers(application) and bool(contact.get("is_signer")) and \
+        contact.get("email") not in {s.email for s in signers}
+
+
 def submit(session: Session, application: Application) -> None:
     """REG-6 → submitted: the company entered; applicants with at least one signer."""
     editable(application)
-    missing = {}
-    if not application.company:
-        missing["company"] = ["required"]
-    elif application.company["registration_type"] in APPLICANT_TYPES \
-            and not signers_of(session, application):
-        missing["signers"] = ["at_least_one_signer"]
+    missing = missing_for_submission(application, signers_of(session, application))
     if missing:
         raise ApplicationIncomplete(message="the application is not complete", fields=missing)
     application.status = "submitted"
@@ -207,18 +232,30 @@ def submit(session: Session, application: Application) -> None:
 
 
 def view(session: Session, application: Application) -> dict:
+    """The application as entered, and what the rules say about it now (which forms exist,
+    what is missing, whether the next signer needs a reason), so that pages show the
+    service's answer instead of keeping copies of its rules."""
     registration = session.scalar(select(Registration).where(
         Registration.application_id == application.id))
+    signers = signers_of(session, application)
     return {
         "application_number": application.application_number,
         "cci_code": application.cci_code, "email": application.email,
         "status": application.status, "company": application.company,
-        "signers": [signer_view(s) for s in signers_of(session, application)],
+        "signers": [signer_view(s) for s in signers],
         "created_at": application.created_at, "updated_at": application.updated_at,
         "submitted_at": application.submitted_at,
         "returned_reason": application.returned_reason,
         "trade_registration_number": registration.trade_registration_number
         if registration else None,
+        "forms": forms_of(application),
+        "registers_signers": registers_signers(application),
+        "signer_reason_required": registers_signers(application)
+        and reason_required(len(signers)),
+        "contact_signer_missing": contact_signer_missing(application, signers),
+        "missing": list(missing_for_submission(application, signers)),
+        "max_extra_addresses": MAX_EXTRA_ADDRESSES,
+        "max_signature_scan_bytes": MAX_SIGNATURE_SCAN_BYTES,
     }
 
 
@@ -232,6 +269,15 @@ def signer_view(signer: Signer) -> dict:
 
 FORMS = {"pledge": "pledge", "business-description": "business-description",
          "signature-registration": "signature-registration"}
+
+
+def forms_of(application: Application) -> list[str]:
+    """REG-7: applicants print three forms, agents the pledge and the business description;
+    none before the company is entered."""
+    if not application.company:
+        return []
+    return [form for form in FORMS
+            if form != "signature-registration" or registers_signers(application)]
 
 
 def form_payload(session: Session, application: Application, chamber: dict, form: str) -> dict:

@@ -198,6 +198,25 @@ class ApplicationViewSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     returned_reason = fields.String(allow_none=True)
     trade_registration_number = fields.String(allow_none=True)
+    # What the rules say about the application now, so callers ask instead of copying them.
+    forms = fields.List(fields.String(), metadata={
+        "description": "the forms this application prints (REG-7): the pledge and the "
+                       "business description, and the signature registration form unless "
+                       "it registers as agent; empty before the company is entered",
+        "example": ["pledge", "business-description", "signature-registration"]})
+    registers_signers = fields.Boolean(metadata={
+        "description": "REG-5: applicants register signers, agents none"})
+    signer_reason_required = fields.Boolean(metadata={
+        "description": "REG-10: the next signer added needs a written `reason`"})
+    contact_signer_missing = fields.Boolean(metadata={
+        "description": "REG-4.7: the contact signs but is not in the signers yet"})
+    missing = fields.List(fields.String(), metadata={
+        "description": "what must still be entered before submitting (REG-6)",
+        "example": ["signers"]})
+    max_extra_addresses = fields.Integer(metadata={
+        "description": "REG-4.6: how many extra addresses the company may have"})
+    max_signature_scan_bytes = fields.Integer(metadata={
+        "description": "REG-7: the largest scanned signature box accepted, in bytes"})
 
 
 class ApprovalSchema(Schema):

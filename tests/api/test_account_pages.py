@@ -147,7 +147,12 @@ def test_wrong_password_and_unknown_id_get_the_same_answer(web, registration):
         assert "Wrong0000x" not in page.text  # never echoed
     assert f'value="{registration["admin"]}"' in wrong.text  # the ID is kept
     empty = submit(web, "/c/1504/login", {"login_id": "", "password": ""})
-    assert empty.status_code == 422 and empty.text.count("必須項目です。") == 2
+    assert empty.status_code == 422
+    # beside each field, and again at the top as links to them (GOV.UK's error summary)
+    assert re.findall(r'<p class="field-error" id="f-(\w+)-error">必須項目です。</p>',
+                      empty.text) == ["login_id", "password"]
+    assert re.findall(r'<li><a href="#f-(\w+)">[^<]+: 必須項目です。</a></li>', empty.text) == [
+        "login_id", "password"]
     english = submit(web, "/c/1504/login?lang=en", {"login_id": "x", "password": "y"})
     assert "The ID or the password is wrong." in english.text
 
@@ -500,9 +505,13 @@ def test_every_message_of_the_account_pages_has_japanese():
     method_map = [("**.html", "jinja2"), ("**.txt", "ignore")]
     ids = {message[2] if isinstance(message[2], str) else message[2][0]
            for message in extract_from_dir(str(TEMPLATES), method_map)}
-    from gateway.routes import account_pages
+    shared = {message[2] for message in extract_from_dir(str(TEMPLATES.parent),
+                                                         [("_*.html", "jinja2")])}
+    assert "(required)" in shared  # the form macros every page shares (_forms.html)
+    ids |= shared
+    from gateway import pages
 
-    ids |= {msgid for _, msgid in account_pages.NOTICES.values()}
+    ids |= {msgid for _, msgid in pages.NOTICES.values()}
     from gateway import i18n
 
     assert sorted(i for i in ids if not i18n.has_message("ja", i)) == []
@@ -514,6 +523,6 @@ def test_every_message_of_the_account_pages_has_japanese():
     ("//evil.example/", False), ("/\\evil.example/", False), ("/\t/evil.example/", False),
     ("https://evil.example/", False), ("/me\n", False), ("", False)])
 def test_after_login_only_a_path_on_this_site(target, kept):
-    from gateway.routes.account_pages import safe_next
+    from gateway.pages import safe_next
 
     assert (safe_next(target) == target) is kept

@@ -14,7 +14,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import update
 
-from gateway.routes import registration_pages
+from gateway import pages
+from gateway.forms import registration as registration_form
 from services.registration.models import Invitation
 from tests.api.registration_data import SIGNERS, company, invitation_token
 from tests.helpers import pdf as pdfs
@@ -172,8 +173,8 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     # REG-4: every field, with the right autocomplete
     form = web.get("/registration/company")
     assert form.status_code == 200 and "企業情報の入力" in form.text
-    for name in (*registration_pages.COMPANY_TEXT_FIELDS, *registration_pages.COMPANY_TICKS,
-                 "main_products"):
+    for name in (*registration_form.COMPANY_TEXT_FIELDS, *registration_form.COMPANY_TICKS,
+                 "main_products", "extra_addresses.0.address_ja", "extra_addresses.1.address_en"):
         assert f'name="{name}"' in form.text, name
     assert re.search(r'name="contact.email" type="email" value="" autocomplete="email"', form.text)
     assert re.search(r'name="contact.phone" type="tel" value="" autocomplete="tel"', form.text)
@@ -430,7 +431,12 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     early = submit(web, f"/staff/registrations/{number}/approval",
                    {"registration_fee_receipt_no": "R-001"}, form_page=detail)
     assert early.status_code == 409
-    assert text_of(early).count("この署名者のサインがまだ登録されていません。") == 2
+    # beside each signer, and in the error summary as links to their upload fields
+    assert len(re.findall(r'<p class="field-error" id="f-signers-[0-9a-f-]+-signature-error">'
+                          r'この署名者のサインがまだ登録されていません。</p>', early.text)) == 2
+    assert len(re.findall(r'<li><a href="#f-signers-[0-9a-f-]+-signature">[^<]+: '
+                          r'この署名者のサインがまだ登録されていません。</a></li>',
+                          early.text)) == 2
 
     # REG-7: a signature touching the frame is refused with the reason, next to its signer
     touching = upload(web, actions[0], detail, scanned(stroke_to(frame(paper()), end_x=10_000)))
@@ -501,7 +507,7 @@ def test_every_message_of_the_registration_pages_has_japanese_and_codes_have_eng
     ids = {message[2] if isinstance(message[2], str) else message[2][0]
            for message in extract_from_dir(str(ROOT / "gateway/templates/registration"),
                                            [("**.html", "jinja2")])}
-    ids |= {msgid for _, msgid in registration_pages.NOTICES.values()}
+    ids |= {msgid for _, msgid in pages.NOTICES.values()}
     catalogs = ROOT / "gateway" / "translations"
     ja = {}
     for name in ("messages.po", "registration.po"):

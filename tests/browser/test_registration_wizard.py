@@ -193,7 +193,12 @@ def test_the_whole_wizard_in_japanese(page, site, mailbox, shoot):
     fill_company(page, "applicant", "contact@sakura.example.jp")
     page.locator("#f-name_ja").fill("")  # a 422 keeps everything else
     page.get_by_role("button", name="保存して次へ").click()
-    expect(page.get_by_role("alert")).to_have_text("入力内容に誤りがあります。")
+    # GOV.UK's error summary: the focus starts there; each error links to its field
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("入力内容に誤りがあります。")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="会社名（和文表記）: 必須項目です。").click()
+    expect(page.locator("#f-name_ja")).to_be_focused()
     expect(page.locator("#f-name_ja-error")).to_have_text("必須項目です。")
     expect(page.locator("#f-current_address_en")).to_have_value(INVOICE_ADDRESS)
     expect(page.locator("#f-main_products-foodstuffs")).to_be_checked()

@@ -1,0 +1,283 @@
+"""The gateway's one pages layer: every server-rendered page goes through here.
+
+`render` (a template by its full path under templates/, the redirect's notice, the form's
+values and errors, the GOV.UK error summary), ONE table of notices, `see_other` for
+POST → redirect → GET, the one `safe_next` for every `?next=`, `errors_of` (a service's 422
+as messages beside each field, in the page's language), `form_token_ok` (CSRF for public
+forms), the session (`start_session`, `end_session`, `remember`) and the decorators of pages
+behind a login (`session_page`, `staff_page`).
+
+Route modules import this, gateway/forms/ (turning forms into API bodies and back) and
+gateway/http.py; they never import each other (ARCHITECTURE: layers). Pages show what the
+services answer: a rule (which forms exist, whether a reason is needed) is asked, not copied.
+"""
+import functools
+import hmac
+import re
+import secrets
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Response
+
+from gateway import i18n, web
+from gateway.i18n import translate
+from tradecert.errors import Forbidden, TradecertError, Unauthorized
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+# ?notice=<code> after a redirect: only these fixed texts, so a crafted link cannot put its
+# own words on a page. (role, msgid); %(login_id)s comes from ?login_id=, checked below.
+NOTICES = {
+    # sessions and IDs (ID-1 … ID-10)
+    "session_replaced": ("alert", "error.session_replaced"),
+    "session_ended": ("alert", "Your session has ended. Please log in again."),
+    "unauthorized": ("alert", "error.unauthorized"),
+    "password_change_required": ("info", "error.password_change_required"),
+    "email_verification_required": ("info", "error.email_verification_required"),
+    "logged_out": ("status", "You have logged out."),
+    "email_verified": ("status", "Your e-mail address is verified. Please log in again."),
+    "password_changed": ("status", "Your password has been changed."),
+    "code_sent": ("status", "A new confirmation code has been sent."),
+    "signer_password_set": ("status", "The password of %(login_id)s has been set."),
+    "sub_id_password_set": ("status", "The password of sub ID %(login_id)s has been reset. "
+                                      "Its notification was cancelled."),
+    "sub_id_created": ("status", "Sub ID %(login_id)s has been created. Notify its holder "
+                                 "next."),
+    "sub_id_updated": ("status", "Sub ID %(login_id)s has been updated."),
+    "sub_id_deleted": ("status", "Sub ID %(login_id)s has been deleted."),
+    "sub_id_notified": ("status", "The notification for sub ID %(login_id)s has been sent."),
+    # trade registration (REG-3 … REG-8)
+    "company_saved": ("status", "The company information has been saved."),
+    "signer_added": ("status", "The signer has been added to the list."),
+    "signer_removed": ("status", "The signer has been removed from the list."),
+    "submitted": ("status", "The application has been submitted. Print the forms below and "
+                            "bring them to the chamber."),
+    "not_editable": ("alert", "error.application_not_editable"),
+    "other_application": ("alert", "Another application was opened in this browser after this "
+                                   "page was shown, so nothing was saved. Here is the open "
+                                   "application: enter your change again."),
+    "signature_registered": ("status", "The signature has been registered."),
+    "returned": ("status", "The application has been returned to the applicant, and the "
+                           "reason has been mailed."),
+}
+LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
+# printable ASCII, no backslash, not `//`: a path on this site and nothing a browser could
+# turn into another host (it drops tabs and line breaks: `/\t/evil.example`)
+SAFE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+# The first-login steps (ID-2, ID-5): a page refused for one of them opens that step.
+FIRST_LOGIN_STEPS = {"password_change_required": "/me/password",
+                     "email_verification_required": "/me/email-verification"}
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+class FieldLabels(dict):
+    """The label of each field a page shows, noted by the form macros as they render (the
+    layouts render the page before its top), so the error summary can name each field and
+    link to it (STYLE: errors as the GOV.UK Design System shows them)."""
+
+    def note(self, name: str, label) -> str:
+        self[name] = label
+        return ""
+
+
+def field_id(name: str, prefix: str = "f") -> str:
+    """The id of a form field: its name (API.md's field path) with the dots replaced."""
+    return f"{prefix}-{name.replace('.', '-')}"
+
+
+def render(request, template: str, status: int = 200, headers=None, **context) -> Response:
+    """A page: `template` is its path under templates/ ("account/login.html"). Every page
+    gets the redirect's notice, the form's `values` and `errors` (field path -> messages),
+    and, when a field needs fixing, an alert that heads the error summary (_banners.html:
+    each message again as a link to its field, the focus on the summary)."""
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    if context["errors"] and not context.get("alert"):  # fields to fix: say so at the top too
+        context["alert"] = translate(request, "error.validation_failed")
+    context.setdefault("alert", None)
+    context.setdefault("notice", notice_of(request))
+    for name in ("account", "chamber", "application"):
+        context.setdefault(name, None)
+    lang = i18n.negotiate(request)
+    session = web.load_session(request)
+    html = web.templates.get_template(template).render(
+        _=i18n.translations(lang).gettext, lang=lang, other_lang="en" if lang == "ja" else "ja",
+        csrf_token=session["csrf"], request_path=request.full_path.rstrip("?"),
+        request_id=request.environ.get("tradecert.request_id", ""), when=japan_time,
+        field_id=field_id, field_labels=FieldLabels(), **context)
+    response = Response(html, status=status, headers=headers,
+                        content_type="text/html; charset=utf-8")
+    if request.args.get("lang") in i18n.LANGUAGES:  # the language switch remembers the choice
+        response.set_cookie(i18n.LANG_COOKIE, lang, samesite="Lax", path="/",
+                            max_age=365 * 24 * 3600)
+    web.save_session(response, session)
+    return response
+
+
+def error_page(request, error: TradecertError, headers=None) -> Response:
+    """Any error a page did not handle itself, in the page's language, with the request id
+    to quote to the chamber's help desk."""
+    payload = i18n.error_payload(error, i18n.negotiate(request))["error"]
+    return render(request, "error.html", status=error.status, headers=headers,
+                  error=payload, status_code=error.status, notice=None)
+
+
+def notice_of(request) -> dict | None:
+    code = request.args.get("notice", "")
+    if code not in NOTICES:
+        return None
+    role, msgid = NOTICES[code]
+    params = {}
+    if "%(login_id)s" in msgid:
+        login_id = request.args.get("login_id", "")
+        if not LOGIN_ID_PATTERN.fullmatch(login_id):
+            return None
+        params["login_id"] = login_id
+    return {"role": role, "text": translate(request, msgid, **params)}
+
+
+def japan_time(value) -> str:
+    """An ISO date-time from a service, as people in Japan read it (REG-7: the updated
+    date-time printed at the top right of the forms)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M")
+
+
+# --- redirects --------------------------------------------------------------------------------
+
+def see_other(path: str, notice: str | None = None, fragment: str = "", **params) -> Response:
+    """PRG: a POST answers 303, and the browser GETs the result page."""
+    query = {k: v for k, v in {"notice": notice, **params}.items() if v}
+    return redirect(path + ("?" + urlencode(query) if query else "") +
+                    (f"#{fragment}" if fragment else ""), code=303)
+
+
+def safe_next(target: str | None) -> str | None:
+    """The one check for every `?next=`: only a path on this site; never `//host`,
+    `/\\host`, nor a tab or line break that a browser would drop to make one (and that
+    cannot go into a Location header)."""
+    return target if target and SAFE_PATH.fullmatch(target) else None
+
+
+# --- errors for forms -------------------------------------------------------------------------
+
+def errors_of(request, exc: TradecertError) -> tuple[str, dict]:
+    """A service's refusal as the page's alert and each field's messages, translated exactly
+    like the API's error body (i18n.error_payload)."""
+    payload = i18n.error_payload(exc, i18n.negotiate(request))["error"]
+    return payload["message"], payload["fields"]
+
+
+def required(request, values: dict, *names) -> dict:
+    """"Required" beside each of `names` left empty in `values` (checked here, before
+    anything is sent, when the page must not send an empty form)."""
+    message = translate(request, "Missing data for required field.")
+    return {name: [message] for name in names if not values.get(name)}
+
+
+def form_token_ok(request) -> bool:
+    """A public form must echo the session's CSRF token even when the browser sent no cookie
+    (web.check_csrf only checks requests that carry one): no login CSRF."""
+    sent = request.form.get(web.CSRF_FIELD, "")
+    return bool(sent) and hmac.compare_digest(sent, web.load_session(request)["csrf"])
+
+
+def csrf_alert(request) -> str:
+    return translate(request, "error.csrf_failed")
+
+
+# --- the session ------------------------------------------------------------------------------
+
+def remember(request, response: Response, **items) -> Response:
+    """Keep `items` in the signed session cookie (None forgets one)."""
+    session = web.load_session(request)
+    for key, value in items.items():
+        if value is None:
+            session.pop(key, None)
+        else:
+            session[key] = value
+    session["changed"] = True
+    web.save_session(response, session)
+    return response
+
+
+def start_session(request, response: Response, token: str, cci_code: str) -> Response:
+    # A new CSRF token at login: forms rendered for an earlier session (another tab, another
+    # ID in this browser) are refused instead of acting as the new ID.
+    return remember(request, response, token=token, cci_code=cci_code,
+                    csrf=secrets.token_urlsafe(32))
+
+
+def end_session(request, response: Response) -> Response:
+    """Forget the token; keep the chamber code, so the login page can be offered again."""
+    return remember(request, response, token=None, csrf=secrets.token_urlsafe(32))
+
+
+def login_path(cci_code: str) -> str:
+    return f"/c/{cci_code}/login"
+
+
+def back_here(request, default: str | None = None) -> str | None:
+    """Where a login should return to: this page for a GET, else `default` (the login page
+    puts it through `safe_next`)."""
+    return request.full_path.rstrip("?") if request.method == "GET" else default
+
+
+def to_login(request, exc: Unauthorized) -> Response:
+    """ID-10: the session is over (replaced by a newer login, logged out, expired): go to the
+    chamber's login page and say why. Without a chamber to go to, the error page says it."""
+    session = web.load_session(request)
+    cci_code = session.get("cci_code")
+    if not cci_code:
+        raise exc
+    if exc.code == "session_replaced":
+        notice = "session_replaced"
+    else:
+        notice = "session_ended" if session.get("token") else "unauthorized"
+    return end_session(request, see_other(login_path(cci_code), notice,
+                                          next=back_here(request)))
+
+
+def session_page(fn):
+    """Around `@authorized`: a 401 leads to the login page with the reason, a pending first-
+    login step (ID-2, ID-5) to its page; anything else is the error page."""
+
+    @functools.wraps(fn)  # keeps `.action` for the route table
+    def route(self, request, **kwargs):
+        try:
+            return fn(self, request, **kwargs)
+        except Unauthorized as exc:
+            return to_login(request, exc)
+        except Forbidden as exc:
+            if exc.code not in FIRST_LOGIN_STEPS or request.path == FIRST_LOGIN_STEPS[exc.code]:
+                raise
+            return see_other(FIRST_LOGIN_STEPS[exc.code], exc.code)
+
+    return route
+
+
+def staff_page(fn):
+    """`session_page` for chamber staff; when this browser has never logged in, to the login
+    page of the only chamber there is, else a choice of chambers."""
+    inner = session_page(fn)
+
+    @functools.wraps(fn)  # keeps `.action` for the route table
+    def route(self, request, **kwargs):
+        try:
+            return inner(self, request, **kwargs)
+        except Unauthorized:
+            back = back_here(request, "/staff/registrations")
+            chambers = self.identity.list_chambers()
+            if len(chambers) == 1:
+                return see_other(login_path(chambers[0]["cci_code"]), "unauthorized",
+                                 next=back)
+            return render(request, "registration/staff_login.html", status=401,
+                          chambers=chambers, back=back)
+
+    return route

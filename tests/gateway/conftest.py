@@ -1,0 +1,54 @@
+"""Gateway tests with the services' RPC replaced (as nameko-examples' gateway interface
+tests): the real GatewayService in a container, its `identity`, `registration`, `documents`
+and `cluster` dependencies swapped for mocks, and an HTTP client. No broker, no database:
+a page or a route is tested on what the mocked service answers."""
+from types import SimpleNamespace
+
+import pytest
+from nameko.testing.services import replace_dependencies
+
+from gateway.service import GatewayService
+from tests.api.conftest import WebClient
+
+CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI",
+           "registration_fee_jpy": {"member": 0, "non_member": 16200},
+           "registration_validity_years": 2, "rules": []}
+
+
+@pytest.fixture
+def gateway(container_factory, web_config, web_config_port):
+    """`.identity`, `.registration`, `.documents`: the mocks; `.web`: a client of this
+    gateway (relative URLs); `.new_browser()`: another client, its own cookies."""
+    container = container_factory(GatewayService)
+    identity, registration, documents, _ = replace_dependencies(
+        container, "identity", "registration", "documents", "cluster")
+    identity.get_chamber.return_value = CHAMBER
+    identity.list_chambers.return_value = [CHAMBER]
+    container.start()
+    clients = []
+
+    def new_browser():
+        clients.append(WebClient(f"http://127.0.0.1:{web_config_port}"))
+        return clients[-1]
+
+    yield SimpleNamespace(identity=identity, registration=registration, documents=documents,
+                          web=new_browser(), new_browser=new_browser, port=web_config_port)
+    for client in clients:
+        client.close()
+
+
+def application_view(**overrides) -> dict:
+    """An application as registration's view answers it (ApplicationViewSchema)."""
+    company = {"registration_type": "applicant", "name_ja": "さくら貿易",
+               "contact": {"name_ja": "山田 花子", "email": "hanako@example.jp",
+                           "is_signer": False, "same_as_current_address": True}}
+    return {"application_number": "R1504-2026-00001", "cci_code": "1504",
+            "email": "applicant@example.jp", "status": "draft", "company": company,
+            "signers": [], "created_at": "2026-04-01T00:00:00+00:00",
+            "updated_at": "2026-04-01T00:00:00+00:00", "submitted_at": None,
+            "returned_reason": None, "trade_registration_number": None,
+            "forms": ["pledge", "business-description", "signature-registration"],
+            "registers_signers": True, "signer_reason_required": False,
+            "contact_signer_missing": False, "missing": ["signers"],
+            "max_extra_addresses": 2, "max_signature_scan_bytes": 10 * 1024 * 1024,
+            **overrides}
