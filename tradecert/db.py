@@ -10,12 +10,14 @@ so committing there would be too late).
 `Database` that runs it on start, so that this module needs nothing above it
 (`tradecert.migrations`, the env.py side, uses it and the outbox's tables).
 """
+import threading
 import zlib
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import eventlet.patcher
+import eventlet.semaphore
 from alembic import command
 from alembic.config import Config
 from nameko.extensions import DependencyProvider
@@ -99,9 +101,21 @@ def alembic_config(service: str, url: str) -> Config:
     return cfg
 
 
+# Alembic keeps the running migration in module globals (`alembic.context`): two upgrades at
+# once in one process (a runner starting two services' containers side by side) would tread
+# on each other, so one process migrates one database at a time.
+_migrating = (eventlet.semaphore.Semaphore(1) if eventlet.patcher.is_monkey_patched("thread")
+              else threading.Lock())
+
+
 def upgrade(service: str, url: str, revision: str = "head") -> None:
     """Create the database if needed and migrate it. Several processes of one service may
     start at once (documents runs many), so the upgrade holds a PostgreSQL advisory lock."""
+    with _migrating:
+        _upgrade(service, url, revision)
+
+
+def _upgrade(service: str, url: str, revision: str) -> None:
     ensure_database(url)
     engine = make_engine(url)
     try:

@@ -1,6 +1,8 @@
 """Defect 7 (service side) through the gateway: input the database cannot hold is a clear
 4xx naming the field, never a 500: an e-mail address longer than 254 characters, a NUL or
 another control character in a login ID, a NUL in any ID of a URL."""
+import pytest
+
 from tests.api.registration_data import SIGNERS, company, invitation_token
 from tests.api.registration_flow import staff_headers
 from tests.api.world import PASSWORD, login, make_ready, register
@@ -45,16 +47,20 @@ def test_a_control_character_in_a_login_id_is_a_4xx(saitama, web, rpc_client, db
                          rpc_client)
     admin = {"Authorization": f"Bearer {login(rpc_client, '1504', company.admin)}"}
     user = {"Authorization": f"Bearer {login(rpc_client, '1504', company.user)}"}
-    # (a NUL is refused as any argument's: 422; another control character finds no ID)
+    # The gateway refuses a control character in the address before any service sees it.
     for path in ("/api/v1/signers/U%001234567/password", "/api/v1/signers/U%0A1234567/password",
                  "/api/v1/sub-ids/S%7F1234567/password"):
         answer = web.put(path, headers=admin, json={"new_password": PASSWORD})
-        assert answer.status_code == (422 if "%00" in path else 404), (path, answer.text)
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["error"]["code"] == "bad_request"
     assert web.get("/api/v1/signers/U%1B1234567/registration-certificate.pdf",
-                   headers=admin).status_code == 404
+                   headers=admin).status_code == 400
     assert web.patch("/api/v1/sub-ids/S%0D123", headers=user,
-                     json={"name": "x"}).status_code == 404
-    assert web.delete("/api/v1/sub-ids/S%0A123", headers=user).status_code == 404
+                     json={"name": "x"}).status_code == 400
+    assert web.delete("/api/v1/sub-ids/S%0A123", headers=user).status_code == 400
+    # A login ID no account could have (right characters, wrong shape) is simply not found.
+    assert web.put("/api/v1/signers/U..1234567/password", headers=admin,
+                   json={"new_password": PASSWORD}).status_code == 404
 
 
 def test_a_nul_in_any_id_of_a_url_is_a_4xx(smtp_sink, saitama, web, rpc_client):
@@ -74,3 +80,15 @@ def test_a_nul_in_any_id_of_a_url_is_a_4xx(smtp_sink, saitama, web, rpc_client):
         answer = web.request(method, path, headers=headers,
                              json={"registration_fee_receipt_no": "R-1"})
         assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:200])
+
+
+def test_a_nul_in_an_rpc_argument_is_refused_by_the_service_itself(saitama, rpc_client):
+    """The gateway stops a NUL in an address; a service called by another must still refuse
+    one in any argument (PostgreSQL keeps no NUL in text) as a field-named 422, not a 500."""
+    from tradecert.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        rpc_client.identity.get_chamber("15\x0004")
+    assert caught.value.status == 422
+    with pytest.raises(ValidationFailed):
+        rpc_client.registration.get_application("R\x00x", "token")
