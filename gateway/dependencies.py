@@ -1,8 +1,7 @@
 """The gateway's DependencyProviders: RPC to the services, and the log context."""
-from nameko.rpc import ClusterRpc, ServiceRpc
-
 from tradecert import config
 from tradecert.logs import LogContext
+from tradecert.rpc import ClusterRpc, ServiceRpc
 
 __all__ = ["ClusterRpc", "HealthRpc", "LogContext", "ServiceRpc"]
 

@@ -1,6 +1,5 @@
 
 from nameko.events import event_handler
-from nameko.rpc import ServiceRpc
 
 from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
@@ -32,6 +31,7 @@ from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.outbox import once_per_event
+from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
 
 

@@ -1,5 +1,4 @@
 from nameko.events import event_handler
-from nameko.rpc import ServiceRpc
 from nameko.timer import timer
 
 # The publishers' contracts: their events are checked against these schemas (once_per_event).
@@ -11,6 +10,7 @@ from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.outbox import once_per_event
+from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
 
 DELIVERY_BATCH = 50  # at most this many mails a round; the rest go in the next second

@@ -1,6 +1,5 @@
 from datetime import date
 
-from nameko.rpc import ServiceRpc
 from nameko.timer import timer
 
 from services.registration import domain
@@ -21,6 +20,7 @@ from services.registration.schemas import (
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
 from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
 
 
