@@ -3,6 +3,9 @@ each field, so nothing invalid gets past an entrypoint and nothing is half-writt
 
 The fields and limits every service shares live here too, so that one value has one limit
 wherever it is taken (a signer's name is as long in identity as in registration)."""
+import re
+import unicodedata
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from tradecert.errors import validation_failed
@@ -22,6 +25,24 @@ class Email(fields.Email):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.insert(0, validate.Length(max=EMAIL_MAX))
+
+
+PRINTABLE_ASCII = re.compile(r"[ -~]*")
+
+
+class PrintedEnglish(fields.String):
+    """Text printed in English on certificates (a company's English name and addresses, a
+    signer's English name and title: REG-4, REG-5). Full-width letters, digits and spaces, as
+    a Japanese keyboard types them, become half-width (NFKC); anything else outside printable
+    ASCII is refused with the field named (`not_english`)."""
+
+    default_error_messages = {"not_english": "not_english"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = unicodedata.normalize("NFKC", super()._deserialize(value, attr, data, **kwargs))
+        if not PRINTABLE_ASCII.fullmatch(text):
+            raise self.make_error("not_english")
+        return text
 
 
 def load(schema: Schema, payload, **kwargs):

@@ -22,6 +22,7 @@ from services.identity.exceptions import (
     AccountNotFound,
     ActivationInvalid,
     LoginIdTaken,
+    PasswordUnchanged,
     RegistrationNotFound,
     SubIdNotNotified,
     WrongCurrentPassword,
@@ -70,6 +71,9 @@ def change_own_password(account: Account, current: str, new: str) -> None:
     if not verify_password(account.password_hash, current):
         raise WrongCurrentPassword(message="the current password is wrong",
                                    fields={"current_password": ["wrong_current_password"]})
+    if new == current:
+        raise PasswordUnchanged(message="the new password is the current one",
+                                fields={"new_password": ["password_unchanged"]})
     check_password_policy(new, field="new_password")
     account.password_hash = hash_password(new)
     account.must_change_password = False

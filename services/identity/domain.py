@@ -35,9 +35,16 @@ def check_password_policy(password: str, field: str = "password") -> None:
             fields={field: ["password_policy"]})
 
 
+# Generated passwords are typed from paper (the certificates, ID-3, REG-8): no characters
+# that look alike in print (0/O/o, 1/l/I).
+LOOK_ALIKES = frozenset("0Oo1lI")
+PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits
+                            if c not in LOOK_ALIKES)
+
+
 def generate_password(length: int = 12) -> str:
-    """Letters and digits, both present (ID-2)."""
-    alphabet = string.ascii_letters + string.digits
+    """Letters and digits, both present (ID-2), none that look alike on paper."""
+    alphabet = PASSWORD_ALPHABET
     while True:
         password = "".join(secrets.choice(alphabet) for _ in range(length))
         if PASSWORD_PATTERN.match(password):

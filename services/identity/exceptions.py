@@ -78,6 +78,13 @@ class WrongCurrentPassword(ValidationFailed):
     default_code = "wrong_current_password"
 
 
+class PasswordUnchanged(ValidationFailed):
+    """ID-2: the new password must differ from the current one (the forced first change
+    would otherwise keep the initial password printed on paper)."""
+
+    default_code = "password_unchanged"
+
+
 class VerificationCodeInvalid(ValidationFailed):
     """ID-5: wrong, expired or used up; `params['reason']` says which."""
 

@@ -4,7 +4,7 @@ the same CompanySchema and SignerSchema."""
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from tradecert.schemas import PERSON_NAME, Email
+from tradecert.schemas import PERSON_NAME, Email, PrintedEnglish
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
@@ -53,7 +53,7 @@ class ExtraAddressSchema(Schema):
     """REG-4.6: a further address that may be printed on certificates."""
 
     address_ja = fields.String(required=True, validate=LINE)
-    address_en = fields.String(required=True, validate=LINE)
+    address_en = PrintedEnglish(required=True, validate=LINE)
 
 
 class ContactSchema(Schema):
@@ -90,11 +90,11 @@ class CompanySchema(Schema):
     legal_entity_position = fields.String(load_default=None, allow_none=True,
                                           validate=validate.OneOf(LEGAL_ENTITY_POSITIONS))
     name_ja = fields.String(required=True, validate=NAME)
-    name_en = fields.String(required=True, validate=NAME)
+    name_en = PrintedEnglish(required=True, validate=NAME)
     registered_address = fields.Nested(RegisteredAddressSchema, required=True)
     current_address = fields.Nested(CurrentAddressSchema, required=True)
     # REG-4.5: exactly as on the commercial invoice; never stripped or normalised.
-    current_address_en = fields.String(required=True, validate=LINE)
+    current_address_en = PrintedEnglish(required=True, validate=LINE)
     extra_addresses = fields.List(fields.Nested(ExtraAddressSchema), load_default=list)
     contact = fields.Nested(ContactSchema, required=True)
     second_hand_dealer = fields.Boolean(required=True)
@@ -141,8 +141,8 @@ class SignerSchema(Schema):
     """REG-5: all four required."""
 
     name_ja = fields.String(required=True, validate=PERSON_NAME)
-    name_en = fields.String(required=True, validate=PERSON_NAME)
-    title_en = fields.String(required=True, validate=PERSON_NAME)
+    name_en = PrintedEnglish(required=True, validate=PERSON_NAME)
+    title_en = PrintedEnglish(required=True, validate=PERSON_NAME)
     email = Email(required=True)
 
 

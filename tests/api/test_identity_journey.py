@@ -40,6 +40,12 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     assert weak.status_code == 422
     assert weak.json()["error"]["fields"] == {
         "new_password": ["Use 8 to 16 half-width letters and digits, with at least one of each."]}
+    # ID-2: the forced change cannot keep the initial password from the certificate
+    same = web.put("/api/v1/me/password", headers=admin,
+                   json={"current_password": admin_password, "new_password": admin_password})
+    assert same.status_code == 422
+    assert same.json()["error"]["fields"] == {
+        "new_password": ["現在のパスワードとは異なるパスワードを入力してください。"]}
     changed = web.put("/api/v1/me/password", headers=admin,
                       json={"current_password": admin_password, "new_password": "Admin2026x"})
     assert changed.status_code == 204

@@ -162,6 +162,10 @@ def test_the_whole_registration_journey(smtp_sink, saitama_fee, web, rpc_client,
     ({"current_address": {"same_as_registered": False, "postal_code": None,
                           "address_ja": None}}, "current_address.postal_code"),
     ({"current_address_en": ""}, "current_address_en"),
+    ({"current_address_en": "埼玉県さいたま市"}, "current_address_en"),  # printed in English
+    ({"name_en": "SAKURA TRADING — 桜"}, "name_en"),
+    ({"extra_addresses": [{"address_ja": "a", "address_en": "大阪"}]},
+     "extra_addresses.0.address_en"),
     ({"extra_addresses": [{"address_ja": "a", "address_en": "a"}] * 3}, "extra_addresses"),
     ({"registration_type": "agent"}, "extra_addresses"),             # REG-4.6 applicants only
     ({"contact": {"same_as_current_address": True, "name_ja": "x", "phone": "1",

@@ -23,6 +23,7 @@ from services.identity.exceptions import (
     ChamberNotFound,
     InvalidCredentials,
     PasswordPolicyViolated,
+    PasswordUnchanged,
     RegistrationNotFound,
     SessionEnded,
     WrongCurrentPassword,
@@ -107,6 +108,10 @@ def test_changing_the_own_password_needs_the_current_one_and_the_policy(register
     with pytest.raises(PasswordPolicyViolated) as caught:
         accounts.change_own_password(admin, registered.admin_password, "short1")
     assert caught.value.fields == {"new_password": ["password_policy"]}
+    # ID-2: the forced first change cannot keep the initial password printed on paper
+    with pytest.raises(PasswordUnchanged) as caught:
+        accounts.change_own_password(admin, registered.admin_password, registered.admin_password)
+    assert caught.value.fields == {"new_password": ["password_unchanged"]}
     assert admin.must_change_password
     accounts.change_own_password(admin, registered.admin_password, "NewPass123")
     assert not admin.must_change_password

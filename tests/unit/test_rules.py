@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.identity.domain import check_password_policy, generate_password
+from services.identity.domain import LOOK_ALIKES, check_password_policy, generate_password
 from services.identity.exceptions import PasswordPolicyViolated
 from services.notify.domain import backoff, render
 from services.notify.exceptions import UnknownTemplate
@@ -68,3 +68,11 @@ def test_database_url_names_each_service_and_env_overrides_apply(monkeypatch, tm
         nameko_config = config.get.__globals__["nameko"].config
         nameko_config.clear()
         nameko_config.update(saved)
+
+
+def test_generated_passwords_have_no_characters_that_look_alike_on_paper():
+    # ID-2, REG-8: initial passwords are typed from the printed certificates
+    passwords = [generate_password() for _ in range(500)]
+    assert not set("".join(passwords)) & LOOK_ALIKES
+    for password in passwords[:50]:
+        check_password_policy(password)

@@ -161,3 +161,28 @@ def test_identity_takes_at_approval_whatever_registration_took(sent, taken):
     """Defect 3: a signer's or the contact's name that registration accepted made the
     approval fail (identity allowed 100 characters, registration 200)."""
     assert longest(field_at(*sent)) == longest(field_at(*taken))
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("ＳＡＫＵＲＡ　ＴＲＡＤＩＮＧ　ＣＯ．，ＬＴＤ．", "SAKURA TRADING CO.,LTD."),
+    ("1-2-3  Kamicho,  Saitama", "1-2-3  Kamicho,  Saitama"),  # as on the invoice, spaces too
+    ("ＥＸＰＯＲＴ　ＭＡＮＡＧＥＲ", "EXPORT MANAGER"),
+])
+def test_english_printed_on_certificates_takes_full_width_letters_as_half_width(typed, kept):
+    from tradecert.schemas import load
+
+    signer = load(registration_schemas.NewSignerSchema(), {
+        "name_ja": "山田 太郎", "name_en": typed, "title_en": typed, "email": "t@example.jp"})
+    assert signer["name_en"] == kept and signer["title_en"] == kept
+
+
+@pytest.mark.parametrize("typed", ["山田 太郎", "TARO — YAMADA", "Ｔａｒｏ\u3042", "MÜLLER"])
+def test_english_printed_on_certificates_refuses_anything_else_by_name(typed):
+    from tradecert.errors import ValidationFailed
+    from tradecert.schemas import load
+
+    with pytest.raises(ValidationFailed) as caught:
+        load(registration_schemas.NewSignerSchema(), {
+            "name_ja": "山田 太郎", "name_en": typed, "title_en": "MANAGER",
+            "email": "t@example.jp"})
+    assert caught.value.fields == {"name_en": ["not_english"]}
