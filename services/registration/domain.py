@@ -235,8 +235,6 @@ def view(session: Session, application: Application) -> dict:
     """The application as entered, and what the rules say about it now (which forms exist,
     what is missing, whether the next signer needs a reason), so that pages show the
     service's answer instead of keeping copies of its rules."""
-    registration = session.scalar(select(Registration).where(
-        Registration.application_id == application.id))
     signers = signers_of(session, application)
     return {
         "application_number": application.application_number,
@@ -246,8 +244,9 @@ def view(session: Session, application: Application) -> dict:
         "created_at": application.created_at, "updated_at": application.updated_at,
         "submitted_at": application.submitted_at,
         "returned_reason": application.returned_reason,
-        "trade_registration_number": registration.trade_registration_number
-        if registration else None,
+        # reserved on the application at approval (REG-8); shown once it is approved
+        "trade_registration_number": application.trade_registration_number
+        if application.status == "approved" else None,
         "forms": forms_of(application),
         "registers_signers": registers_signers(application),
         "signer_reason_required": registers_signers(application)
