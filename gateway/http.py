@@ -16,7 +16,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from gateway import i18n, pages, web
+from gateway import i18n, pages, security, web
 from tradecert import config
 from tradecert.errors import BadRequest, NotFound, TradecertError, Unavailable
 from tradecert.logs import REQUEST_ID_KEY, get_logger, new_request_id
@@ -199,6 +199,11 @@ class GatewayWsgiApp(WsgiApp):
     limit is refused before it is read (a chunked body is read at most up to it)."""
 
     def __call__(self, environ, start_response):
+        """Every answer, whichever path makes it, leaves with the security headers."""
+        response = self.respond(environ)
+        return security.secure(response)(environ, start_response)
+
+    def respond(self, environ) -> Response:
         too_long = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and \
             not read_chunked(environ)
         request = Request(environ, shallow=True)
@@ -212,16 +217,15 @@ class GatewayWsgiApp(WsgiApp):
                 provider, values = adapter.match()
             except HTTPException as exc:
                 if exc.code and exc.code < 400:  # a redirect to the canonical address
-                    return exc(environ, start_response)
+                    return exc.get_response(environ)
                 refused = exc
             else:
                 request.path_values = values
-                response = provider.handle_request(request)
-                return response(environ, start_response)
+                return provider.handle_request(request)
         _current_request.set(request)
         response = error_response(request, refused, page=not is_api)
         response.headers[REQUEST_ID_HEADER] = request_id
-        return response(environ, start_response)
+        return response
 
 
 def _is_page_path(path: str) -> bool:

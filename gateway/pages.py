@@ -63,6 +63,7 @@ NOTICES = {
     "returned": ("status", "The application has been returned to the applicant, and the "
                            "reason has been mailed."),
 }
+CHAMBER_PATH = re.compile(r"/c/\d{4}(?=/|$)")
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
 # printable ASCII, no backslash, not `//`: a path on this site and nothing a browser could
 # turn into another host (it drops tabs and line breaks: `/\t/evil.example`)
@@ -123,7 +124,17 @@ def error_page(request, error: TradecertError, headers=None) -> Response:
     to quote to the chamber's help desk."""
     payload = i18n.error_payload(error, i18n.negotiate(request))["error"]
     return render(request, "error.html", status=error.status, headers=headers,
-                  error=payload, status_code=error.status, notice=None)
+                  error=payload, status_code=error.status, notice=None,
+                  chamber_home=chamber_home(request, error))
+
+
+def chamber_home(request, error: TradecertError) -> str | None:
+    """The way back from a 404 under a chamber's address (/c/1504/...): its home page (not
+    when the chamber itself is what is missing)."""
+    found = CHAMBER_PATH.match(request.path)
+    if error.status != 404 or not found or error.code == "chamber_not_found":
+        return None
+    return found.group(0)
 
 
 def notice_of(request) -> dict | None:
