@@ -38,6 +38,7 @@ from gateway.pages import (
 )
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
+    ApplicationApproved,
     ApplicationIncomplete,
     ApplicationNotEditable,
     ApplicationTokenInvalid,
@@ -45,12 +46,18 @@ from services.registration.exceptions import (
     InvitationNotFound,
     SignerNotFound,
 )
-from tradecert.errors import NotFound, ValidationFailed
+from tradecert.errors import Forbidden, NotFound, ValidationFailed
 
 CCI_CODE_PATTERN = re.compile(r"^\d{4}$")
 SESSION_NUMBER, SESSION_TOKEN = "application_number", "application_token"
 FORM_NUMBER = "application_number"  # the hidden field naming the form's application
 INVITED_EMAIL = "registration_invited_email"
+# Tokens leave the address once the page has them (issue 9): the mailed links' tokens are
+# kept here, in the signed HttpOnly session, and the browser goes on to an address without.
+INVITATION_TOKEN = "registration_invitation_token"
+# A mailed link to another application than the one open in this browser: kept until the
+# visitor confirms the switch (a link alone never changes the open application).
+PENDING = "registration_pending_application"
 
 
 # --- the application kept in the session --------------------------------------------------
@@ -61,6 +68,15 @@ def keep_application(request, response, number: str, token: str):
 
 def forget_application(request, response):
     return remember(request, response, **{SESSION_NUMBER: None, SESSION_TOKEN: None})
+
+
+def approved_page(request, exc: ApplicationApproved, chambers: list):
+    """API.md: the application token stops at approval (401); the registration is now
+    reached with the admin ID, from the chamber's login page."""
+    cci_code = exc.params.get("cci_code")
+    chamber = next((c for c in chambers if c["cci_code"] == cci_code), None)
+    return render(request, "registration/approved.html", status=401, chamber=chamber,
+                  chambers=chambers)
 
 
 def no_application(request, chambers: list, state: str = "none"):
@@ -87,6 +103,9 @@ def wizard_page(fn):
             return see_other(page, "other_application")
         try:
             return fn(self, request, number, token, **kwargs)
+        except ApplicationApproved as exc:  # the token is done: the admin ID takes over
+            return forget_application(request, approved_page(
+                request, exc, self.identity.list_chambers()))
         except ApplicationTokenInvalid:  # removed after 60 days (REG-10), or never valid
             return forget_application(request, no_application(
                 request, self.identity.list_chambers(), "invalid"))
@@ -152,19 +171,24 @@ class RegistrationPages:
     @http("GET", "/registration/start", page=True)
     @public
     def registration_consent(self, request):
+        """The mailed link (`?token=`): the token goes into the session and the browser on
+        to /registration/start without it (issue 9: tokens leave the address)."""
         token = request.args.get("token", "")
-        if not token:
+        if token:
+            return remember(request, see_other("/registration/start"),
+                            **{INVITATION_TOKEN: token})
+        if not web.load_session(request).get(INVITATION_TOKEN):
             return self._link_problem(request, "invalid", 404)
-        return render(request, "registration/consent.html", token=token, step="consent")
+        return render(request, "registration/consent.html", step="consent")
 
     @http("POST", "/registration/start", page=True)
     @public
     def registration_consent_submit(self, request):
-        token = request.form.get("token", "") or request.args.get("token", "")
+        token = web.load_session(request).get(INVITATION_TOKEN, "")
         values = consent_from_form(request.form)
 
         def again(status, alert=None, errors=None):
-            return render(request, "registration/consent.html", status=status, token=token,
+            return render(request, "registration/consent.html", status=status,
                           step="consent", values=values, alert=alert, errors=errors or {})
 
         if not form_token_ok(request):
@@ -194,16 +218,44 @@ class RegistrationPages:
     @public
     def registration_reopen(self, request):
         """The link in the "returned" mail (and any application link with its token): opens
-        the application in this browser, then the review with the chamber's reason."""
+        the application in this browser, then the review with the chamber's reason. The
+        token leaves the address at once (issue 9). A link never silently replaces another
+        application open in this browser: that one stays open until the visitor confirms
+        the switch on the page this answers without the token (POST, CSRF)."""
         number = request.args.get("application_number", "").strip()
         token = request.args.get("token", "").strip()
+        session = web.load_session(request)
+        if not (number or token):  # back here after the link: the switch to confirm
+            pending = session.get(PENDING)
+            if not pending:
+                return no_application(request, self.identity.list_chambers(), "invalid")
+            return render(request, "registration/switch.html", pending=pending,
+                          open_number=session.get(SESSION_NUMBER))
         try:
             if not (number and token):
                 raise ApplicationTokenInvalid(message="the link lacks its number or token")
             self.registration.get_application(number, token)
+        except ApplicationApproved as exc:
+            return approved_page(request, exc, self.identity.list_chambers())
         except ApplicationTokenInvalid:
             return no_application(request, self.identity.list_chambers(), "invalid")
+        if session.get(SESSION_NUMBER) not in (None, number) and session.get(SESSION_TOKEN):
+            return remember(request, see_other("/registration/application"),
+                            **{PENDING: {"application_number": number, "token": token}})
         return keep_application(request, see_other("/registration/review"), number, token)
+
+    @http("POST", "/registration/application", page=True)
+    @public
+    def registration_switch(self, request):
+        """The visitor confirms: the linked application replaces the open one here."""
+        pending = web.load_session(request).get(PENDING)
+        if not form_token_ok(request):
+            raise Forbidden(code="csrf_failed", message="missing or wrong CSRF token")
+        if not pending:
+            return see_other("/registration/review")
+        response = remember(request, see_other("/registration/review"), **{PENDING: None})
+        return keep_application(request, response, pending["application_number"],
+                                pending["token"])
 
     # --- REG-4: the company -----------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from services.registration.exceptions import (
     AgentsHaveNoSigners,
     AgreementRequired,
     AlreadyApproved,
+    ApplicationApproved,
     ApplicationIncomplete,
     ApplicationNotEditable,
     ApplicationNotFound,
@@ -123,6 +124,10 @@ def by_token(session: Session, application_number: str, token: str | None) -> Ap
                Application.application_number == application_number))
     if application is None:
         raise ApplicationTokenInvalid(message="this token does not open this application")
+    if application.status == "approved":
+        # API.md: the token is the credential "until approval"; the admin ID takes over.
+        raise ApplicationApproved(message="this application is approved: log in with the "
+                                          "admin ID", params={"cci_code": application.cci_code})
     return application
 
 

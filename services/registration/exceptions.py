@@ -20,6 +20,13 @@ class ApplicationTokenInvalid(Unauthorized):
     default_code = "application_token_invalid"
 
 
+class ApplicationApproved(ApplicationTokenInvalid):
+    """API.md: the application token is the credential until approval; from then on the
+    registration is reached with the admin ID (`params['cci_code']`: whose login page)."""
+
+    default_code = "application_approved"
+
+
 class ApplicationNotEditable(Conflict):
     """Edits are possible until approval (REG-7), not after."""
 

@@ -4,8 +4,9 @@
 Payloads are loaded with the schemas of services/registration/schemas.py named below; errors
 are those of services/registration/exceptions.py (and tradecert.errors' kinds), which cross
 RPC as tradecert/errors.py says. Applicant calls take the application number and its
-`application_token`; staff and admin calls take `caller`, the context identity's `authorize`
-gave the gateway.
+`application_token` (until approval: then every such call raises ApplicationApproved, an
+ApplicationTokenInvalid, 401); staff and admin calls take `caller`, the context identity's
+`authorize` gave the gateway.
 
 Events carry facts: numbers, dates, the reason of a return, and the one-time token a change
 created that cannot be read back later (stored only as a hash). Who is mailed, and the

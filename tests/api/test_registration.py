@@ -144,9 +144,17 @@ def test_the_whole_registration_journey(smtp_sink, saitama_fee, web, rpc_client,
     assert admin_login.json()["must_change_password"] is True
     assert db_session("registration").query(Registration).count() == 1
 
-    # after approval the application can no longer change
-    assert web.put(f"/api/v1/registration-applications/{number}/company", headers=app,
-                   json=company()).status_code == 409
+    # API.md: the application token is the credential until approval, not after (401);
+    # the registration is the admin ID's now (issue 9)
+    for answer in (
+            web.put(f"/api/v1/registration-applications/{number}/company", headers=app,
+                    json=company()),
+            web.get(f"/api/v1/registration-applications/{number}", headers=app),
+            web.get(f"/api/v1/registration-applications/{number}/forms/pledge.pdf",
+                    headers=app),
+            web.post(f"/api/v1/registration-applications/{number}/submission", headers=app)):
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["error"]["code"] == "application_approved"
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -159,8 +159,12 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     sent = web.get("/c/1504/registration/sent")
     assert f"contact@sakura.example.jp 宛に「{GUIDANCE}」メールを送信しました。" in text_of(sent)
 
-    # REG-3: the consent page, both ticks, then the company form
-    consent = web.get(link)
+    # REG-3: the consent page, both ticks, then the company form. The link's token leaves
+    # the address at once: kept in the session, the page is shown without it (issue 9)
+    landed = web.get(link, allow_redirects=False)
+    assert location(landed) == "/registration/start"
+    consent = web.get("/registration/start")
+    assert invitation_token_of(link) not in consent.text
     text = text_of(consent)
     assert "個人情報の取り扱い" in text and "IDの貸与は禁止されています。" in text
     assert 'content="same-origin"' in consent.text  # the token does not leak to other sites
@@ -267,11 +271,13 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
                  "枠にかかっている場合は登録できません"):
         assert part in text, part
     pledge = f"/api/v1/registration-applications/{number}/forms/pledge.pdf"
-    assert f'<object data="{pledge}" type="application/pdf"' in forms.text
+    # the links to open and save it come first; no plugin needed (issue 9)
+    assert f'<a class="button pdf-open" href="{pledge}">' in forms.text
+    assert f'<a class="button-secondary pdf-save" href="{pledge}" download>' in forms.text
     assert 'target="_blank"' not in forms.text  # no pop-ups
     shown = web.get("/registration/forms?form=signature-registration")
     url = f"/api/v1/registration-applications/{number}/forms/signature-registration.pdf"
-    assert f'<object data="{url}"' in shown.text
+    assert f'<a class="button pdf-open" href="{url}">' in shown.text
     pdf = web.get(url)  # the session's application token opens it
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert "TARO YAMADA" in pdfs.text(pdf.content)
@@ -324,7 +330,8 @@ def test_an_agent_in_english_skips_the_signers_and_prints_two_forms(smtp_sink, s
     assert "Certified copy of the commercial register" not in text  # an individual
 
 
-def test_an_expired_or_broken_link_and_no_application(smtp_sink, saitama, web, db_session):
+def test_an_expired_or_broken_link_and_no_application(smtp_sink, saitama, web, db_session,
+                                                      new_browser):
     link = invited(web, smtp_sink)
     session = db_session("registration")
     session.execute(update(Invitation).values(
@@ -337,10 +344,10 @@ def test_an_expired_or_broken_link_and_no_application(smtp_sink, saitama, web, d
     assert "このURLは有効期限が切れています" in text_of(expired)
     assert 'href="/c/1504/registration"' in expired.text  # start again from REG-1
 
-    broken = submit(web, "/registration/start", {"token": "x" * 43, "agree_privacy": "yes",
-                                                 "agree_terms": "yes"}, form_page=web.get(link))
+    broken = submit(web, "/registration/start", {"agree_privacy": "yes", "agree_terms": "yes"},
+                    form_page=web.get("/registration/start?token=" + "x" * 43))
     assert broken.status_code == 404 and "このURLは無効です" in text_of(broken)
-    assert web.get("/registration/start").status_code == 404
+    assert new_browser().get("/registration/start").status_code == 404  # no link opened
 
     nothing = web.get("/registration/company")
     assert nothing.status_code == 401 and "開いている申請はありません" in text_of(nothing)
@@ -417,8 +424,8 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     detail = web.get(f"/staff/registrations/{number}")
     text = text_of(detail)
     assert "さくら貿易" in text and "1-2-3 Sakuragicho,  Omiya-ku" in html.unescape(detail.text)
-    assert f'<object data="/api/v1/staff/registration-applications/{number}/forms/pledge.pdf"' \
-        in detail.text
+    assert f'<a class="button pdf-open" href="/api/v1/staff/registration-applications/{number}' \
+        '/forms/pledge.pdf">' in detail.text
     assert web.get(f"/api/v1/staff/registration-applications/{number}/forms/"
                    "pledge.pdf").headers["Content-Type"] == "application/pdf"
     actions = re.findall(rf'action="(/staff/registrations/{number}/signers/[^"]+/signature)"',
@@ -485,14 +492,19 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     assert "貿易登録を承認しました" in text and "有効期限" in text and "管理者ID" in text
     admin_id = re.search(r"<dt>管理者ID</dt><dd><code>([^<]+)</code>", result.text).group(1)
     certificate = f"/api/v1/staff/registrations/{trade_number}/certificate.pdf"
-    assert f'<object data="{certificate}" type="application/pdf"' in result.text
+    assert f'<a class="button pdf-open" href="{certificate}">' in result.text
     pdf = web.get(certificate)
     assert pdf.status_code == 200 and admin_id in pdfs.text(pdf.content)
 
-    # after approval the applicant's pages only show the result
-    assert location(applicant.get("/registration/company", allow_redirects=False)) == \
-        "/registration/forms"
-    assert trade_number in text_of(applicant.get("/registration/forms"))
+    # after approval the application token opens nothing (API.md, issue 9): the applicant's
+    # pages say it is approved and lead to the chamber's login
+    for page in ("/registration/company", "/registration/forms"):
+        done = applicant.get(page)
+        assert done.status_code == 401
+        assert "この申請は承認されました" in text_of(done)
+        assert '<a class="button" href="/c/1504/login">' in done.text
+    again = applicant.get(f"{path.path}?{path.query}")  # the returned mail's link, too
+    assert again.status_code == 401 and "この申請は承認されました" in text_of(again)
 
 
 def test_staff_pages_are_for_staff_only(smtp_sink, saitama, web):

@@ -35,13 +35,22 @@ def site(running_system):
 def page(browser):
     context = browser.new_context(locale="ja-JP")
     page = context.new_page()
-    errors = []
+    errors, violations = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    # issue 9: a script, style or frame the Content-Security-Policy refuses fails the test,
+    # even one whose expected error status the test clears from browser_errors
+    page.on("console", lambda msg: is_csp_violation(msg.text) and violations.append(msg.text))
     page.browser_errors = errors  # a test that expects an error status clears it
     yield page
     context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
     assert errors == [], f"errors in the browser: {errors}"
+
+
+def is_csp_violation(text: str) -> bool:
+    """Chromium's console message for anything the page's policy refuses."""
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
 
 
 # --- the account pages' data: one registration, made through the services' RPC --------------

@@ -156,13 +156,21 @@ def fits_a_phone(page, shoot, name):
 
 
 def pdf_in_page(page, site):
-    """REG-7: the form is in the page (no pop-up), and its URL gives the PDF."""
-    viewer = page.locator(".pdf-viewer object")
-    expect(viewer).to_have_attribute("type", "application/pdf")
-    url = viewer.get_attribute("data")
+    """REG-7: the form's links to open and save it come first (no pop-up, no plugin needed:
+    issue 9), and its URL gives the PDF; the PDF is also in the page only where the browser
+    has its own PDF viewer (no dark box elsewhere)."""
+    opener = page.locator(".pdf-viewer a.pdf-open")
+    expect(opener).to_be_visible()
+    url = opener.get_attribute("href")
+    expect(page.locator(".pdf-viewer a.pdf-save")).to_have_attribute("href", url)
     pdf = page.request.get(site + url)  # this tab's session
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert page.locator("a[target=_blank]").count() == 0
+    embedded = page.locator(".pdf-viewer object")
+    if page.evaluate("navigator.pdfViewerEnabled"):
+        expect(embedded).to_have_attribute("data", url)
+    else:
+        expect(embedded).to_have_count(0)
     return url
 
 
