@@ -20,6 +20,12 @@ def token_of(request) -> str | None:
     return web.load_session(request).get("token")
 
 
+def sent_bearer(request) -> bool:
+    """The request carries the API's Bearer token itself, not only the browser's session
+    cookie (a cookie-authenticated GET must change nothing: issue 9)."""
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
 def authorized(action: str):
     def decorate(fn):
         @functools.wraps(fn)

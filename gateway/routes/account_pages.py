@@ -21,7 +21,7 @@ from gateway.forms.account import (
     sub_id_values,
     verification_code,
 )
-from gateway.http import http
+from gateway.http import http, pdf_response
 from gateway.i18n import translate
 from gateway.pages import (
     csrf_alert,
@@ -29,6 +29,7 @@ from gateway.pages import (
     errors_of,
     form_token_ok,
     login_path,
+    remember,
     render,
     required,
     safe_next,
@@ -47,6 +48,9 @@ from tradecert.errors import (
 )
 
 CCI_CODE_PATTERN = re.compile(r"[0-9]{4}")
+# The signer registration certificate this browser output last (ID-3), served by a GET that
+# renders nothing: {cci_code, login_id, file_id}.
+SIGNER_CERTIFICATE = "signer_certificate"
 
 
 def retry_after(exc: TooManyAttempts) -> int:
@@ -207,6 +211,32 @@ class AccountPages:
     def signers_page(self, request, caller):
         return render(request, "account/signers.html", account=caller,
                       signers=self.identity.list_signers(caller))
+
+    @http("POST", "/signers/<login_id>/certificate", page=True)
+    @session_page
+    @authorized("signer_certificates.output")
+    def signer_certificate_output(self, request, caller, login_id):
+        """ID-3: outputting a signer registration certificate starts its one-day password
+        window, so on the pages it is a POST with the CSRF token (issue 9: no cookie GET
+        changes state); then the browser GETs the PDF just rendered."""
+        self._signer(caller, login_id)  # another company's ID: 404, as the API answers
+        rendered = self.identity.signer_certificate(caller, login_id)
+        return remember(request, see_other(f"/signers/{login_id}/certificate.pdf"), **{
+            SIGNER_CERTIFICATE: {"cci_code": caller["cci_code"], "login_id": login_id,
+                                 "file_id": rendered["file_id"]}})
+
+    @http("GET", "/signers/<login_id>/certificate.pdf", page=True)
+    @session_page
+    @authorized("signer_certificates.output")
+    def signer_certificate_pdf(self, request, caller, login_id):
+        """The certificate this browser output last (the POST above); renders nothing and
+        changes nothing. Without one, back to the signers page to output it."""
+        kept = web.load_session(request).get(SIGNER_CERTIFICATE) or {}
+        if kept.get("cci_code") != caller["cci_code"] or kept.get("login_id") != login_id:
+            return see_other("/signers", fragment=f"signer-{login_id}")
+        self._signer(caller, login_id)
+        return pdf_response(self.documents.fetch(kept["file_id"]),
+                            f"signer-registration-certificate-{login_id}.pdf")
 
     @http("GET", "/signers/<login_id>/password", page=True)
     @session_page

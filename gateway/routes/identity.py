@@ -1,5 +1,5 @@
 """Sessions and IDs (API.md: Sessions and IDs; ID-1 … ID-9). Thin: parse, RPC, answer."""
-from gateway.auth import authorized, public, token_of
+from gateway.auth import authorized, public, sent_bearer, token_of
 from gateway.http import http, json_body, json_response, no_content, pdf_response
 from gateway.openapi import doc
 from services.identity.schemas import (
@@ -15,6 +15,7 @@ from services.identity.schemas import (
     SubIdSchema,
     SubIdUpdateSchema,
 )
+from tradecert.errors import Forbidden
 
 TAGS = ["sessions and IDs"]
 
@@ -80,6 +81,13 @@ class IdentityRoutes:
          "output (ID-3)", errors=[401, 403, 404], tags=TAGS)
     @authorized("signer_certificates.output")
     def signer_certificate(self, request, caller, login_id):
+        # ID-3: the first output starts the day its password is printed. A GET that only a
+        # browser's cookie authenticates must not start it (a link or an <img> on another
+        # site could): the pages output it with a POST (/signers/<login_id>/certificate).
+        if not sent_bearer(request):
+            raise Forbidden(code="bearer_required",
+                            message="send the Bearer token, or output the certificate from "
+                                    "the signers page")
         rendered = self.identity.signer_certificate(caller, login_id)
         return pdf_response(self.documents.fetch(rendered["file_id"]),
                             f"signer-registration-certificate-{login_id}.pdf")

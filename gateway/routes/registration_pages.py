@@ -104,8 +104,7 @@ def wizard_page(fn):
         try:
             return fn(self, request, number, token, **kwargs)
         except ApplicationApproved as exc:  # the token is done: the admin ID takes over
-            return forget_application(request, approved_page(
-                request, exc, self.identity.list_chambers()))
+            return approved_page(request, exc, self.identity.list_chambers())
         except ApplicationTokenInvalid:  # removed after 60 days (REG-10), or never valid
             return forget_application(request, no_application(
                 request, self.identity.list_chambers(), "invalid"))

@@ -335,13 +335,15 @@ def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registra
     for expected in ("山田 太郎", "TARO YAMADA", "EXPORT MANAGER", "yamada@sakura.example.jp",
                      "佐藤 花子", "HANAKO SATO", "未認証"):
         assert expected in text
-    pdf_link = f'href="/api/v1/signers/{yamada}/registration-certificate.pdf"'
-    assert pdf_link in page.text
+    # ID-3: outputting the certificate is a POST (it starts the password's day): issue 9
+    assert f'action="/signers/{yamada}/certificate"' in page.text
     assert 'target="_blank"' not in page.text  # the PDF opens in the page (no pop-up)
     assert f'action="/signers/{yamada}/password"' in page.text
     assert "************" in text  # ID-3 explained
 
-    pdf = web.get(f"/api/v1/signers/{yamada}/registration-certificate.pdf")  # the cookie works
+    output = submit(web, f"/signers/{yamada}/certificate", {}, form_page=page)
+    assert location(output) == f"/signers/{yamada}/certificate.pdf"
+    pdf = web.get(f"/signers/{yamada}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("inline")
 
@@ -355,6 +357,53 @@ def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registra
         f"/signers?notice=signer_password_set&login_id={yamada}").text
     assert location(log_in(new_browser(), yamada, USER_PASSWORD)) == "/me/email-verification"
     assert web.get("/signers/U0000000/password").status_code == 404
+
+
+def test_a_cookie_get_does_not_start_the_certificates_password_day(
+        web, registration, db_session):
+    """Issue 9: no cookie-authenticated GET changes state. ID-3's one-day password window
+    starts with the page's POST (with the CSRF token), never with a GET a link or another
+    site could make the browser send; the API's GET with a Bearer token still outputs it."""
+    from services.identity.models import Account
+    from tests.helpers import pdf as pdfs
+
+    admin_ready(web, registration)
+    yamada, sato = registration["users"]
+
+    def first_output(login_id):
+        session = db_session("identity")
+        return session.query(Account).filter_by(login_id=login_id).one() \
+            .certificate_first_output_on
+
+    old_link = web.get(f"/api/v1/signers/{yamada}/registration-certificate.pdf",
+                       headers={"Accept-Language": "en"})
+    assert old_link.status_code == 403
+    assert old_link.json()["error"]["code"] == "bearer_required"
+    assert location(web.get(f"/signers/{yamada}/certificate.pdf")) == "/signers"
+    forged = web.post(f"/signers/{yamada}/certificate", allow_redirects=False)  # no CSRF
+    assert forged.status_code == 403
+    assert first_output(yamada) is None  # the window has not started
+
+    output = submit(web, f"/signers/{yamada}/certificate", {}, form_page=web.get("/signers"))
+    assert location(output) == f"/signers/{yamada}/certificate.pdf"
+    assert first_output(yamada) is not None
+    pdf = web.get(f"/signers/{yamada}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert yamada in pdfs.text(pdf.content)
+    again = web.get(f"/signers/{yamada}/certificate.pdf")  # serving it again renders nothing
+    assert again.content == pdf.content
+    # the PDF kept for this browser is that signer's only
+    assert location(web.get(f"/signers/{sato}/certificate.pdf")) == "/signers"
+    assert first_output(sato) is None
+
+    # the API's GET with the Bearer token outputs it, as API.md says
+    token = web.post("/api/v1/sessions", json={
+        "cci_code": "1504", "login_id": registration["admin"],
+        "password": ADMIN_PASSWORD}).json()["token"]
+    api = web.get(f"/api/v1/signers/{sato}/registration-certificate.pdf",
+                  headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200 and api.headers["Content-Type"] == "application/pdf"
+    assert first_output(sato) is not None
 
 
 def test_other_kinds_are_refused_the_admin_pages(web, registration, rpc_client, new_browser):
