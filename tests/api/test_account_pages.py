@@ -360,7 +360,7 @@ def test_signers_page_lists_signers_their_sub_ids_and_certificates(web, registra
 
 
 def test_a_cookie_get_does_not_start_the_certificates_password_day(
-        web, registration, db_session):
+        web, registration, db_session, new_browser):
     """Issue 9: no cookie-authenticated GET changes state. ID-3's one-day password window
     starts with the page's POST (with the CSRF token), never with a GET a link or another
     site could make the browser send; the API's GET with a Bearer token still outputs it."""
@@ -379,7 +379,8 @@ def test_a_cookie_get_does_not_start_the_certificates_password_day(
                        headers={"Accept-Language": "en"})
     assert old_link.status_code == 403
     assert old_link.json()["error"]["code"] == "bearer_required"
-    assert location(web.get(f"/signers/{yamada}/certificate.pdf")) == "/signers"
+    assert location(web.get(f"/signers/{yamada}/certificate.pdf",
+                            allow_redirects=False)) == "/signers"
     forged = web.post(f"/signers/{yamada}/certificate", allow_redirects=False)  # no CSRF
     assert forged.status_code == 403
     assert first_output(yamada) is None  # the window has not started
@@ -393,15 +394,17 @@ def test_a_cookie_get_does_not_start_the_certificates_password_day(
     again = web.get(f"/signers/{yamada}/certificate.pdf")  # serving it again renders nothing
     assert again.content == pdf.content
     # the PDF kept for this browser is that signer's only
-    assert location(web.get(f"/signers/{sato}/certificate.pdf")) == "/signers"
+    assert location(web.get(f"/signers/{sato}/certificate.pdf",
+                            allow_redirects=False)) == "/signers"
     assert first_output(sato) is None
 
     # the API's GET with the Bearer token outputs it, as API.md says
-    token = web.post("/api/v1/sessions", json={
+    api_client = new_browser()  # an API client: no cookie
+    token = api_client.post("/api/v1/sessions", json={
         "cci_code": "1504", "login_id": registration["admin"],
         "password": ADMIN_PASSWORD}).json()["token"]
-    api = web.get(f"/api/v1/signers/{sato}/registration-certificate.pdf",
-                  headers={"Authorization": f"Bearer {token}"})
+    api = api_client.get(f"/api/v1/signers/{sato}/registration-certificate.pdf",
+                         headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200 and api.headers["Content-Type"] == "application/pdf"
     assert first_output(sato) is not None
 

@@ -198,7 +198,7 @@ def test_an_unknown_page_is_the_html_error_page(gateway):
 
     assert page.status_code == 404
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "見つかりません。" in page.text and page.headers["X-Request-ID"] in page.text
+    assert "ページが見つかりません" in page.text and page.headers["X-Request-ID"] in page.text
 
 
 @pytest.mark.parametrize("path", ["/api/v1/chambers/15%0004", "/api/v1/chambers/1504%0A",
