@@ -35,6 +35,12 @@ class PageRoutes:
                                 max_age=365 * 24 * 3600)
         return response
 
+    @http("GET", "/favicon.ico")
+    @public
+    def favicon(self, request):
+        """Browsers ask for it where a document names no icon (a PDF shown in the tab)."""
+        return redirect("/static/favicon.svg", code=301)
+
     @http("GET", "/static/<path:filename>")
     @public
     def static(self, request, filename):

@@ -51,7 +51,8 @@ def test_an_api_answer_has_the_headers(gateway):
 
 
 @pytest.mark.parametrize("path", ["/static/site.css", "/static/agreements.js", "/healthz",
-                                  "/openapi.json", "/docs", "/lang/en?next=/c/1504"])
+                                  "/openapi.json", "/docs", "/lang/en?next=/c/1504",
+                                  "/favicon.ico"])
 def test_static_files_health_and_redirects_have_the_headers(gateway, path):
     assert_secure(gateway.web.get(path, allow_redirects=False))
 
