@@ -2,6 +2,8 @@
 address (and per ID), with 429 and Retry-After; the client's address comes from
 X-Forwarded-For only when the peer is a trusted proxy (the tests' client is loopback, which
 is trusted by default, as a local reverse proxy would be)."""
+import html
+import re
 from datetime import timedelta
 
 import nameko
@@ -10,11 +12,20 @@ from sqlalchemy import update
 
 from services.identity.domain import hash_password
 from services.identity.models import Account
-from tests.api.test_registration_pages import submit, text_of
 from tests.api.world import PASSWORD, chamber, make_ready, register
 from tradecert import clock, config
 
 INVITE = "/api/v1/chambers/1504/registration-invitations"
+
+
+def submit(web, path, form):
+    """A page's form as a browser posts it, with the page's CSRF token."""
+    token = re.search(r'name="csrf-token" content="([^"]+)"', web.get(path).text).group(1)
+    return web.post(path, data={"csrf_token": token, **form}, allow_redirects=False)
+
+
+def text_of(page) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.text)))
 
 
 def from_address(address: str) -> dict:
