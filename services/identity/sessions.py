@@ -100,7 +100,8 @@ def delay_after(failures: int, free: int) -> float:
         return 0.0
     settings = config.section("LIMITS").get("login_delay") or {}
     base = float(settings.get("base_s", DELAY_BASE_S))
-    return min(float(settings.get("max_s", DELAY_MAX_S)), base * 2 ** (failures - free))
+    return min(float(settings.get("max_s", DELAY_MAX_S)),
+               base * 2 ** min(failures - free, 30))  # past 2**30 the cap has long won
 
 
 def logout(session: DbSession, token: str) -> None:

@@ -203,3 +203,39 @@ def test_alternating_addresses_does_not_reset_the_verification_limits(company, w
     assert used_up.status_code == 429
     assert used_up.json()["error"]["code"] == "too_many_verification_codes"
     assert int(used_up.headers["Retry-After"]) > 3600
+
+
+# --- the pages say it too, in Japanese and English ------------------------------------------
+
+def test_the_pages_say_what_was_refused_and_when_to_try_again(company, web, new_browser):
+    api = new_browser()  # an API client: no cookie, so no CSRF token to send
+    user = bearer(login(api, company.user, PASSWORD, "198.51.100.40").json()["token"])
+    fields = {"target_trade_registration_number": company.trade_registration_number,
+              "target_email": "holder@example.jp", "subject": "サブIDのお知らせ",
+              "body": "ご連絡です。"}
+    for _ in range(10):
+        assert api.post(f"/api/v1/sub-ids/{company.sub}/notification", headers=user,
+                        json=fields).status_code == 202
+    # the same ID in the browser now (its API session ends: one session per ID)
+    assert submit(web, "/c/1504/login", {"login_id": company.user,
+                                         "password": PASSWORD}).status_code == 303
+
+    refused = submit(web, f"/sub-ids/{company.sub}/notify?lang=en", {**fields, "step": "send"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "You have sent as many sub ID notifications as are allowed for today. You can " \
+           "try again in" in text_of(refused)
+    assert "ご連絡です。" in text_of(refused)  # the confirmation, as it was
+
+    def change(current, lang="ja"):
+        return submit(web, f"/me/password?lang={lang}", {
+            "current_password": current, "new_password": "Signer2027x",
+            "new_password_confirm": "Signer2027x"})
+
+    assert [change("Wrong1234").status_code for _ in range(5)] == [422] * 5
+    japanese, english = change(PASSWORD), change(PASSWORD, "en")
+    assert japanese.status_code == english.status_code == 429
+    assert 800 < int(japanese.headers["Retry-After"]) <= 901
+    assert "ログインの失敗が続いたため、一時的にログインできません。" in text_of(japanese)
+    assert "15分後に再度お試しください。" in text_of(japanese)
+    assert "Too many failed logins. Please wait and try again. You can try again in 15 " \
+           "minutes." in text_of(english)

@@ -114,6 +114,7 @@ def test_the_delay_rule():
     assert sessions.delay_after(2, free=3) == 0.0
     assert [sessions.delay_after(n, free=3) for n in (3, 4, 5)] == [0.25, 0.5, 1.0]
     assert sessions.delay_after(40, free=3) == sessions.DELAY_MAX_S
+    assert sessions.delay_after(10**7, free=3) == sessions.DELAY_MAX_S  # no float overflow
 
 
 def test_a_wrong_current_password_counts_as_a_failed_login(identity, registered):
