@@ -177,3 +177,18 @@ def test_codes_per_client_address(identity, registered, codes, monkeypatch):
     with pytest.raises(VerificationCodesUsedUp):
         verification.request_code(identity, first, client_address="203.0.113.9")
     verification.request_code(identity, first, client_address="198.51.100.4")
+
+
+def test_a_login_with_the_days_codes_used_up_still_logs_in(identity, registered, codes,
+                                                           monkeypatch):
+    # ID-5, issue 9: the first login mails a code unless one is live; with none left for
+    # the day the login goes on (the page then says why no code comes).
+    monkeypatch.setitem(nameko.config, "LIMITS", {"verification_codes_per_id": {"count": 1}})
+    user = registered.users[0]
+    verification.request_code(identity, user)
+    identity.get(EmailVerification, user.id).expires_at = utcnow() - timedelta(seconds=1)
+    allow_a_new_code(identity, user)
+
+    verification.code_at_login(identity, user)
+
+    assert mails(identity) == 1 and not verification.has_live_code(identity, user)
