@@ -5,7 +5,9 @@ checks CSRF, and maps every error to the answer API.md fixes (`response_from_exc
 shares (JSON in and out, PDFs, 204)."""
 import base64
 import contextvars
+import functools
 import io
+import ipaddress
 import json
 import re
 from urllib.parse import unquote_to_bytes
@@ -107,6 +109,52 @@ def depth(value) -> int:
                 children = node.values() if isinstance(node, dict) else node
                 stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def client_address(request: Request) -> str:
+    """The client's address, for the limits on what anyone can trigger (issue 9). The direct
+    peer, unless it is one of GATEWAY.trusted_proxies: then the right-most address in
+    `X-Forwarded-For` that is not a trusted proxy (each proxy appends the address it saw, so
+    what a client wrote itself stands further left and is never believed)."""
+    peer = _address(request.remote_addr)
+    if peer is None:
+        return request.remote_addr or "unknown"
+    trusted = trusted_proxies(_proxies_setting())
+    if not _is_trusted(peer, trusted):
+        return str(peer)
+    forwarded = ",".join(request.headers.getlist("X-Forwarded-For"))
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        address = _address(hop)
+        if address is None:
+            break  # garbage written by someone: believe nothing left of it
+        if not _is_trusted(address, trusted):
+            return str(address)
+        peer = address
+    return str(peer)
+
+
+def _proxies_setting() -> tuple[str, ...]:
+    configured = config.section("GATEWAY").get("trusted_proxies", "127.0.0.1/32,::1/128")
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    return tuple(str(entry).strip() for entry in configured or () if str(entry).strip())
+
+
+@functools.cache
+def trusted_proxies(networks: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _is_trusted(address, trusted) -> bool:
+    return any(address.version == network.version and address in network for network in trusted)
+
+
+def _address(text: str | None):
+    try:
+        address = ipaddress.ip_address((text or "").strip().strip("[]"))
+    except ValueError:
+        return None
+    return address.ipv4_mapped or address if address.version == 6 else address
 
 
 def as_tradecert_error(exc: Exception) -> TradecertError:

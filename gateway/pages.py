@@ -13,6 +13,7 @@ services answer: a rule (which forms exist, whether a reason is needed) is asked
 """
 import functools
 import hmac
+import math
 import re
 import secrets
 from datetime import datetime
@@ -183,6 +184,21 @@ def errors_of(request, exc: TradecertError) -> tuple[str, dict]:
     like the API's error body (i18n.error_payload)."""
     payload = i18n.error_payload(exc, i18n.negotiate(request))["error"]
     return payload["message"], payload["fields"]
+
+
+def too_many(request, exc: TradecertError) -> tuple[str, dict]:
+    """A limit's refusal (429) on a page: what was refused and when to try again, as the
+    form's alert, and the Retry-After header the API sends too (issue 9)."""
+    seconds = max(1, int(exc.params.get("retry_after_s", 60)))
+    if seconds < 120:
+        wait = translate(request, "You can try again in %(seconds)s seconds.", seconds=seconds)
+    elif seconds < 2 * 3600:
+        wait = translate(request, "You can try again in %(minutes)s minutes.",
+                         minutes=math.ceil(seconds / 60))
+    else:
+        wait = translate(request, "You can try again in %(hours)s hours.",
+                         hours=math.ceil(seconds / 3600))
+    return f"{errors_of(request, exc)[0]} {wait}", {"Retry-After": str(seconds)}
 
 
 def required(request, values: dict, *names) -> dict:

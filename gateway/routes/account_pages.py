@@ -21,7 +21,7 @@ from gateway.forms.account import (
     sub_id_values,
     verification_code,
 )
-from gateway.http import http, pdf_response
+from gateway.http import client_address, http, pdf_response
 from gateway.i18n import translate
 from gateway.pages import (
     csrf_alert,
@@ -36,6 +36,7 @@ from gateway.pages import (
     see_other,
     session_page,
     start_session,
+    too_many,
 )
 from services.identity.exceptions import AccountNotFound
 from tradecert.errors import (
@@ -93,7 +94,7 @@ class AccountPages:
             return again(422, errors=errors)
         try:
             result = self.identity.login({"cci_code": cci_code, "login_id": values["login_id"],
-                                          "password": password})
+                                          "password": password}, client_address(request))
         except TooManyAttempts as exc:
             seconds = retry_after(exc)
             return again(429, translate(request, "Too many failed logins. Try again in "
@@ -146,7 +147,11 @@ class AccountPages:
         try:
             self.identity.change_password(caller, {
                 "current_password": values["current_password"],
-                "new_password": values["new_password"]})
+                "new_password": values["new_password"]}, client_address(request))
+        except TooManyAttempts as exc:  # wrong current passwords count as failed logins
+            alert, headers = too_many(request, exc)
+            return render(request, "account/password.html", status=429, headers=headers,
+                          account=caller, alert=alert)
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
             return render(request, "account/password.html", status=exc.status, account=caller,
@@ -190,10 +195,14 @@ class AccountPages:
             if step == "change":
                 if not email:
                     return again(422, errors=required(request, values, "email"))
-                self.identity.request_email_verification(caller, {"email": email})
+                self.identity.request_email_verification(caller, {"email": email},
+                                                         client_address(request))
             else:
-                self.identity.request_email_verification(caller, {})
+                self.identity.request_email_verification(caller, {}, client_address(request))
         except TooManyAttempts as exc:
+            if exc.code != "verification_resend_too_soon":  # today's codes used up (ID-5)
+                alert, headers = too_many(request, exc)
+                return again(429, alert, headers=headers)
             seconds = retry_after(exc)
             return again(429, translate(request, "A code was sent a moment ago. You can "
                                                  "request another in %(seconds)s seconds.",
@@ -368,7 +377,13 @@ class AccountPages:
         alert, status = None, 422
         if step == "send" and not errors:
             try:
-                self.identity.notify_sub_id(caller, login_id, notification)
+                self.identity.notify_sub_id(caller, login_id, notification,
+                                            client_address(request))
+            except TooManyAttempts as exc:  # today's notifications used up (issue 9)
+                alert, headers = too_many(request, exc)
+                return render(request, "account/sub_id_notify_confirm.html", status=429,
+                              headers=headers, account=caller, sub=sub, values=values,
+                              alert=alert)
             except (ValidationFailed, NotFound) as exc:
                 if not exc.fields:  # the sub ID itself is gone: the error page
                     raise

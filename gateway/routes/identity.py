@@ -1,6 +1,13 @@
 """Sessions and IDs (API.md: Sessions and IDs; ID-1 … ID-9). Thin: parse, RPC, answer."""
 from gateway.auth import authorized, public, sent_bearer, token_of
-from gateway.http import http, json_body, json_response, no_content, pdf_response
+from gateway.http import (
+    client_address,
+    http,
+    json_body,
+    json_response,
+    no_content,
+    pdf_response,
+)
 from gateway.openapi import doc
 from services.identity.schemas import (
     EmailVerificationConfirmSchema,
@@ -26,7 +33,7 @@ class IdentityRoutes:
          response=LoginResultSchema, status=201, errors=[401, 422, 429], tags=TAGS)
     @public
     def login(self, request):
-        result = self.identity.login(json_body(request))
+        result = self.identity.login(json_body(request), client_address(request))
         return json_response(result, status=201)
 
     @http("DELETE", "/api/v1/sessions/current")
@@ -43,11 +50,11 @@ class IdentityRoutes:
         return json_response(self.identity.me(caller))
 
     @http("PUT", "/api/v1/me/password")
-    @doc("Change the own password (ID-2)", request=PasswordChangeSchema, status=204,
-         errors=[401, 422], tags=TAGS)
+    @doc("Change the own password (ID-2); a wrong current password counts as a failed login",
+         request=PasswordChangeSchema, status=204, errors=[401, 422, 429], tags=TAGS)
     @authorized("password.change")
     def change_password(self, request, caller):
-        self.identity.change_password(caller, json_body(request))
+        self.identity.change_password(caller, json_body(request), client_address(request))
         return no_content()
 
     @http("POST", "/api/v1/me/email-verification")
@@ -57,11 +64,12 @@ class IdentityRoutes:
     @authorized("email.verify")
     def request_email_verification(self, request, caller):
         body = json_body(request, required=False)
-        return json_response(self.identity.request_email_verification(caller, body), 202)
+        return json_response(self.identity.request_email_verification(
+            caller, body, client_address(request)), 202)
 
     @http("POST", "/api/v1/me/email-verification/confirm")
     @doc("Confirm the code (ID-5)", request=EmailVerificationConfirmSchema, status=204,
-         errors=[401, 403, 422], tags=TAGS)
+         errors=[401, 403, 422, 429], tags=TAGS)
     @authorized("email.verify")
     def confirm_email_verification(self, request, caller):
         self.identity.confirm_email_verification(caller, json_body(request))
@@ -138,12 +146,13 @@ class IdentityRoutes:
         return no_content()
 
     @http("POST", "/api/v1/sub-ids/<login_id>/notification")
-    @doc("Mail the holder an activation link (ID-6.2)", request=SubIdNotificationSchema,
-         status=202, errors=[401, 403, 404, 422], tags=TAGS)
+    @doc("Mail the holder an activation link (ID-6.2); a few a day per user ID",
+         request=SubIdNotificationSchema, status=202, errors=[401, 403, 404, 422, 429],
+         tags=TAGS)
     @authorized("sub_ids.manage")
     def notify_sub_id(self, request, caller, login_id):
-        return json_response(self.identity.notify_sub_id(caller, login_id, json_body(request)),
-                             202)
+        return json_response(self.identity.notify_sub_id(caller, login_id, json_body(request),
+                                                         client_address(request)), 202)
 
     @http("POST", "/api/v1/sub-id-activations")
     @doc("Activate a sub ID with the password the signer set (ID-6.3)",

@@ -4,7 +4,14 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway.auth import application_token, authorized, public
-from gateway.http import http, json_body, json_response, no_content, pdf_response
+from gateway.http import (
+    client_address,
+    http,
+    json_body,
+    json_response,
+    no_content,
+    pdf_response,
+)
 from gateway.openapi import doc
 from services.registration.schemas import (
     ApplicationViewSchema,
@@ -27,11 +34,11 @@ SIGNATURE_TYPES = ("image/png", "image/jpeg")
 
 class RegistrationRoutes:
     @http("POST", "/api/v1/chambers/<cci_code>/registration-invitations")
-    @doc("Mail the guidance with a 60-day link (REG-2)", request=InvitationSchema, status=202,
-         errors=[404, 422], tags=TAGS)
+    @doc("Mail the guidance with a 60-day link (REG-2); a few an hour per client address",
+         request=InvitationSchema, status=202, errors=[404, 422, 429], tags=TAGS)
     @public
     def invite(self, request, cci_code):
-        self.registration.invite(cci_code, json_body(request))
+        self.registration.invite(cci_code, json_body(request), client_address(request))
         return json_response({"status": "sent"}, 202)
 
     @http("POST", "/api/v1/registration-applications")

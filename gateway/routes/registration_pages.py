@@ -25,7 +25,7 @@ from gateway.forms.registration import (
     signer_from_form,
     signer_values,
 )
-from gateway.http import http
+from gateway.http import client_address, http
 from gateway.i18n import translate
 from gateway.pages import (
     csrf_alert,
@@ -35,6 +35,7 @@ from gateway.pages import (
     render,
     required,
     see_other,
+    too_many,
 )
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
@@ -46,7 +47,7 @@ from services.registration.exceptions import (
     InvitationNotFound,
     SignerNotFound,
 )
-from tradecert.errors import Forbidden, NotFound, ValidationFailed
+from tradecert.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 
 CCI_CODE_PATTERN = re.compile(r"^\d{4}$")
 SESSION_NUMBER, SESSION_TOKEN = "application_number", "application_token"
@@ -137,10 +138,10 @@ class RegistrationPages:
     def registration_guidance_submit(self, request, cci_code):
         values = invitation_from_form(request.form)
 
-        def again(status, alert=None, errors=None):
+        def again(status, alert=None, errors=None, headers=None):
             return render(request, "registration/guidance.html", status=status, step="guidance",
                           chamber=self.identity.get_chamber(cci_code), values=values,
-                          alert=alert, errors=errors or {})
+                          alert=alert, errors=errors or {}, headers=headers)
 
         if not form_token_ok(request):
             return again(403, csrf_alert(request))
@@ -151,7 +152,11 @@ class RegistrationPages:
         if errors:
             return again(422, errors=errors)
         try:
-            self.registration.invite(cci_code, {"email": values["email"], "agree_rules": True})
+            self.registration.invite(cci_code, {"email": values["email"], "agree_rules": True},
+                                     client_address(request))
+        except TooManyAttempts as exc:  # issue 9: this address's invitations for the hour
+            alert, headers = too_many(request, exc)
+            return again(429, alert, headers=headers)
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
             return again(exc.status, alert, errors)

@@ -24,18 +24,23 @@ from services.identity.exceptions import (
     LoginIdTaken,
     PasswordUnchanged,
     RegistrationNotFound,
+    SubIdNotificationsUsedUp,
     SubIdNotNotified,
     WrongCurrentPassword,
 )
-from services.identity.models import Account, Registration, Session, SubIdActivation
+from services.identity.models import Account, RateLimit, Registration, Session, SubIdActivation
 from services.identity.schemas import LOGIN_ID_PATTERN
-from tradecert import config, outbox
+from tradecert import config, outbox, ratelimit
 from tradecert.db import utcnow
 from tradecert.errors import Conflict
+from tradecert.ratelimit import Limit
 
 LOGIN_ID_PREFIX = {"admin": "A", "user": "U", "sub": "S"}
 ACTIVATION_VALID = timedelta(days=14)
 MAX_ACTIVATION_ATTEMPTS = 5
+# ID-6.2 notifications, mails with the signer's own text (issue 9; LIMITS in config.yaml).
+NOTIFICATIONS_PER_ID = Limit("sub_id_notifications_per_id", 10, 24 * 3600)
+NOTIFICATIONS_PER_ADDRESS = Limit("sub_id_notifications_per_address", 30, 24 * 3600)
 
 
 # --- IDs and passwords ---------------------------------------------------------------------
@@ -318,9 +323,12 @@ def delete_sub_id(session: DbSession, caller: dict, login_id: str) -> None:
     session.flush()
 
 
-def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -> dict:
+def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict,
+                  client_address: str | None = None) -> dict:
     """ID-6.2: mail the holder a single-use activation link, with the signer's subject and
-    body. Recorded in the outbox with the change, so the mail cannot be lost."""
+    body. Recorded in the outbox with the change, so the mail cannot be lost. The signer's
+    text goes to any address from the chamber's sender: a few a day per signer and per
+    client address (issue 9), and the mail names the company that sent it (notify)."""
     sub = own_sub(session, caller, login_id)
     target = session.scalar(select(Registration).where(
         Registration.cci_code == caller["cci_code"],
@@ -329,6 +337,10 @@ def notify_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -
         raise RegistrationNotFound(
             message="no such trade registration in this chamber",
             fields={"target_trade_registration_number": ["registration_not_found"]})
+    ratelimit.hit(session, RateLimit, NOTIFICATIONS_PER_ID, caller["account_id"],
+                  SubIdNotificationsUsedUp)
+    ratelimit.hit(session, RateLimit, NOTIFICATIONS_PER_ADDRESS, client_address,
+                  SubIdNotificationsUsedUp)
     cancel_notification(session, sub)
     token = secrets.token_urlsafe(32)
     session.add(SubIdActivation(token_hash=hashlib.sha256(token.encode()).hexdigest(),

@@ -17,7 +17,7 @@ from services.identity.exceptions import (
     PasswordPolicyViolated,
 )
 from services.identity.interfaces import SERVICE  # registers the events recorded here
-from services.identity.models import Account, Chamber
+from services.identity.models import Account, Chamber, Registration
 from tradecert import outbox
 
 ACCOUNT_KINDS = ("admin", "user", "sub", "staff")
@@ -142,4 +142,10 @@ def account_contact(session: Session, cci_code: str, login_id: str) -> dict:
     account = find_account(session, cci_code, login_id)
     if account is None:
         raise AccountNotFound(message=f"no ID {login_id}")
-    return account_as_dict(account)
+    registration = session.get(Registration, account.registration_id) \
+        if account.registration_id else None
+    # The company an ID belongs to: mails a user sends through the system name it (issue 9).
+    company = {"trade_registration_number": registration.trade_registration_number,
+               "name_ja": registration.company.get("name_ja"),
+               "name_en": registration.company.get("name_en")} if registration else None
+    return {**account_as_dict(account), "company": company}

@@ -41,7 +41,27 @@ class InvalidCredentials(Unauthorized):
 
 
 class LoginThrottled(TooManyAttempts):
+    """ID-1: this address failed too often (across IDs, or on this ID)."""
+
     default_code = "too_many_login_attempts"
+
+
+class VerificationCodesUsedUp(TooManyAttempts):
+    """ID-5: the ID (whatever the address) or the client address asked for enough codes."""
+
+    default_code = "too_many_verification_codes"
+
+
+class WrongCodesUsedUp(TooManyAttempts):
+    """ID-5: too many wrong codes for this ID today, whatever code or address."""
+
+    default_code = "too_many_wrong_codes"
+
+
+class SubIdNotificationsUsedUp(TooManyAttempts):
+    """ID-6.2: the signer's (or the address's) notifications for the day are used up."""
+
+    default_code = "too_many_sub_id_notifications"
 
 
 class SessionReplaced(Unauthorized):

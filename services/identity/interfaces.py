@@ -42,15 +42,18 @@ class IdentityRpc(Protocol):
         LoginIdTaken."""
 
     def account_contact(self, cci_code: str, login_id: str) -> dict:
-        """For mails about an account (notify): {cci_code, login_id, kind, name, email},
-        `email` may be null. Raises AccountNotFound."""
+        """For mails about an account (notify): {cci_code, login_id, kind, name, email,
+        company: {trade_registration_number, name_ja, name_en} | null}, `email` may be null,
+        `company` is null for staff. Raises AccountNotFound."""
 
     # --- sessions and the one authorization path (ID-1, ID-7 … ID-9) ---
 
-    def login(self, payload: dict) -> dict:
+    def login(self, payload: dict, client_address: str | None = None) -> dict:
         """LoginSchema in; {token, account, must_change_password, must_verify_email} out.
-        Requests an e-mail verification code at a user ID's first login (ID-5). Raises
-        ValidationFailed, InvalidCredentials, LoginThrottled."""
+        Requests an e-mail verification code at a user ID's first login (ID-5).
+        `client_address` is the client's as the gateway determined it (None: not limited
+        per address); failures are counted per address, address and ID, and ID. Raises
+        ValidationFailed, InvalidCredentials, LoginThrottled (429 for this address)."""
 
     def logout(self, token: str) -> None:
         """Ends the session of `token`, if any."""
@@ -62,17 +65,22 @@ class IdentityRpc(Protocol):
     def me(self, caller: dict) -> dict:
         """The caller's account, chamber, registration and pending obligations."""
 
-    def change_password(self, caller: dict, payload: dict) -> None:
-        """PasswordChangeSchema (ID-2). Raises WrongCurrentPassword, PasswordPolicyViolated."""
+    def change_password(self, caller: dict, payload: dict,
+                        client_address: str | None = None) -> None:
+        """PasswordChangeSchema (ID-2); a wrong current password counts as a failed login.
+        Raises WrongCurrentPassword, PasswordPolicyViolated, LoginThrottled."""
 
     # --- e-mail verification (ID-5) ---
 
-    def request_email_verification(self, caller: dict, payload: dict) -> dict:
+    def request_email_verification(self, caller: dict, payload: dict,
+                                   client_address: str | None = None) -> dict:
         """EmailVerificationRequestSchema; mails a new code, {email, expires_at}. Publishes
-        `verification_requested`. Raises TooManyAttempts (resend too soon)."""
+        `verification_requested`. Raises TooManyAttempts (`verification_resend_too_soon`,
+        per ID whatever the address), VerificationCodesUsedUp (per ID a day, per address)."""
 
     def confirm_email_verification(self, caller: dict, payload: dict) -> None:
-        """EmailVerificationConfirmSchema. Raises VerificationCodeInvalid."""
+        """EmailVerificationConfirmSchema. Raises VerificationCodeInvalid, WrongCodesUsedUp
+        (too many wrong codes for the ID today)."""
 
     # --- a registration's IDs (REG-8, ID-2 … ID-6) ---
 
@@ -110,9 +118,11 @@ class IdentityRpc(Protocol):
     def delete_sub_id(self, caller: dict, login_id: str) -> None:
         """ID-6.6. Raises AccountNotFound."""
 
-    def notify_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+    def notify_sub_id(self, caller: dict, login_id: str, payload: dict,
+                      client_address: str | None = None) -> dict:
         """SubIdNotificationSchema (ID-6.2): {login_id, notified}. Publishes
-        `sub_id_notified`. Raises AccountNotFound, RegistrationNotFound, ValidationFailed."""
+        `sub_id_notified`. Raises AccountNotFound, RegistrationNotFound, ValidationFailed,
+        SubIdNotificationsUsedUp (per user ID a day, per client address)."""
 
     def activate_sub_id(self, payload: dict) -> dict:
         """SubIdActivationSchema (ID-6.3): {login_id, cci_code}. Raises ActivationInvalid,

@@ -4,6 +4,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
+from tradecert.ratelimit import RateLimitMixin
 
 
 class Base(DeclarativeBase):
@@ -89,15 +90,9 @@ class Session(Base):
     end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | replaced | expired
 
 
-class LoginThrottle(Base):
-    """Failed logins per chamber and ID, known or not (so the answer never tells which)."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]
+class RateLimit(RateLimitMixin, Base):
+    """Counters of failed logins (per address, per address and ID, per ID, known or not, so
+    the answer never tells which), codes mailed and notifications sent (issue 9)."""
 
 
 class EmailVerification(Base):

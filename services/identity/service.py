@@ -1,5 +1,6 @@
-
+import eventlet
 from nameko.events import event_handler
+from nameko.timer import timer
 
 from services.identity import accounts, domain, sessions, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
@@ -9,7 +10,7 @@ from services.identity.exceptions import (
     VerificationCodeInvalid,
     WrongCurrentPassword,
 )
-from services.identity.models import Account
+from services.identity.models import Account, RateLimit
 from services.identity.schemas import (
     AccountSchema,
     ChamberSchema,
@@ -28,6 +29,7 @@ from services.identity.schemas import (
     SubIdUpdateSchema,
 )
 from services.registration.interfaces import SERVICE as REGISTRATION
+from tradecert import ratelimit
 from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.outbox import once_per_event
@@ -82,15 +84,18 @@ class IdentityService(HealthCheck):
     # --- sessions and the one authorization path --------------------------------------------
 
     @rpc
-    def login(self, payload: dict) -> dict:
+    def login(self, payload: dict, client_address: str | None = None) -> dict:
         data = load(LoginSchema(), payload)
+        with self.db.transaction() as session:
+            delay = sessions.login_delay(session, data["cci_code"], data["login_id"])
+        eventlet.sleep(delay)  # an ID that strangers keep failing on is slowed, not locked
         # A failed attempt is counted even though the call fails (ID-1 throttling).
         with self.db.transaction(commit_on=(InvalidCredentials, LoginThrottled)) as session:
             token, account = sessions.login(session, data["cci_code"], data["login_id"],
-                                            data["password"])
+                                            data["password"], client_address)
             must_verify = sessions.needs_email_verification(account)
-            if must_verify and not verification.has_live_code(session, account):
-                verification.request_code(session, account)  # ID-5: at the first login
+            if must_verify:
+                verification.code_at_login(session, account)  # ID-5: at the first login
         return {"token": token, "account": PublicAccountSchema().dump(account),
                 "must_change_password": account.must_change_password,
                 "must_verify_email": must_verify}
@@ -116,20 +121,25 @@ class IdentityService(HealthCheck):
                 "must_verify_email": caller["must_verify_email"]}
 
     @rpc
-    def change_password(self, caller: dict, payload: dict) -> None:
+    def change_password(self, caller: dict, payload: dict,
+                        client_address: str | None = None) -> None:
         data = load(PasswordChangeSchema(), payload)
-        with self.db.transaction() as session:
-            accounts.change_own_password(self._account(caller, session), data["current_password"],
-                                         data["new_password"])
+        # A wrong current password counts as a failed login (issue 9), even though it fails.
+        with self.db.transaction(commit_on=(WrongCurrentPassword, LoginThrottled)) as session, \
+                sessions.password_attempt(session, caller["cci_code"], caller["login_id"],
+                                          client_address, WrongCurrentPassword):
+            accounts.change_own_password(self._account(caller, session),
+                                         data["current_password"], data["new_password"])
 
     # --- e-mail verification (ID-5) --------------------------------------------------------
 
     @rpc
-    def request_email_verification(self, caller: dict, payload: dict) -> dict:
+    def request_email_verification(self, caller: dict, payload: dict,
+                                   client_address: str | None = None) -> dict:
         data = load(EmailVerificationRequestSchema(), payload)
         with self.db.transaction() as session:
             return verification.request_code(session, self._account(caller, session),
-                                             data["email"])
+                                             data["email"], client_address)
 
     @rpc
     def confirm_email_verification(self, caller: dict, payload: dict) -> None:
@@ -209,10 +219,11 @@ class IdentityService(HealthCheck):
             accounts.delete_sub_id(session, caller, login_id)
 
     @rpc
-    def notify_sub_id(self, caller: dict, login_id: str, payload: dict) -> dict:
+    def notify_sub_id(self, caller: dict, login_id: str, payload: dict,
+                      client_address: str | None = None) -> dict:
         data = load(SubIdNotificationSchema(), payload)
         with self.db.transaction() as session:
-            return accounts.notify_sub_id(session, caller, login_id, data)
+            return accounts.notify_sub_id(session, caller, login_id, data, client_address)
 
     @rpc
     def activate_sub_id(self, payload: dict) -> dict:
@@ -221,6 +232,12 @@ class IdentityService(HealthCheck):
         with self.db.transaction(commit_on=(WrongCurrentPassword,)) as session:
             sub = accounts.activate_sub_id(session, data["activation_token"], data["password"])
         return {"login_id": sub.login_id, "cci_code": sub.cci_code}
+
+    @timer(interval=3600)
+    def prune_counters(self):
+        """Counters whose window has closed (failed logins, codes, notifications) go."""
+        with self.db.transaction() as session:
+            ratelimit.prune(session, RateLimit)
 
     def _account(self, caller: dict, session=None) -> Account:
         return (session or self.db.session).get(Account, caller["account_id"])

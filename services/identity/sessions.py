@@ -7,6 +7,7 @@ older session, which is then answered `session_replaced` so its holder knows why
 import functools
 import hashlib
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -23,39 +24,38 @@ from services.identity.exceptions import (
     SessionEnded,
     SessionReplaced,
 )
-from services.identity.models import Account, LoginThrottle, Registration, Session
+from services.identity.models import Account, RateLimit, Registration, Session
+from tradecert import config, ratelimit
 from tradecert.db import utcnow
+from tradecert.ratelimit import Limit
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(hours=8)
+# ID-1 throttling (issue 9). What gets refused is an address: one that keeps failing across
+# IDs, or on one ID. Failures on an ID from anywhere only slow that ID's logins down, so
+# strangers alone can never lock its owner out. LIMITS in config.yaml changes each.
+FAILURES_PER_ADDRESS = Limit("login_failures_per_address", 20, 15 * 60)
+FAILURES_PER_ADDRESS_AND_ID = Limit("login_failures_per_address_and_id", 5, 15 * 60)
+FAILURES_PER_ID = Limit("login_failures_per_id", 3, 15 * 60)  # free ones, then the delay
+DELAY_BASE_S, DELAY_MAX_S = 0.25, 3.0
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(session: DbSession, cci_code: str, login_id: str, password: str) -> tuple[str, Account]:
+def login(session: DbSession, cci_code: str, login_id: str, password: str,
+          client_address: str | None = None) -> tuple[str, Account]:
     """A new session token for the account, or InvalidCredentials (unknown ID and wrong
-    password alike) or LoginThrottled after repeated failures."""
+    password alike) or LoginThrottled when this address failed too often."""
     now = utcnow()
-    key = f"{cci_code}:{login_id.lower()}"
-    throttle = session.get(LoginThrottle, key, with_for_update=True)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise LoginThrottled(
-            message="too many failed logins",
-            params={"retry_after_s": int((throttle.locked_until - now).total_seconds()) + 1})
-    account = session.scalar(select(Account).where(Account.cci_code == cci_code,
-                                                   Account.login_id == login_id))
-    usable = account is not None and (account.kind != "sub" or account.activated_at)
-    # Verify against a real hash even for an unknown ID: the time taken tells nothing.
-    if not verify_password(account.password_hash if account else dummy_hash(), password) \
-            or not usable:
-        _count_failure(session, key, throttle, now)
-        raise InvalidCredentials(message="unknown ID or wrong password")
-    if throttle is not None:
-        session.delete(throttle)
+    with password_attempt(session, cci_code, login_id, client_address, InvalidCredentials):
+        account = session.scalar(select(Account).where(Account.cci_code == cci_code,
+                                                       Account.login_id == login_id))
+        usable = account is not None and (account.kind != "sub" or account.activated_at)
+        # Verify against a real hash even for an unknown ID: the time taken tells nothing.
+        if not verify_password(account.password_hash if account else dummy_hash(), password) \
+                or not usable:
+            raise InvalidCredentials(message="unknown ID or wrong password")
     # ID-8: one session per ID; the older one learns why it ended.
     session.execute(update(Session).where(Session.account_id == account.id,
                                           Session.ended_at.is_(None))
@@ -66,16 +66,42 @@ def login(session: DbSession, cci_code: str, login_id: str, password: str) -> tu
     return token, account
 
 
-def _count_failure(session, key, throttle, now) -> None:
-    if throttle is None or now - throttle.window_started_at > FAILURE_WINDOW:
-        if throttle is None:
-            throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(throttle)
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
-    if throttle.failures >= MAX_FAILURES:
-        throttle.locked_until = now + LOCKOUT
-    session.flush()
+@contextmanager
+def password_attempt(session: DbSession, cci_code: str, login_id: str,
+                     client_address: str | None, failure: type[Exception]):
+    """A password typed for an ID (a login, the current password of a change): refused with
+    LoginThrottled when this address failed too often, across IDs or on this one; a
+    `failure` raised inside is counted for the address, the address and ID, and the ID. A
+    right password forgets the failures on the ID (the address's own count stays)."""
+    pair = (client_address, cci_code, login_id)
+    ratelimit.check(session, RateLimit, FAILURES_PER_ADDRESS, client_address, LoginThrottled)
+    ratelimit.check(session, RateLimit, FAILURES_PER_ADDRESS_AND_ID, pair, LoginThrottled)
+    try:
+        yield
+    except failure:
+        ratelimit.count(session, RateLimit, FAILURES_PER_ADDRESS, client_address)
+        ratelimit.count(session, RateLimit, FAILURES_PER_ADDRESS_AND_ID, pair)
+        ratelimit.count(session, RateLimit, FAILURES_PER_ID, (cci_code, login_id))
+        raise
+    ratelimit.forget(session, RateLimit, FAILURES_PER_ADDRESS_AND_ID, pair)
+    ratelimit.forget(session, RateLimit, FAILURES_PER_ID, (cci_code, login_id))
+
+
+def login_delay(session: DbSession, cci_code: str, login_id: str) -> float:
+    """Seconds to wait before checking a password for this ID: none for its first few
+    failures (from any address), then doubling up to a few seconds. It slows guessing down
+    without ever refusing the owner."""
+    failures = ratelimit.hits(session, RateLimit, FAILURES_PER_ID, (cci_code, login_id))
+    return delay_after(failures, FAILURES_PER_ID.configured.count)
+
+
+def delay_after(failures: int, free: int) -> float:
+    if failures < free:
+        return 0.0
+    settings = config.section("LIMITS").get("login_delay") or {}
+    base = float(settings.get("base_s", DELAY_BASE_S))
+    return min(float(settings.get("max_s", DELAY_MAX_S)),
+               base * 2 ** min(failures - free, 30))  # past 2**30 the cap has long won
 
 
 def logout(session: DbSession, token: str) -> None:

@@ -12,9 +12,11 @@ def email_verification_code(verification: dict, account: dict) -> dict:
     return {**verification, "name": account["name"]}
 
 
-def sub_id_notification(notified: dict, public_url: str) -> dict:
-    """ID-6.2, ID-6.3: the signer's subject and body, and the single-use activation link."""
-    return {**notified,
+def sub_id_notification(notified: dict, sub: dict, public_url: str) -> dict:
+    """ID-6.2, ID-6.3: the signer's subject and body, and the single-use activation link.
+    The text is the signer's, mailed from the chamber's sender to any address: the mail says
+    which registered company sent it (issue 9). Plain text only, as every mail here."""
+    return {**notified, "company": sub["company"],
             "activation_url": f"{public_url}/sub-id/activate?token={notified['activation_token']}"}
 
 

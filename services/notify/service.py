@@ -78,7 +78,7 @@ class NotifyService(HealthCheck):
     def on_sub_id_notified(self, session, event):
         notified = event["data"]
         self._mail(session, event, notified["target_email"], "sub_id_notification",
-                   mails.sub_id_notification(notified, public_url()))
+                   mails.sub_id_notification(notified, self._account(event), public_url()))
 
     # --- registration (REG-2, REG-8 … REG-10): each event names its mail ---------------------
 

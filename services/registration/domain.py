@@ -24,6 +24,7 @@ from services.registration.exceptions import (
     RegistrationNotFound,
     RenewalNotOpen,
     SignerNotFound,
+    TooManyInvitations,
 )
 from services.registration.interfaces import SERVICE  # registers the events recorded here
 from services.registration.models import (
@@ -31,15 +32,18 @@ from services.registration.models import (
     ApplicationToken,
     Counter,
     Invitation,
+    RateLimit,
     Registration,
     Signer,
 )
 from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES
-from tradecert import outbox
+from tradecert import outbox, ratelimit
 from tradecert.db import utcnow
 from tradecert.errors import ValidationFailed
+from tradecert.ratelimit import Limit
 
 INVITATION_VALID = timedelta(days=60)  # REG-2
+INVITATIONS_PER_ADDRESS = Limit("registration_invitations_per_address", 10, 3600)
 DRAFT_KEPT = timedelta(days=60)  # REG-10
 DRAFT_WARNING = timedelta(days=10)
 SIGNERS_WITHOUT_REASON = 15  # REG-10: from the 16th signer a reason is required
@@ -65,10 +69,15 @@ def next_number(session: Session, name: str) -> int:
 
 # --- REG-2, REG-3: invitation and consent --------------------------------------------------------
 
-def invite(session: Session, chamber: dict, data: dict) -> Invitation:
+def invite(session: Session, chamber: dict, data: dict,
+           client_address: str | None = None) -> Invitation:
+    """REG-2: the guidance mailed to any address; so a client address gets at most
+    LIMITS.registration_invitations_per_address of them (10 an hour; issue 9)."""
     if data["agree_rules"] is not True:
         raise AgreementRequired(message="agree to both rules first",
                                 fields={"agree_rules": ["agreement_required"]})
+    ratelimit.hit(session, RateLimit, INVITATIONS_PER_ADDRESS, client_address,
+                  TooManyInvitations)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(cci_code=chamber["cci_code"], email=data["email"],
                             token_hash=_hash(token), expires_at=utcnow() + INVITATION_VALID)

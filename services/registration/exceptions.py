@@ -1,5 +1,12 @@
 """registration's errors: named for what happened; each maps to an HTTP answer."""
-from tradecert.errors import Conflict, Gone, NotFound, Unauthorized, ValidationFailed
+from tradecert.errors import (
+    Conflict,
+    Gone,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+    ValidationFailed,
+)
 
 
 class InvitationExpired(Gone):
@@ -74,3 +81,10 @@ class AgreementRequired(ValidationFailed):
 
 class FormNotFound(NotFound):
     default_code = "form_not_found"
+
+
+class TooManyInvitations(TooManyAttempts):
+    """REG-2: each invitation mails the guidance to any address; a client address gets a
+    few an hour (issue 9)."""
+
+    default_code = "too_many_invitations"

@@ -27,9 +27,11 @@ class RegistrationRpc(Protocol):
 
     # --- applicants (REG-2 … REG-7) ---
 
-    def invite(self, cci_code: str, payload: dict) -> None:
+    def invite(self, cci_code: str, payload: dict, client_address: str | None = None) -> None:
         """InvitationSchema (REG-2): mails the guidance with a 60-day link. Publishes
-        `invitation_created`. Raises ChamberNotFound, AgreementRequired, ValidationFailed."""
+        `invitation_created`. `client_address` is the client's as the gateway determined it
+        (None: not limited). Raises ChamberNotFound, AgreementRequired, ValidationFailed,
+        TooManyInvitations (429: that address's invitations for the hour are used up)."""
 
     def start_application(self, payload: dict) -> dict:
         """ConsentSchema (REG-3): {application_number, application_token, status, created}.

@@ -4,6 +4,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
+from tradecert.ratelimit import RateLimitMixin
 
 
 class Base(DeclarativeBase):
@@ -106,3 +107,7 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class RateLimit(RateLimitMixin, Base):
+    """Counters of invitations per client address (issue 9: each one mails any address)."""

@@ -5,6 +5,7 @@ from nameko.timer import timer
 from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
+from services.registration.models import RateLimit
 from services.registration.schemas import (
     ApplicationSummarySchema,
     ApplicationViewSchema,
@@ -17,6 +18,7 @@ from services.registration.schemas import (
     ReturnSchema,
     SignerViewSchema,
 )
+from tradecert import ratelimit
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
 from tradecert.entrypoints import HealthCheck, rpc
@@ -41,11 +43,11 @@ class RegistrationService(HealthCheck):
     # --- applicants (REG-2 … REG-7) ------------------------------------------------------------
 
     @rpc
-    def invite(self, cci_code: str, payload: dict) -> None:
+    def invite(self, cci_code: str, payload: dict, client_address: str | None = None) -> None:
         data = load(InvitationSchema(), payload)
         chamber = self.identity.get_chamber(cci_code)
         with self.db.transaction() as session:
-            domain.invite(session, chamber, data)
+            domain.invite(session, chamber, data, client_address)
 
     @rpc
     def start_application(self, payload: dict) -> dict:
@@ -204,6 +206,7 @@ class RegistrationService(HealthCheck):
         with self.db.transaction() as session:
             reminded = domain.send_renewal_reminders(session, day)
             warned, removed = domain.purge_old_drafts(session, utcnow())
+            ratelimit.prune(session, RateLimit)
         return {"renewal_reminders": reminded, "draft_warnings": warned,
                 "drafts_removed": removed}
 

@@ -14,7 +14,9 @@ CONTEXT = {"name": "山田 太郎", "cci_code": "1504", "login_id": "staff01",
            "login_url": "http://127.0.0.1:8000/c/1504"}
 SUB_ID_CONTEXT = {"subject": "サブIDのお知らせ", "body": "サブIDを付与しました。",
                   "login_id": "S0000001", "cci_code": "1504", "expires_in_days": 14,
-                  "activation_url": "http://127.0.0.1:8000/sub-id/activate?token=x"}
+                  "activation_url": "http://127.0.0.1:8000/sub-id/activate?token=x",
+                  "company": {"trade_registration_number": "1504-000001",
+                              "name_ja": "さくら貿易", "name_en": "SAKURA TRADING"}}
 
 
 def mail_record(db_session, mail_id):

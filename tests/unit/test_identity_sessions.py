@@ -15,6 +15,7 @@ from services.identity.exceptions import (
     PasswordChangeRequired,
     SessionEnded,
     SessionReplaced,
+    WrongCurrentPassword,
 )
 from services.identity.models import Session
 from tests.helpers.identity import Registered, add_test_chamber
@@ -60,15 +61,72 @@ def test_the_admin_id_cannot_apply_pay_or_print(identity, registered):
     assert sessions.authorize(identity, token, "registration.change")["kind"] == "admin"
 
 
-def test_repeated_failures_lock_the_id_for_a_while(identity, registered):
-    # ID-1, ID-8: guessing is refused after 5 failures, even with the right password then.
-    login_id = registered.admin.login_id
-    for _ in range(sessions.MAX_FAILURES):
+def test_an_address_that_keeps_failing_on_an_id_is_refused_not_the_id(identity, registered):
+    # ID-1, issue 9: guessing from one address is refused after 5 failures, even with the
+    # right password then; the owner elsewhere still logs in, so strangers cannot lock it.
+    login_id, stranger = registered.admin.login_id, "203.0.113.7"
+    allowed = sessions.FAILURES_PER_ADDRESS_AND_ID.configured.count
+    for _ in range(allowed):
         with pytest.raises(InvalidCredentials):
-            sessions.login(identity, "1504", login_id, "Wrong1234")
+            sessions.login(identity, "1504", login_id, "Wrong1234", stranger)
     with pytest.raises(LoginThrottled) as caught:
-        sessions.login(identity, "1504", login_id, registered.admin_password)
-    assert 0 < caught.value.params["retry_after_s"] <= sessions.LOCKOUT.total_seconds() + 1
+        sessions.login(identity, "1504", login_id, registered.admin_password, stranger)
+    assert caught.value.status == 429
+    assert 0 < caught.value.params["retry_after_s"] <= 15 * 60 + 1
+    token, account = sessions.login(identity, "1504", login_id, registered.admin_password,
+                                    "198.51.100.4")
+    assert account.id == registered.admin.id and token
+
+
+def test_an_address_failing_across_many_ids_is_refused_for_every_id(identity, registered):
+    # ID-1, issue 9: a few tries at each of many IDs (known or not) from one address add up.
+    stranger = "2001:db8::7"
+    allowed = sessions.FAILURES_PER_ADDRESS.configured.count
+    for n in range(allowed):
+        with pytest.raises(InvalidCredentials):
+            sessions.login(identity, "1504", f"A{n:07d}", "Wrong1234", stranger)
+    user, password = registered.users[0], registered.user_passwords[0]
+    with pytest.raises(LoginThrottled):
+        sessions.login(identity, "1504", user.login_id, password, stranger)
+    assert sessions.login(identity, "1504", user.login_id, password, "192.0.2.1")[1].id == user.id
+
+
+def test_failures_on_an_id_from_anywhere_slow_its_logins_down_but_never_refuse(identity,
+                                                                               registered):
+    # ID-1, issue 9: per ID the answer grows slower with failures (a few free, then doubling
+    # up to a cap); a right password ends the run.
+    login_id = registered.admin.login_id
+    free = sessions.FAILURES_PER_ID.configured.count
+    delays = []
+    for n in range(free + 6):
+        delays.append(sessions.login_delay(identity, "1504", login_id))
+        with pytest.raises(InvalidCredentials):
+            sessions.login(identity, "1504", login_id, "Wrong1234", f"192.0.2.{n}")
+    assert delays[:free] == [0.0] * free
+    assert delays[free] > 0 and delays[free + 1] == 2 * delays[free]
+    assert delays[-1] == sessions.DELAY_MAX_S
+    sessions.login(identity, "1504", login_id, registered.admin_password, "192.0.2.200")
+    assert sessions.login_delay(identity, "1504", login_id) == 0.0
+
+
+def test_the_delay_rule():
+    # Issue 9: none for the free failures, then base, 2 x base, ... never above the cap.
+    assert sessions.delay_after(2, free=3) == 0.0
+    assert [sessions.delay_after(n, free=3) for n in (3, 4, 5)] == [0.25, 0.5, 1.0]
+    assert sessions.delay_after(40, free=3) == sessions.DELAY_MAX_S
+    assert sessions.delay_after(10**7, free=3) == sessions.DELAY_MAX_S  # no float overflow
+
+
+def test_a_wrong_current_password_counts_as_a_failed_login(identity, registered):
+    # Issue 9: the password change is no way around the login's limit.
+    admin, address = registered.admin, "203.0.113.8"
+    for _ in range(sessions.FAILURES_PER_ADDRESS_AND_ID.configured.count):
+        with pytest.raises(WrongCurrentPassword), sessions.password_attempt(
+                identity, "1504", admin.login_id, address, WrongCurrentPassword):
+            change_own_password(admin, "Wrong1234", "Admin12345")
+    with pytest.raises(LoginThrottled), sessions.password_attempt(
+            identity, "1504", admin.login_id, address, WrongCurrentPassword):
+        change_own_password(admin, registered.admin_password, "Admin12345")
 
 
 # --- ID-2: the admin changes the initial password first ----------------------------------------

@@ -34,14 +34,52 @@ def test_the_returned_mail_names_the_company_and_links_the_application():
     assert "署名が枠に触れています" in body
 
 
+SUB = {"cci_code": "1504", "login_id": "S0000001", "kind": "sub", "name": "サブ 一郎",
+       "email": "sub@example.jp",
+       "company": {"trade_registration_number": "1504-000123", "name_ja": "さくら貿易",
+                   "name_en": "SAKURA TRADING"}}
+
+
 def test_the_sub_id_mail_carries_the_signers_text_and_the_activation_link():
     notified = {"cci_code": "1504", "login_id": "S0000001", "subject": "サブIDのお知らせ",
                 "body": "サブIDを付与しました。", "activation_token": "tok-3",
                 "expires_in_days": 14}
 
     subject, body = domain.render("sub_id_notification",
-                                  mails.sub_id_notification(notified, URL))
+                                  mails.sub_id_notification(notified, SUB, URL))
 
     assert subject == "サブIDのお知らせ"
-    assert body.startswith("サブIDを付与しました。")
+    assert "\nサブIDを付与しました。\n" in body
     assert f"{URL}/sub-id/activate?token=tok-3" in body and "14日間有効" in body
+
+
+def test_the_sub_id_mail_names_the_company_that_sent_it_before_the_senders_text():
+    """Issue 9 (ID-6.2): any verified user ID mails its own text from the chamber's sender,
+    so each such mail says which registered company sent it, in Japanese and English."""
+    notified = {"cci_code": "1504", "login_id": "S0000001", "subject": "お知らせ",
+                "body": "ご連絡です。", "activation_token": "tok-4", "expires_in_days": 14}
+
+    _, body = domain.render("sub_id_notification",
+                            mails.sub_id_notification(notified, SUB, URL))
+
+    head = body[:body.index("ご連絡です。")]
+    assert "「さくら貿易」（貿易登録番号 1504-000123）" in head
+    assert "SAKURA TRADING (trade registration number 1504-000123)" in head
+
+
+def test_the_sub_id_mail_is_plain_text_with_the_senders_markup_as_written():
+    """Issue 9: the sender's body goes out as text/plain only, never as an HTML part."""
+    from services.notify.models import MailMessage
+
+    notified = {"cci_code": "1504", "login_id": "S0000001", "subject": "お知らせ",
+                "body": '<a href="https://evil.example">click</a><script>x()</script>',
+                "activation_token": "tok-5", "expires_in_days": 14}
+    subject, body = domain.render("sub_id_notification",
+                                  mails.sub_id_notification(notified, SUB, URL))
+    message = MailMessage(message_id="<1@example.jp>", to_address="t@example.jp",
+                          subject=subject, body=body)
+
+    email = domain.as_email(message, "noreply@example.jp")
+
+    assert not email.is_multipart() and email.get_content_type() == "text/plain"
+    assert '<a href="https://evil.example">click</a><script>x()</script>' in email.get_content()
