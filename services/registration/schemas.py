@@ -4,12 +4,10 @@ the same CompanySchema and SignerSchema."""
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from tradecert.schemas import PERSON_NAME, Email, PrintedEnglish
+from tradecert.schemas import PERSON_NAME, PHONE, POSTAL_CODE, Email, PrintedEnglish
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
-POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$")
-PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
 REGISTRATION_TYPES = ("applicant", "agent", "applicant_and_agent")
 APPLICANT_TYPES = ("applicant", "applicant_and_agent")
 MEMBERSHIPS = ("member", "non_member_joining", "non_member_considering", "non_member_no_plan")

@@ -396,7 +396,8 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
                                     "password_confirm": "abc", "email": "not-an-address"},
                  form_page=page)
     assert bad.status_code == 422
-    assert 'id="f-email-error">メールアドレスの形式が正しくありません。' in bad.text
+    assert ('id="f-email-error">メールアドレスは name@example.co.jp のように入力してください。'
+            in bad.text)  # issue 9: an example
     assert 'value="鈴木 一郎"' in bad.text  # what was typed stays
     created = submit(user, "/sub-ids", {"name": "鈴木 一郎", "password": SUB_PASSWORD,
                                         "password_confirm": SUB_PASSWORD,

@@ -192,9 +192,11 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     assert again.status_code == 422
     assert "入力内容に誤りがあります。" in text_of(again)
     assert field_error(again, "f-name_ja") == "必須項目です。"
-    assert field_error(again, "f-registered_address-postal_code") == "形式が正しくありません。"
+    assert field_error(again, "f-registered_address-postal_code") == \
+        "郵便番号は 330-0854 のように7桁の半角数字で入力してください。"  # issue 9: an example
     assert field_error(again, "f-current_address-postal_code") == "必須項目です。"
-    assert field_error(again, "f-contact-email") == "メールアドレスの形式が正しくありません。"
+    assert field_error(again, "f-contact-email") == \
+        "メールアドレスは name@example.co.jp のように入力してください。"
     assert field_error(again, "f-main_products") == "必須項目です。"
     assert input_value(again, "name_en") == "Sakura Trading"
     assert input_value(again, "registered_address.postal_code") == "33"

@@ -256,7 +256,8 @@ def test_the_whole_wizard_in_english(page, site, mailbox, shoot):
     fill_company(page, "applicant_and_agent", "export@sakura.example.jp")
     page.locator("#f-contact-email").fill("not an address")
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.locator("#f-contact-email-error")).to_have_text("Not a valid email address.")
+    expect(page.locator("#f-contact-email-error")).to_have_text(
+        "Enter an e-mail address such as name@example.co.jp.")
     shoot(page, "en-4-company-422")
     page.browser_errors.remove(UNPROCESSABLE)
     page.locator("#f-contact-email").fill("export@sakura.example.jp")
