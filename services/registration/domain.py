@@ -2,6 +2,7 @@
 callables, so the rules are tested without a broker."""
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -162,6 +163,7 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     editable(application)
     if is_agent(application):
         raise AgentsHaveNoSigners(message="agents do not register signers")
+    duplicate_of(session, application, data)
     count = session.scalar(select(func.count()).where(Signer.application_id == application.id))
     if reason_required(count) and not data.get("reason"):
         raise ValidationFailed(code="reason_required",
@@ -174,6 +176,20 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     touch(application)
     session.flush()
     return signer
+
+
+def duplicate_of(session: Session, application: Application, data: dict) -> None:
+    """REG-5: a signer is entered once. The same name and e-mail address again (spacing and
+    letter case aside) is refused, naming both fields (issue 9)."""
+    def key(name: str, email: str):
+        return " ".join(unicodedata.normalize("NFKC", name).split()), email.casefold()
+
+    new = key(data["name_ja"], data["email"])
+    if any(key(s.name_ja, s.email) == new for s in signers_of(session, application)):
+        raise ValidationFailed(code="duplicate_signer",
+                               message="this signer is entered already",
+                               fields={"name_ja": ["duplicate_signer"],
+                                       "email": ["duplicate_signer"]})
 
 
 def reason_required(signer_count: int) -> bool:
