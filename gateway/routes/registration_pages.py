@@ -263,6 +263,15 @@ class RegistrationPages:
     @http("POST", "/registration/signers/<signer_id>/delete", page=True)
     @wizard_page
     def registration_signer_remove(self, request, number, token, signer_id):
+        """Asks first (issue 9): the list's button shows the signer and a button that confirms;
+        only a POST with `confirm=yes` removes."""
+        if request.form.get("confirm") != "yes":
+            application = self.registration.get_application(number, token)
+            signer = next((s for s in application["signers"] if s["signer_id"] == signer_id),
+                          None)
+            if signer is None:  # gone already (another tab)
+                return see_other("/registration/signers")
+            return self._signers_page(request, application, confirm_remove=signer)
         with contextlib.suppress(SignerNotFound):  # gone already (another tab): never mind
             self.registration.remove_signer(number, token, signer_id)
         return see_other("/registration/signers", "signer_removed")

@@ -126,6 +126,9 @@ class RegistrationStaffPages:
             return self._staff_application(request, caller, number, status=422, values=values,
                                            errors=required(request, values,
                                                            "registration_fee_receipt_no"))
+        if request.form.get("confirm") != "yes":  # asks first (issue 9): it cannot be undone
+            return self._staff_application(request, caller, number, values=values,
+                                           confirm_approval=True)
         try:
             result = self.registration.approve(caller, number,
                                                {"registration_fee_receipt_no": receipt})

@@ -433,7 +433,8 @@ def application_contact(session: Session, application_number: str) -> dict:
         raise ApplicationNotFound(message=f"no application {application_number}")
     return {"application_number": application.application_number,
             "cci_code": application.cci_code, "email": application.email,
-            "company_name_ja": (application.company or {}).get("name_ja", "")}
+            "company_name_ja": (application.company or {}).get("name_ja", ""),
+            "registration_type": (application.company or {}).get("registration_type")}
 
 
 def registration_contact(session: Session, cci_code: str, number: str) -> dict:

@@ -106,8 +106,10 @@ class RegistrationRpc(Protocol):
     # --- for notify: who an event's mail goes to ---
 
     def application_contact(self, number: str) -> dict:
-        """{application_number, cci_code, email, company_name_ja}: the applicant's address
-        and the company's name as entered ("" before). Raises ApplicationNotFound."""
+        """{application_number, cci_code, email, company_name_ja, registration_type}: the
+        applicant's address, the company's name as entered ("" before) and how it registers
+        (None before; an agent's mails ask for no signature form). Raises
+        ApplicationNotFound."""
 
     def registration_contact(self, cci_code: str, number: str) -> dict:
         """{trade_registration_number, cci_code, email, company_name_ja}: the registration's

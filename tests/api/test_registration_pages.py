@@ -239,7 +239,13 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     listed = web.get("/registration/signers")
     signer_ids = re.findall(r'action="/registration/signers/([^/"]+)/delete"', listed.text)
     assert len(signer_ids) == 3 and "EXTRA SIGNER" in listed.text
-    removed = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {}, form_page=listed)
+    # issue 9: removing asks first, naming the signer; only the confirmation removes
+    asked = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {}, form_page=listed)
+    assert asked.status_code == 200
+    assert "この署名者を削除しますか？" in text_of(asked) and "EXTRA SIGNER" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    removed = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {"confirm": "yes"},
+                     form_page=asked)
     assert location(removed) == "/registration/signers?notice=signer_removed"
     listed = web.get("/registration/signers")
     assert "EXTRA SIGNER" not in listed.text and "HANAKO SATO" in listed.text
@@ -265,7 +271,7 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     text = text_of(forms)
     assert "申請しました。" in text and number in text and "更新日時" in text
     for part in ("誓約書", "業態内容届", "署名届", "右上の更新日時が最新のもの",
-                 "履歴事項全部証明書", "貿易登録料（現金）：16,200円（税込）",
+                 "履歴事項全部証明書", "貿易登録手数料（現金）：16,200円（税込）",
                  "枠にかかっている場合は登録できません"):
         assert part in text, part
     pledge = f"/api/v1/registration-applications/{number}/forms/pledge.pdf"
@@ -431,7 +437,7 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
 
     # approval needs every signature first
     early = submit(web, f"/staff/registrations/{number}/approval",
-                   {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+                   {"registration_fee_receipt_no": "R-001", "confirm": "yes"}, form_page=detail)
     assert early.status_code == 409
     # beside each signer, and in the error summary as links to their upload fields
     assert len(re.findall(r'<p class="field-error" id="f-signers-[0-9a-f-]+-signature-error">'
@@ -477,8 +483,17 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
                      {"registration_fee_receipt_no": ""}, form_page=detail)
     assert missing.status_code == 422
     assert field_error(missing, "f-registration_fee_receipt_no") == "必須項目です。"
+    # issue 9: approving asks first, with the receipt number; nothing is approved yet
+    asked = submit(web, f"/staff/registrations/{number}/approval",
+                   {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+    assert asked.status_code == 200
+    assert "R-001 で承認しますか？" in text_of(asked) and "承認は取り消せません。" in text_of(asked)
+    assert "REG-" not in text_of(asked)  # staff pages show no requirement numbers
+    assert web.get(f"/api/v1/staff/registration-applications/{number}").json()[
+        "status"] == "submitted"
     approved = submit(web, f"/staff/registrations/{number}/approval",
-                      {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+                      {"registration_fee_receipt_no": "R-001", "confirm": "yes"},
+                      form_page=asked)
     assert location(approved) == f"/staff/registrations/{number}/approved"
     result = web.get(f"/staff/registrations/{number}/approved")
     text = text_of(result)
