@@ -152,20 +152,28 @@ class RegistrationPages:
     @http("GET", "/registration/start", page=True)
     @public
     def registration_consent(self, request):
+        """The mailed link says at once when it is broken or too old (issue 9), not after the
+        consents are ticked; else the consent, with the chamber's privacy policy and terms."""
         token = request.args.get("token", "")
-        if not token:
-            return self._link_problem(request, "invalid", 404)
-        return render(request, "registration/consent.html", token=token, step="consent")
+        chamber, problem = self._invited_chamber(request, token)
+        if problem:
+            return problem
+        return render(request, "registration/consent.html", token=token, step="consent",
+                      chamber=chamber)
 
     @http("POST", "/registration/start", page=True)
     @public
     def registration_consent_submit(self, request):
         token = request.form.get("token", "") or request.args.get("token", "")
         values = consent_from_form(request.form)
+        chamber, problem = self._invited_chamber(request, token)
+        if problem:
+            return problem
 
         def again(status, alert=None, errors=None):
             return render(request, "registration/consent.html", status=status, token=token,
-                          step="consent", values=values, alert=alert, errors=errors or {})
+                          step="consent", chamber=chamber, values=values, alert=alert,
+                          errors=errors or {})
 
         if not form_token_ok(request):
             return again(403, csrf_alert(request))
@@ -326,6 +334,19 @@ class RegistrationPages:
         chamber = self.identity.get_chamber(application["cci_code"])
         return render(request, "registration/review.html", status=status,
                       application=application, chamber=chamber, step="review", **context)
+
+    def _invited_chamber(self, request, token: str):
+        """(the chamber of the invitation the link holds, None), or (None, the page that
+        says what is wrong with the link: REG-2)."""
+        try:
+            if not token:
+                raise InvitationNotFound(message="the link lacks its token")
+            invitation = self.registration.check_invitation(token)
+        except InvitationExpired:
+            return None, self._link_problem(request, "expired", 410)
+        except InvitationNotFound:
+            return None, self._link_problem(request, "invalid", 404)
+        return self.identity.get_chamber(invitation["cci_code"]), None
 
     def _link_problem(self, request, state: str, status: int):
         """REG-2: an expired (or broken) link: start again from the chamber's guidance."""

@@ -127,6 +127,9 @@ class IdentityRpc(Protocol):
 class Rule(Schema):
     title = fields.String(required=True)
     url = fields.String(required=True)
+    # issue 9: optional, so that rules recorded before them still pass
+    title_en = fields.String(allow_none=True)
+    kind = fields.String()
 
 
 class Fee(Schema):

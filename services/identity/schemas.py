@@ -4,9 +4,21 @@ from services.identity.domain import ACCOUNT_KINDS
 from tradecert.schemas import CCI_CODE, PERSON_NAME, PHONE, Email
 
 
+#: What a chamber's rule document is for (issue 9): `pledge` the rules the registration's
+#: pledge names (the guidance links them, REG-2), `privacy` and `terms` what the consent page
+#: links (REG-3), `other` anything else the chamber publishes.
+RULE_KINDS = ("pledge", "privacy", "terms", "other")
+
+
 class RuleSchema(Schema):
+    """A rule document of the chamber: its name in Japanese (and English) and its address on
+    the chamber's site."""
+
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title_en = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=200))
     url = fields.Url(required=True)
+    kind = fields.String(load_default="other", validate=validate.OneOf(RULE_KINDS))
 
 
 class RegistrationFeeSchema(Schema):

@@ -80,6 +80,18 @@ def invite(session: Session, chamber: dict, data: dict) -> Invitation:
     return invitation
 
 
+def open_invitation(session: Session, token) -> Invitation:
+    """The invitation a mailed link holds (REG-2: 60 days), checked when the link is opened
+    and again at the consent."""
+    invitation = session.scalar(select(Invitation).where(
+        Invitation.token_hash == _hash(token))) if isinstance(token, str) and token else None
+    if invitation is None:
+        raise InvitationNotFound(message="unknown invitation link")
+    if invitation.expires_at < utcnow():
+        raise InvitationExpired(message="the invitation link has expired; start again")
+    return invitation
+
+
 def start_application(session: Session, data: dict) -> tuple[Application, str, bool]:
     """The consent page (REG-3): a draft for the invitation, or the same one again with a
     fresh token. Returns (application, application token, created)."""
@@ -88,12 +100,7 @@ def start_application(session: Session, data: dict) -> tuple[Application, str, b
     if missing:
         raise AgreementRequired(message="agree to the privacy policy and the terms",
                                 fields=missing)
-    invitation = session.scalar(select(Invitation).where(
-        Invitation.token_hash == _hash(data["invitation_token"])))
-    if invitation is None:
-        raise InvitationNotFound(message="unknown invitation link")
-    if invitation.expires_at < utcnow():
-        raise InvitationExpired(message="the invitation link has expired; start again")
+    invitation = open_invitation(session, data["invitation_token"])
     application = session.scalar(select(Application).where(
         Application.invitation_id == invitation.id))
     created = application is None

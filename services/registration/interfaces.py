@@ -34,6 +34,11 @@ class RegistrationRpc(Protocol):
         """ConsentSchema (REG-3): {application_number, application_token, status, created}.
         Raises AgreementRequired, InvitationNotFound, InvitationExpired."""
 
+    def check_invitation(self, invitation_token: str) -> dict:
+        """REG-2, REG-3: {cci_code, valid_until} of the invitation a mailed link holds, so
+        the consent page says at once when the link is broken or too old. Raises
+        InvitationNotFound, InvitationExpired."""
+
     def get_application(self, number: str, token: str) -> dict:
         """ApplicationViewSchema. Raises ApplicationTokenInvalid."""
 

@@ -56,6 +56,12 @@ class RegistrationService(HealthCheck):
                 "application_token": token, "status": application.status, "created": created}
 
     @rpc
+    def check_invitation(self, invitation_token: str) -> dict:
+        invitation = domain.open_invitation(self.db.session, invitation_token)
+        return {"cci_code": invitation.cci_code,
+                "valid_until": invitation.expires_at.date().isoformat()}
+
+    @rpc
     def get_application(self, number: str, token: str) -> dict:
         session = self.db.session
         return ApplicationViewSchema().dump(

@@ -141,7 +141,11 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
                  "商工会議所原産地証明書等貿易関係書類認証規程", "商工会議所貿易関係証明罰則規程",
                  "会員 0 円", "非会員 16,200 円", "現金", "承認から2年間"):
         assert part in text, part
-    assert 'href="https://example.jp/rules">商工会議所貿易関係証明罰則規程</a>' in guidance.text
+    assert ('href="https://example.jp/rules" class="rule-link">商工会議所貿易関係証明罰則規程</a>'
+            in guidance.text)
+    # issue 9: the chamber's other rule documents are linked too
+    assert 'href="https://example.jp/privacy" class="rule-link">個人情報保護方針</a>' \
+        in guidance.text
     assert 'autocomplete="email"' in guidance.text
     assert 'id="send-invitation"' in guidance.text and "button.disabled" in guidance.text
 
@@ -163,6 +167,13 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     consent = web.get(link)
     text = text_of(consent)
     assert "個人情報の取り扱い" in text and "IDの貸与は禁止されています。" in text
+    # issue 9: the privacy policy and the terms are linked where they are agreed to, and the
+    # header names the chamber the link is for
+    assert 'href="https://example.jp/privacy" class="rule-link">個人情報保護方針</a>' \
+        in consent.text
+    assert 'href="https://example.jp/issuance" class="rule-link">貿易関係証明発給規程</a>' \
+        in consent.text
+    assert '<span class="chamber-name">さいたま商工会議所</span>' in consent.text
     assert 'content="same-origin"' in consent.text  # the token does not leak to other sites
     unticked = submit(web, "/registration/start", {"token": invitation_token_of(link),
                                                    "agree_privacy": "yes"}, form_page=consent)
@@ -299,9 +310,20 @@ def test_an_agent_in_english_skips_the_signers_and_prints_two_forms(smtp_sink, s
     assert '<html lang="en">' in guidance.text
     text = text_of(guidance)
     assert "Trade registration: guidance" in text and "Non-members 16,200 yen" in text
-    assert "商工会議所貿易関係証明罰則規程 (Rules on penalties for trade certificates)" in text
+    # issue 9: English pages show the rules' English names, linked
+    assert ('href="https://example.jp/rules" class="rule-link">Rules on penalties for trade '
+            'certificates</a>') in guidance.text
+    assert "I have read the Rules on penalties for trade certificates and agree." in text
+    assert "商工会議所貿易関係証明罰則規程" not in text
+    assert 'class="rule-link">Privacy policy</a>' in guidance.text
+    assert '<span class="chamber-name">Saitama CCI</span>' in guidance.text
     link = invited(web, smtp_sink, email="agent@forwarder.example.jp")
-    assert "Lending an ID is forbidden." in text_of(web.get(link))
+    consent = web.get(link)
+    assert "Lending an ID is forbidden." in text_of(consent)
+    assert 'href="https://example.jp/privacy" class="rule-link">Privacy policy</a>' \
+        in consent.text
+    assert ('href="https://example.jp/issuance" class="rule-link">Rules on the issuance of '
+            'trade certificates</a>') in consent.text
     assert consented(web, link) == "/registration/company"
 
     agent = {**COMPANY_FORM, "registration_type": "agent", "business_form": "individual",
@@ -338,6 +360,13 @@ def test_an_expired_or_broken_link_and_no_application(smtp_sink, saitama, web, d
     session.execute(update(Invitation).values(
         expires_at=Invitation.expires_at - timedelta(days=61)))
     session.commit()
+    # issue 9: the link says so when opened, before any tick
+    opened = web.get(link)
+    assert opened.status_code == 410 and "このURLは有効期限が切れています" in text_of(opened)
+    assert 'name="agree_privacy"' not in opened.text
+    opened_broken = web.get("/registration/start?token=" + "x" * 43)
+    assert opened_broken.status_code == 404 and "このURLは無効です" in text_of(opened_broken)
+    assert 'name="agree_privacy"' not in opened_broken.text
     expired = submit(web, "/registration/start", {"token": invitation_token_of(link),
                                                   "agree_privacy": "yes", "agree_terms": "yes"},
                      form_page=web.get(link))
