@@ -222,7 +222,8 @@ class RegistrationPages:
         if application["status"] == "approved":
             return see_other("/registration/forms")
         return render(request, "registration/company.html", application=application,
-                      step="company", values=company_values(application["company"]))
+                      step="company", values=company_values(application["company"]),
+                      chamber=self.identity.get_chamber(application["cci_code"]))
 
     @http("POST", "/registration/company", page=True)
     @wizard_page
@@ -232,9 +233,10 @@ class RegistrationPages:
             saved = self.registration.save_company(number, token, body)
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
+            application = self.registration.get_application(number, token)
             return render(request, "registration/company.html", status=exc.status,
-                          step="company",
-                          application=self.registration.get_application(number, token),
+                          step="company", application=application,
+                          chamber=self.identity.get_chamber(application["cci_code"]),
                           values=values, alert=alert, errors=errors)
         # REG-4.9: saved as entered, on to the signers (when it registers any: REG-5)
         next_page = "/registration/signers" if saved["registers_signers"] \
@@ -328,7 +330,8 @@ class RegistrationPages:
         if status == 200 and application["contact_signer_missing"]:
             context["values"] = signer_values((application["company"] or {}).get("contact"))
         return render(request, "registration/signers.html", status=status,
-                      application=application, step="signers", **context)
+                      application=application, step="signers",
+                      chamber=self.identity.get_chamber(application["cci_code"]), **context)
 
     def _review_page(self, request, application, status=200, **context):
         chamber = self.identity.get_chamber(application["cci_code"])

@@ -3,7 +3,6 @@ from marshmallow import Schema, fields, validate
 from services.identity.domain import ACCOUNT_KINDS
 from tradecert.schemas import CCI_CODE, PERSON_NAME, PHONE, Email
 
-
 #: What a chamber's rule document is for (issue 9): `pledge` the rules the registration's
 #: pledge names (the guidance links them, REG-2), `privacy` and `terms` what the consent page
 #: links (REG-3), `other` anything else the chamber publishes.
@@ -146,6 +145,12 @@ class SubIdActivationSchema(Schema):
 
     activation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class SubIdActivationCheckSchema(Schema):
+    """The activation link opened (ID-6.3): is it still good?"""
+
+    activation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
 
 
 class SignerSchema(Schema):

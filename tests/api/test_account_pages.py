@@ -452,12 +452,23 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
     page = holder.get(activation)
     assert page.status_code == 200 and 'autocomplete="current-password"' in page.text
     wrong = submit(holder, activation, {"password": "Wrong2026x"}, form_page=page)
-    assert wrong.status_code == 422 and "パスワードが正しくありません。" in wrong.text
+    assert wrong.status_code == 422
+    # issue 9: the holder has no "current" password to speak of
+    assert "署名者が設定したパスワードと一致しません。" in wrong.text
+    assert "現在のパスワード" not in wrong.text
     done = submit(holder, activation, {"password": SUB_PASSWORD}, form_page=page)
     assert location(done) == "/sub-id/activated?cci_code=1504"
     assert 'href="/c/1504/login"' in holder.get("/sub-id/activated?cci_code=1504").text
     again = submit(holder, activation, {"password": SUB_PASSWORD}, form_page=page)
-    assert again.status_code == 410 and "このリンクは無効になっています。" in again.text
+    assert again.status_code == 410 and "このリンクは使用済みです。" in again.text
+    # issue 9: opened again, the used link says so at once, with the chamber's login
+    reopened = new_browser().get(activation)
+    assert reopened.status_code == 410
+    assert "このリンクは使用済みです。サブIDはすでに有効になっています。" in reopened.text
+    assert 'name="password"' not in reopened.text
+    assert 'href="/c/1504/login"' in reopened.text
+    in_english = new_browser().get(activation + "&lang=en")
+    assert "This link has been used: the sub ID is active already." in in_english.text
 
     assert location(log_in(holder, sub, SUB_PASSWORD)) == "/me"
     menu = holder.get("/me")
@@ -485,6 +496,9 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
 
 def test_activation_links_that_do_not_work(web, registration):
     page = web.get("/sub-id/activate?token=" + "x" * 43)
+    # issue 9: said when opened, not after a password is typed
+    assert page.status_code == 410 and "このリンクは無効になっています。" in page.text
+    assert 'name="password"' not in page.text and 'href="/c/1504/login"' in page.text
     gone = submit(web, "/sub-id/activate?token=" + "x" * 43, {"password": "Whatever1"},
                   form_page=page)
     assert gone.status_code == 410 and "このリンクは無効になっています。" in gone.text
