@@ -1,12 +1,13 @@
 """registration's rules, free of Nameko (REG-1 … REG-10). Other services are passed in as
 callables, so the rules are tested without a broker."""
 import hashlib
+import re
 import secrets
 import unicodedata
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -327,11 +328,35 @@ def staff_queue(session: Session, cci_code: str, status: str | None) -> list[dic
         .order_by(Application.submitted_at.nulls_last(), Application.id)
     if status:
         query = query.where(Application.status == status)
-    return [{"application_number": a.application_number, "status": a.status,
-             "name_ja": (a.company or {}).get("name_ja"),
-             "registration_type": (a.company or {}).get("registration_type"),
-             "submitted_at": a.submitted_at, "updated_at": a.updated_at}
-            for a in session.scalars(query)]
+    return [summary(a) for a in session.scalars(query)]
+
+
+#: What staff type into the search: a whole number, or its last digits (issue 9).
+NUMBER_TAIL = re.compile(r"[0-9-]{1,20}")
+SEARCH_LIMIT = 50
+
+
+def staff_search(session: Session, cci_code: str, text: str) -> list[dict]:
+    """Applications of the chamber whose application number or trade registration number
+    is `text`, or ends with it when it is digits ("12" finds R1504-2026-00012 and
+    1504-000012): staff read the last digits off a form or a phone call (issue 9)."""
+    text = text.strip().upper()
+    numbers = (Application.application_number, Application.trade_registration_number)
+    if NUMBER_TAIL.fullmatch(text):
+        match = or_(*(column.endswith(text, autoescape=True) for column in numbers))
+    else:
+        match = or_(*(column == text for column in numbers))
+    query = select(Application).where(Application.cci_code == cci_code, match) \
+        .order_by(Application.id.desc()).limit(SEARCH_LIMIT)
+    return [summary(a) for a in session.scalars(query)]
+
+
+def summary(a: Application) -> dict:
+    return {"application_number": a.application_number, "status": a.status,
+            "name_ja": (a.company or {}).get("name_ja"),
+            "registration_type": (a.company or {}).get("registration_type"),
+            "trade_registration_number": a.trade_registration_number,
+            "submitted_at": a.submitted_at, "updated_at": a.updated_at}
 
 
 def in_chamber(session: Session, caller: dict, application_number: str, *,

@@ -66,6 +66,10 @@ class RegistrationRpc(Protocol):
     def staff_queue(self, caller: dict, status: str | None = None) -> list[dict]:
         """ApplicationSummarySchema list of the caller's chamber."""
 
+    def staff_search(self, caller: dict, text: str) -> list[dict]:
+        """ApplicationSummarySchema list of the caller's chamber whose application or trade
+        registration number is `text` or, when it is digits, ends with it (newest first)."""
+
     def staff_application(self, caller: dict, number: str) -> dict:
         """ApplicationViewSchema. Raises ApplicationNotFound."""
 

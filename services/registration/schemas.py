@@ -264,5 +264,6 @@ class ApplicationSummarySchema(Schema):
     status = fields.String()
     name_ja = fields.String(allow_none=True)
     registration_type = fields.String(allow_none=True)
+    trade_registration_number = fields.String(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()

@@ -110,6 +110,11 @@ class RegistrationService(HealthCheck):
             domain.staff_queue(self.db.session, caller["cci_code"], status))
 
     @rpc
+    def staff_search(self, caller: dict, text: str) -> list[dict]:
+        return ApplicationSummarySchema(many=True).dump(
+            domain.staff_search(self.db.session, caller["cci_code"], str(text)[:40]))
+
+    @rpc
     def staff_application(self, caller: dict, number: str) -> dict:
         session = self.db.session
         return ApplicationViewSchema().dump(

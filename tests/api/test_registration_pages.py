@@ -447,6 +447,10 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     found = web.get(f"/staff/registrations?number=+{full_width.lower()}+",
                     allow_redirects=False)
     assert location(found) == f"/staff/registrations/{number}"
+    # issue 9: its last digits find it too (the only application of the chamber)
+    last_digits = web.get(f"/staff/registrations?number={number[-3:].lstrip('0') or '0'}",
+                          allow_redirects=False)
+    assert location(last_digits) == f"/staff/registrations/{number}"
     unknown = web.get("/staff/registrations?number=R1504-1999-00001")
     assert unknown.status_code == 404 and "この申請番号の申請はありません。" in text_of(unknown)
 

@@ -555,3 +555,27 @@ def test_a_registration_is_per_chamber(session):
         domain.in_chamber(session, {"cci_code": "1504"}, tokyo.application_number)
     assert [a["application_number"] for a in domain.staff_queue(session, "1301", None)] == [
         tokyo.application_number]
+
+
+def test_staff_find_an_application_or_registration_by_its_last_digits(session):
+    """Issue 9: staff type the last digits of an application number or of a trade
+    registration number; a whole number finds exactly that one; another chamber's never."""
+    first, second = submitted(session), submitted(session)
+    registration = approve(session, second)
+    other_chamber, _ = start(session, "1301")
+    number = first.application_number  # R1504-2026-000NN
+    tail = number.rsplit("-", 1)[1].lstrip("0")
+
+    found = domain.staff_search(session, "1504", tail)
+    assert number in [f["application_number"] for f in found]
+    assert all(f["application_number"].endswith(tail) or
+               (f["trade_registration_number"] or "").endswith(tail) for f in found)
+    assert [f["application_number"] for f in domain.staff_search(session, "1504", number)] \
+        == [number]
+    by_registration = domain.staff_search(
+        session, "1504", registration.trade_registration_number.rsplit("-", 1)[1])
+    assert [f["application_number"] for f in by_registration] == [second.application_number]
+    assert by_registration[0]["trade_registration_number"] == \
+        registration.trade_registration_number
+    assert domain.staff_search(session, "1504", other_chamber.application_number) == []
+    assert domain.staff_search(session, "1504", "%") == []  # no wildcard typed through
