@@ -24,6 +24,7 @@ from gateway.forms.account import (
 from gateway.http import http
 from gateway.i18n import translate
 from gateway.pages import (
+    LOGIN_ID_PATTERN,
     csrf_alert,
     end_session,
     errors_of,
@@ -68,8 +69,11 @@ class AccountPages:
     @public
     def login_form(self, request, cci_code):
         chamber = self.identity.get_chamber(cci_code)
+        login_id = request.args.get("login_id", "")  # after e-mail verification (issue 9)
         return render(request, "account/login.html", chamber=chamber,
-                      values={"next": safe_next(request.args.get("next")) or ""})
+                      values={"next": safe_next(request.args.get("next")) or "",
+                              "login_id": login_id if LOGIN_ID_PATTERN.fullmatch(login_id)
+                              else ""})
 
     @http("POST", "/c/<cci_code>/login", page=True)
     @public
@@ -181,8 +185,10 @@ class AccountPages:
                         request, "Enter the 6-digit code from the mail.")]})
                 self.identity.confirm_email_verification(caller, {"code": code})
                 self.identity.logout(token_of(request))  # ID-5: "returns to login"
+                # issue 9: the login page has the ID filled in
                 return end_session(request, see_other(login_path(caller["cci_code"]),
-                                                      "email_verified"))
+                                                      "email_verified",
+                                                      login_id=caller["login_id"]))
             if step == "change":
                 if not email:
                     return again(422, errors=required(request, values, "email"))
