@@ -113,7 +113,7 @@ def user_verified(client, sink, login_id, email, password=USER_PASSWORD):
     assert location(log_in(client, login_id, password)) == "/me/email-verification"
     code = code_from(wait_for_mail(sink, email, CODE_SUBJECT))
     done = submit(client, "/me/email-verification", {"step": "confirm", "code": code})
-    assert location(done) == "/c/1504/login?notice=email_verified"
+    assert location(done) == f"/c/1504/login?notice=email_verified&login_id={login_id}"
     assert location(log_in(client, login_id, password)) == "/me"
 
 
@@ -238,9 +238,15 @@ def test_user_first_login_verifies_the_email_and_returns_to_login(smtp_sink, web
     full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     done = submit(user, "/me/email-verification", {"step": "confirm", "code": full_width})
 
-    assert location(done) == "/c/1504/login?notice=email_verified"
-    login_page = user.get("/c/1504/login?notice=email_verified")
+    user_id = registration["users"][0]
+    assert location(done) == f"/c/1504/login?notice=email_verified&login_id={user_id}"
+    login_page = user.get(location(done))
     assert "メールアドレスの認証が完了し、IDが有効になりました。" in login_page.text
+    # issue 9: the login ID is filled in (a crafted one is not)
+    assert f'name="login_id" type="text" value="{user_id}"' in login_page.text
+    assert re.search(r'<input[^>]*id="f-password"[^>]*autofocus', login_page.text)
+    crafted = user.get('/c/1504/login?login_id="><script>').text
+    assert 'name="login_id" type="text" value=""' in crafted and "<script>" not in crafted
     assert location(user.get("/me", allow_redirects=False)).startswith(
         "/c/1504/login?notice=unauthorized")  # the session ended with the verification
     assert location(log_in(user, registration["users"][0], USER_PASSWORD)) == "/me"
@@ -500,7 +506,7 @@ def test_activation_links_that_do_not_work(web, registration):
     assert page.status_code == 410 and "このリンクは無効になっています。" in page.text
     assert 'name="password"' not in page.text and 'href="/c/1504/login"' in page.text
     gone = submit(web, "/sub-id/activate?token=" + "x" * 43, {"password": "Whatever1"},
-                  form_page=page)
+                  form_page=web.get("/c/1504/login"))
     assert gone.status_code == 410 and "このリンクは無効になっています。" in gone.text
     assert web.get("/sub-id/activate").status_code == 410
     english = web.get("/sub-id/activate?lang=en")

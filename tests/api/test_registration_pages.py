@@ -244,7 +244,14 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     assert incomplete.status_code == 422
     assert field_error(incomplete, "f-email") == "必須項目です。"
     assert input_value(incomplete, "name_en") == "TARO YAMADA"
-    extra = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "EXTRA SIGNER"},
+    # issue 9: the same signer (name and e-mail) again is refused, both fields named
+    twice = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "AGAIN"},
+                   form_page=signers)
+    assert twice.status_code == 422
+    assert field_error(twice, "f-email") == \
+        "同じ氏名・メールアドレスの署名者がすでに登録されています。"
+    extra = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "EXTRA SIGNER",
+                                                  "email": "extra@sakura.example.jp"},
                    form_page=signers)
     assert location(extra) == "/registration/signers?notice=signer_added"
     listed = web.get("/registration/signers")
@@ -559,17 +566,17 @@ def test_every_message_of_the_registration_pages_has_japanese_and_codes_have_eng
                                            [("**.html", "jinja2")])}
     ids |= {msgid for _, msgid in pages.NOTICES.values()}
     catalogs = ROOT / "gateway" / "translations"
-    ja = {}
-    for name in ("messages.po", "registration.po"):
-        with open(catalogs / "ja" / "LC_MESSAGES" / name, "rb") as fh:
-            ja.update({m.id: m.string for m in read_po(fh) if m.id})
+    ja, en, codes = {}, {}, set()
+    for lang, merged in (("ja", ja), ("en", en)):  # i18n merges every .po of a language
+        for path in sorted((catalogs / lang / "LC_MESSAGES").glob("*.po")):
+            with open(path, "rb") as fh:
+                found = {m.id: m.string for m in read_po(fh) if m.id}
+            merged.update(found)
+            if lang == "ja" and path.name != "messages.po":
+                codes |= {i for i in found
+                          if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|error\.[a-z_]+|required", i)}
     assert sorted(i for i in ids if not ja.get(i)) == []
     assert len(ids) > 250
-    with open(catalogs / "en" / "LC_MESSAGES" / "registration.po", "rb") as fh:
-        en = {m.id: m.string for m in read_po(fh) if m.id}
-    with open(catalogs / "ja" / "LC_MESSAGES" / "registration.po", "rb") as fh:
-        codes = {m.id for m in read_po(fh)
-                 if m.id and re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|error\.[a-z_]+|required", m.id)}
     assert sorted(codes - set(en)) == []  # a code is never shown as itself in English
     for code in ("required_for_corporations", "not_for_individuals", "applicants_only",
                  "at_most_two", "reason_required_from_16th_signer", "signature_touches_frame",

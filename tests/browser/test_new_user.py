@@ -77,7 +77,8 @@ def test_a_signer_on_a_phone_in_japanese(page, site, seeded):
     expect(page).to_have_url(f"{site}/me")
 
     page.get_by_role("link", name="サブID管理").click()
-    sub_id_table_fits(page, "作成", "さいたま商工会議所", ["サブID：", "メールアドレス：", "状態："])
+    sub_id_table_fits(page, "作成", "さいたま商工会議所",
+                      ["サブID：", "メールアドレス：", "状態："])
 
 
 def test_a_signer_on_a_phone_in_english(page, site, seeded):
