@@ -143,7 +143,9 @@ def test_wrong_password_and_unknown_id_get_the_same_answer(web, registration):
 
     for page in (wrong, unknown):
         assert page.status_code == 401
-        assert 'role="alert">IDまたはパスワードが正しくありません。' in page.text
+        # issue 9: the error takes the focus
+        assert ('id="page-alert" role="alert" tabindex="-1" autofocus>'
+                'IDまたはパスワードが正しくありません。') in page.text
         assert "Wrong0000x" not in page.text  # never echoed
     assert f'value="{registration["admin"]}"' in wrong.text  # the ID is kept
     empty = submit(web, "/c/1504/login", {"login_id": "", "password": ""})
