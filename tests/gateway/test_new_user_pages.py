@@ -7,8 +7,7 @@ from nameko.exceptions import deserialize, serialize
 
 from services.identity.exceptions import ActivationInvalid
 from tests.api.registration_data import company
-from tests.gateway.conftest import application_view
-from tests.gateway.test_pages import NUMBER, csrf_of, open_application
+from tests.gateway.conftest import NUMBER, application_view, csrf_of, open_application
 
 SIGNER = {"signer_id": "s-1", "name_ja": "山田 太郎", "name_en": "TARO YAMADA",
           "title_en": "EXPORT MANAGER", "email": "t.yamada@example.jp", "reason": None,

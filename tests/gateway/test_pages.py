@@ -6,24 +6,8 @@ import re
 
 from nameko.exceptions import deserialize, serialize
 
-from tests.gateway.conftest import application_view
+from tests.gateway.conftest import NUMBER, csrf_of, open_application
 from tradecert.errors import ValidationFailed
-
-NUMBER = "R1504-2026-00001"
-
-
-def open_application(gateway, **view):
-    """The mailed link opens the application in this browser (kept in the session)."""
-    gateway.registration.get_application.return_value = application_view(**view)
-    opened = gateway.web.get("/registration/application",
-                             params={"application_number": NUMBER, "token": "tok"},
-                             allow_redirects=False)
-    assert opened.status_code == 303
-    return gateway.web
-
-
-def csrf_of(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
 
 
 def test_the_signers_page_asks_for_a_reason_when_the_view_says_so(gateway):
