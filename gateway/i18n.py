@@ -18,16 +18,30 @@ LANGUAGES = ("ja", "en")
 DEFAULT = "ja"
 LANG_COOKIE = "lang"
 CATALOG_DIR = Path(__file__).parent / "translations"
-# marshmallow formats some messages with their numbers; the catalogs hold the pattern, whose
-# translation may use the same {names}.
+# marshmallow formats some messages with their numbers; the catalogs (validation.po) hold our
+# text for each, whose translation may use the same {names}. Every library default a schema
+# can give is ours in both languages (issue 9; tests/unit/test_validation_messages.py).
+NUMBER = r"-?\d+(?:\.\d+)?"
 FORMATTED_MESSAGES = (
     (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
      "Length must be between {min} and {max}."),
+    (re.compile(r"^Length must be (?P<equal>\d+)\.$"), "Length must be {equal}."),
     (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
      "Longer than maximum length {max}."),
     (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"),
      "Shorter than minimum length {min}."),
     (re.compile(r"^Must be one of: (?P<choices>.*)\.$", re.S), "Must be one of: {choices}."),
+    (re.compile(rf"^Must be greater than (?:or equal to )?(?P<min>{NUMBER}) and less than "
+                rf"(?:or equal to )?(?P<max>{NUMBER})\.$"), "Must be between {min} and {max}."),
+    (re.compile(rf"^Must be greater than or equal to (?P<min>{NUMBER})\.$"),
+     "Must be at least {min}."),
+    (re.compile(rf"^Must be less than or equal to (?P<max>{NUMBER})\.$"),
+     "Must be at most {max}."),
+    (re.compile(rf"^Must be greater than (?P<min>{NUMBER})\.$"), "Must be more than {min}."),
+    (re.compile(rf"^Must be less than (?P<max>{NUMBER})\.$"), "Must be less than {max}."),
+    (re.compile(r"^Must be equal to (?P<other>.*)\.$", re.S), "Must be equal to {other}."),
+    (re.compile(r"^One or more of the choices you made was not in: (?P<choices>.*)\.$", re.S),
+     "Choose only from: {choices}."),
 )
 
 

@@ -104,6 +104,12 @@ def render(request, template: str, status: int = 200, headers=None, **context) -
     context.setdefault("notice", notice_of(request))
     for name in ("account", "chamber", "application"):
         context.setdefault(name, None)
+    if context["chamber"] is None and (context["account"] or {}).get("chamber_name_ja"):
+        # a page behind a login belongs to the caller's chamber: its header names it
+        account = context["account"]
+        context["chamber"] = {"cci_code": account["cci_code"],
+                              "name_ja": account["chamber_name_ja"],
+                              "name_en": account["chamber_name_en"]}
     lang = i18n.negotiate(request)
     session = web.load_session(request)
     html = web.templates.get_template(template).render(

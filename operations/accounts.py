@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.identity import domain
 from services.identity.models import Chamber
-from services.identity.schemas import ChamberSchema, NewStaffSchema
+from services.identity.schemas import ChamberSchema, NewStaffSchema, RuleSchema
 from tradecert import config
 from tradecert.db import make_engine, upgrade
 from tradecert.schemas import load
@@ -31,7 +31,7 @@ def identity_transaction():
 
 def add_chamber(cci_code: str, name_ja: str, name_en: str, fee_member: int = 0,
                 fee_non_member: int = 0, validity_years: int = 2,
-                if_absent: bool = False) -> bool:
+                if_absent: bool = False, rules: list | None = None) -> bool:
     """Add a chamber; False (and nothing written) when `if_absent` and it exists.
     Raises TradecertError (field-named) for bad input."""
     with identity_transaction() as session:
@@ -40,8 +40,21 @@ def add_chamber(cci_code: str, name_ja: str, name_en: str, fee_member: int = 0,
         data = load(ChamberSchema(), {
             "cci_code": cci_code, "name_ja": name_ja, "name_en": name_en,
             "registration_fee_jpy": {"member": fee_member, "non_member": fee_non_member},
-            "registration_validity_years": validity_years})
+            "registration_validity_years": validity_years, "rules": rules or []})
         domain.add_chamber(session, data)
+    return True
+
+
+def set_rules(cci_code: str, rules: list, if_empty: bool = False) -> bool:
+    """The chamber's rule documents (title, English title, URL, kind: the guidance and the
+    consent pages link them, issue 9); False (nothing written) when `if_empty` and it has
+    some already. Raises TradecertError (field-named) for bad input or an unknown chamber."""
+    data = load(RuleSchema(many=True), rules)
+    with identity_transaction() as session:
+        chamber = domain.get_chamber(session, cci_code)
+        if if_empty and chamber.rules:
+            return False
+        chamber.rules = RuleSchema(many=True).dump(data)
     return True
 
 

@@ -11,6 +11,7 @@ services are running; the events they record are published when the service next
 
 Runnable without the console script as `python -m operations.cli ...`.
 """
+import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,22 @@ def chamber_add(cci_code, name_ja, name_en, fee_member, fee_non_member, validity
         click.echo(f"chamber {cci_code} exists")
         return
     click.echo(f"chamber {cci_code} added: {name_ja} / {name_en}")
+
+
+@chamber.command("rules")
+@click.option("--cci-code", required=True, help="4-digit chamber code, e.g. 1504.")
+@click.argument("rules_file", type=click.File("rb"))
+def chamber_rules(cci_code, rules_file):
+    """Set the chamber's rule documents from a JSON file: [{"title": "個人情報保護方針",
+    "title_en": "Privacy policy", "url": "https://...", "kind": "privacy"}, ...] (kind:
+    pledge, privacy, terms or other). The registration guidance and consent pages link them."""
+    try:
+        rules = json.load(rules_file)
+    except ValueError as exc:
+        raise click.ClickException(f"not JSON: {exc}") from None
+    with field_errors():
+        accounts.set_rules(cci_code, rules)
+    click.echo(f"chamber {cci_code}: {len(rules)} rules")
 
 
 # --- staff -------------------------------------------------------------------------------

@@ -24,7 +24,26 @@ STOP_TIMEOUT_S = 20
 READY_TIMEOUT_S = 90
 SEED_CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
                 "name_en": "The Saitama Chamber of Commerce and Industry",
-                "fee_member": 0, "fee_non_member": 16200}
+                "fee_member": 0, "fee_non_member": 16200,
+                # Issue 9: the rule documents the guidance asks to agree to, and the consent
+                # page's, on the chamber's site (`tradecert chamber rules` replaces them).
+                "rules": [
+                    {"title": "商工会議所原産地証明書等貿易関係書類認証規程",
+                     "title_en": "Rules on the certification of certificates of origin and "
+                                 "other trade documents",
+                     "url": "https://www.saitamacci.or.jp/boeki/ninsho-kitei.pdf",
+                     "kind": "pledge"},
+                    {"title": "商工会議所貿易関係証明罰則規程",
+                     "title_en": "Rules on penalties for trade certificates",
+                     "url": "https://www.saitamacci.or.jp/boeki/bassoku-kitei.pdf",
+                     "kind": "pledge"},
+                    {"title": "貿易関係証明発給規程",
+                     "title_en": "Rules on the issuance of trade certificates",
+                     "url": "https://www.saitamacci.or.jp/boeki/hakkyu-kitei.pdf",
+                     "kind": "terms"},
+                    {"title": "個人情報保護方針", "title_en": "Privacy policy",
+                     "url": "https://www.saitamacci.or.jp/privacy/", "kind": "privacy"},
+                ]}
 SEED_STAFF_LOGIN = "saitama-staff"
 
 _PR_SET_PDEATHSIG = 1
@@ -147,10 +166,13 @@ class Supervisor:
         """The Saitama chamber and one staff account, when absent (idempotent)."""
         c = SEED_CHAMBER
         if accounts.add_chamber(c["cci_code"], c["name_ja"], c["name_en"], c["fee_member"],
-                                c["fee_non_member"], if_absent=True):
+                                c["fee_non_member"], if_absent=True, rules=c["rules"]):
             self.say(f"chamber {c['cci_code']} added: {c['name_ja']} / {c['name_en']}")
         else:
             self.say(f"chamber {c['cci_code']} exists")
+            # seeded before it had rules (issue 9): give it the rules, once
+            if accounts.set_rules(c["cci_code"], c["rules"], if_empty=True):
+                self.say(f"chamber {c['cci_code']}: its rule documents added")
         password_file = self.var / "staff-login.txt"
         kept = password_file.read_text().strip() if password_file.exists() else None
         try:

@@ -17,10 +17,18 @@ EMAIL_MAX = 254
 PERSON_NAME = validate.Length(min=1, max=200)
 #: PostgreSQL keeps no NUL in text; refused at the edge, a field-named 422, not a 500.
 NUL = "\x00"
+#: Formats people type, each refused with our own code, whose message (gateway/translations,
+#: validation.po) gives an example in Japanese and English (issue 9: no library defaults).
+POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$", error="format_postal_code")  # 330-0854
+PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$", error="format_phone")  # 048-641-0011
+CCI_CODE = validate.Regexp(r"^\d{4}$", error="format_cci_code")  # 1504
 
 
 class Email(fields.Email):
-    """An e-mail address of at most EMAIL_MAX characters."""
+    """An e-mail address of at most EMAIL_MAX characters; a malformed one is refused with
+    `format_email` (its message shows name@example.co.jp)."""
+
+    default_error_messages = {"invalid": "format_email"}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -24,6 +24,7 @@ from gateway.forms.account import (
 from gateway.http import client_address, http, pdf_response
 from gateway.i18n import translate
 from gateway.pages import (
+    LOGIN_ID_PATTERN,
     csrf_alert,
     end_session,
     errors_of,
@@ -73,8 +74,11 @@ class AccountPages:
     @public
     def login_form(self, request, cci_code):
         chamber = self.identity.get_chamber(cci_code)
+        login_id = request.args.get("login_id", "")  # after e-mail verification (issue 9)
         return render(request, "account/login.html", chamber=chamber,
-                      values={"next": safe_next(request.args.get("next")) or ""})
+                      values={"next": safe_next(request.args.get("next")) or "",
+                              "login_id": login_id if LOGIN_ID_PATTERN.fullmatch(login_id)
+                              else ""})
 
     @http("POST", "/c/<cci_code>/login", page=True)
     @public
@@ -190,8 +194,10 @@ class AccountPages:
                         request, "Enter the 6-digit code from the mail.")]})
                 self.identity.confirm_email_verification(caller, {"code": code})
                 self.identity.logout(token_of(request))  # ID-5: "returns to login"
+                # issue 9: the login page has the ID filled in
                 return end_session(request, see_other(login_path(caller["cci_code"]),
-                                                      "email_verified"))
+                                                      "email_verified",
+                                                      login_id=caller["login_id"]))
             if step == "change":
                 if not email:
                     return again(422, errors=required(request, values, "email"))
@@ -399,10 +405,19 @@ class AccountPages:
     @http("GET", "/sub-id/activate", page=True)
     @public
     def sub_id_activation_form(self, request):
+        """The link says at once when it was used, cancelled or is too old (issue 9), with
+        the way to the chamber's login."""
         token = request.args.get("token", "")
-        if not token:
-            return render(request, "account/activate.html", status=410, state="invalid")
-        return render(request, "account/activate.html", state="form", token=token)
+        try:
+            if not token:
+                raise Gone(code="activation_invalid", message="the link lacks its token")
+            found = self.identity.check_sub_id_activation(token)
+        except (Gone, Conflict) as exc:
+            return self._activation_problem(request, exc, token)
+        except ValidationFailed:  # not a token at all
+            return self._activation_problem(request, Gone(code="activation_invalid"), token)
+        return render(request, "account/activate.html", state="form", token=token,
+                      chamber=self.identity.get_chamber(found["cci_code"]))
 
     @http("POST", "/sub-id/activate", page=True)
     @public
@@ -421,13 +436,11 @@ class AccountPages:
         try:
             result = self.identity.activate_sub_id({"activation_token": token,
                                                     "password": password})
-        except Gone:
-            return again(410, "invalid")  # used, cancelled by a reset, or expired
-        except Conflict:
-            return again(409, "not_notified")
+        except (Gone, Conflict) as exc:  # used, cancelled by a reset, expired; not notified
+            return self._activation_problem(request, exc, token)
         except ValidationFailed as exc:
             if "activation_token" in exc.fields:
-                return again(410, "invalid")
+                return self._activation_problem(request, Gone(code="activation_invalid"), token)
             alert, errors = errors_of(request, exc)
             return again(exc.status, alert=alert, errors=errors)
         return see_other("/sub-id/activated", cci_code=self._chamber_of(result))
@@ -459,6 +472,19 @@ class AccountPages:
             if sub["login_id"] == login_id:
                 return sub
         raise AccountNotFound(message=f"no sub ID {login_id}")
+
+    def _activation_problem(self, request, exc, token):
+        """ID-6.3: a link that was used (the sub ID is active: log in), cancelled or expired
+        (ask the signer again), or whose sub ID was never notified; with the chamber's login
+        when identity names the chamber (issue 9)."""
+        cci_code = self._chamber_of(exc.params)
+        if isinstance(exc, Conflict):
+            state = "not_notified"
+        else:
+            state = "used" if exc.params.get("reason") == "used" else "invalid"
+        return render(request, "account/activate.html", status=exc.status, state=state,
+                      token=token, login_cci_code=cci_code,
+                      chamber=self.identity.get_chamber(cci_code) if cci_code else None)
 
     def _chamber_of(self, activation: dict | None) -> str | None:
         """The chamber whose login page to offer after an activation: identity's answer when

@@ -176,24 +176,32 @@ class RegistrationPages:
     @public
     def registration_consent(self, request):
         """The mailed link (`?token=`): the token goes into the session and the browser on
-        to /registration/start without it (issue 9: tokens leave the address)."""
+        to /registration/start without it (issue 9: tokens leave the address). The page then
+        says at once when the link is broken or too old, not after the consents are ticked;
+        else the consent, with the chamber's privacy policy and terms."""
         token = request.args.get("token", "")
         if token:
             return remember(request, see_other("/registration/start"),
                             **{INVITATION_TOKEN: token})
-        if not web.load_session(request).get(INVITATION_TOKEN):
-            return self._link_problem(request, "invalid", 404)
-        return render(request, "registration/consent.html", step="consent")
+        token = web.load_session(request).get(INVITATION_TOKEN, "")
+        chamber, problem = self._invited_chamber(request, token)
+        if problem:
+            return problem
+        return render(request, "registration/consent.html", step="consent", chamber=chamber)
 
     @http("POST", "/registration/start", page=True)
     @public
     def registration_consent_submit(self, request):
         token = web.load_session(request).get(INVITATION_TOKEN, "")
         values = consent_from_form(request.form)
+        chamber, problem = self._invited_chamber(request, token)
+        if problem:
+            return problem
 
         def again(status, alert=None, errors=None):
             return render(request, "registration/consent.html", status=status,
-                          step="consent", values=values, alert=alert, errors=errors or {})
+                          step="consent", chamber=chamber, values=values, alert=alert,
+                          errors=errors or {})
 
         if not form_token_ok(request):
             return again(403, csrf_alert(request))
@@ -270,7 +278,8 @@ class RegistrationPages:
         if application["status"] == "approved":
             return see_other("/registration/forms")
         return render(request, "registration/company.html", application=application,
-                      step="company", values=company_values(application["company"]))
+                      step="company", values=company_values(application["company"]),
+                      chamber=self.identity.get_chamber(application["cci_code"]))
 
     @http("POST", "/registration/company", page=True)
     @wizard_page
@@ -280,9 +289,10 @@ class RegistrationPages:
             saved = self.registration.save_company(number, token, body)
         except ValidationFailed as exc:
             alert, errors = errors_of(request, exc)
+            application = self.registration.get_application(number, token)
             return render(request, "registration/company.html", status=exc.status,
-                          step="company",
-                          application=self.registration.get_application(number, token),
+                          step="company", application=application,
+                          chamber=self.identity.get_chamber(application["cci_code"]),
                           values=values, alert=alert, errors=errors)
         # REG-4.9: saved as entered, on to the signers (when it registers any: REG-5)
         next_page = "/registration/signers" if saved["registers_signers"] \
@@ -319,6 +329,15 @@ class RegistrationPages:
     @http("POST", "/registration/signers/<signer_id>/delete", page=True)
     @wizard_page
     def registration_signer_remove(self, request, number, token, signer_id):
+        """Asks first (issue 9): the list's button shows the signer and a button that confirms;
+        only a POST with `confirm=yes` removes."""
+        if request.form.get("confirm") != "yes":
+            application = self.registration.get_application(number, token)
+            signer = next((s for s in application["signers"] if s["signer_id"] == signer_id),
+                          None)
+            if signer is None:  # gone already (another tab)
+                return see_other("/registration/signers")
+            return self._signers_page(request, application, confirm_remove=signer)
         with contextlib.suppress(SignerNotFound):  # gone already (another tab): never mind
             self.registration.remove_signer(number, token, signer_id)
         return see_other("/registration/signers", "signer_removed")
@@ -367,12 +386,26 @@ class RegistrationPages:
         if status == 200 and application["contact_signer_missing"]:
             context["values"] = signer_values((application["company"] or {}).get("contact"))
         return render(request, "registration/signers.html", status=status,
-                      application=application, step="signers", **context)
+                      application=application, step="signers",
+                      chamber=self.identity.get_chamber(application["cci_code"]), **context)
 
     def _review_page(self, request, application, status=200, **context):
         chamber = self.identity.get_chamber(application["cci_code"])
         return render(request, "registration/review.html", status=status,
                       application=application, chamber=chamber, step="review", **context)
+
+    def _invited_chamber(self, request, token: str):
+        """(the chamber of the invitation the link holds, None), or (None, the page that
+        says what is wrong with the link: REG-2)."""
+        try:
+            if not token:
+                raise InvitationNotFound(message="the link lacks its token")
+            invitation = self.registration.check_invitation(token)
+        except InvitationExpired:
+            return None, self._link_problem(request, "expired", 410)
+        except InvitationNotFound:
+            return None, self._link_problem(request, "invalid", 404)
+        return self.identity.get_chamber(invitation["cci_code"]), None
 
     def _link_problem(self, request, state: str, status: int):
         """REG-2: an expired (or broken) link: start again from the chamber's guidance."""

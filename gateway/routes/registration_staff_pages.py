@@ -22,7 +22,7 @@ from gateway.pages import (
     see_other,
     staff_page,
 )
-from tradecert.errors import Conflict, NotFound, ValidationFailed
+from tradecert.errors import Conflict, ValidationFailed
 
 QUEUE_STATUSES = ("submitted", "returned", "draft", "approved", "all")
 APPROVAL = "registration_approval"  # the last approval's result, for its result page
@@ -42,24 +42,22 @@ class RegistrationStaffPages:
     def staff_registrations(self, request, caller):
         status = request.args.get("status", "submitted")
         status = status if status in QUEUE_STATUSES else "submitted"
-        values, errors, alert, code = {"status": status}, {}, None, 200
-        if "number" in request.args:  # the search box
+        values, errors, alert, code, matches = {"status": status}, {}, None, 200, None
+        if "number" in request.args:  # the search box: a whole number, or its last digits
             number = values["number"] = normalise_number(request.args["number"])
             if not number:
                 errors, code = required(request, values, "number"), 422
             else:
-                try:
-                    if not looks_like_number(number):
-                        raise NotFound(message="not an application number")
-                    self.registration.staff_application(caller, number)
-                except NotFound:
+                matches = self.registration.staff_search(caller, number) \
+                    if looks_like_number(number) else []
+                if len(matches) == 1:
+                    return see_other(staff_path(matches[0]["application_number"]))
+                if not matches:
                     alert, code = translate(request, "error.application_not_found"), 404
-                else:
-                    return see_other(staff_path(number))
         queue = self.registration.staff_queue(caller, None if status == "all" else status)
         return render(request, "registration/staff_queue.html", status=code, account=caller,
                       queue=queue, values=values, errors=errors, alert=alert,
-                      statuses=QUEUE_STATUSES)
+                      statuses=QUEUE_STATUSES, matches=matches)
 
     @http("GET", "/staff/registrations/<number>", page=True)
     @staff_page
@@ -126,6 +124,9 @@ class RegistrationStaffPages:
             return self._staff_application(request, caller, number, status=422, values=values,
                                            errors=required(request, values,
                                                            "registration_fee_receipt_no"))
+        if request.form.get("confirm") != "yes":  # asks first (issue 9): it cannot be undone
+            return self._staff_application(request, caller, number, values=values,
+                                           confirm_approval=True)
         try:
             result = self.registration.approve(caller, number,
                                                {"registration_fee_receipt_no": receipt})

@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from services.documents import labels
+from tradecert.schemas import CCI_CODE
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
@@ -18,7 +19,7 @@ TEXT = validate.Length(max=2000)
 
 
 class ChamberSchema(Schema):
-    cci_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    cci_code = fields.String(required=True, validate=CCI_CODE)
     name_ja = fields.String(required=True, validate=NAME)
     name_en = fields.String(required=True, validate=NAME)
     seal_png = fields.String(load_default=None, allow_none=True)

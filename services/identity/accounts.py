@@ -26,6 +26,7 @@ from services.identity.exceptions import (
     RegistrationNotFound,
     SubIdNotificationsUsedUp,
     SubIdNotNotified,
+    WrongActivationPassword,
     WrongCurrentPassword,
 )
 from services.identity.models import Account, RateLimit, Registration, Session, SubIdActivation
@@ -366,27 +367,41 @@ def cancel_notification(session: DbSession, sub: Account) -> None:
     sub.activated_at = None
 
 
+def open_activation(session: DbSession, token: str, lock: bool = False):
+    """ID-6.3: (activation, sub ID) of a link that still works. A link that does not says
+    why (`reason`: unknown, used, cancelled, expired) and, when known, for which chamber, so
+    the page can say so when the link is opened and offer the login (issue 9)."""
+    activation = session.get(SubIdActivation, hashlib.sha256(token.encode()).hexdigest(),
+                             with_for_update=lock)
+    if activation is None:
+        raise ActivationInvalid(message="this activation link is not valid",
+                                params={"reason": "unknown"})
+    sub = session.get(Account, activation.account_id)
+    reason = ("used" if activation.used_at else "cancelled" if activation.cancelled_at
+              else "expired" if activation.expires_at < utcnow() else None)
+    if reason:
+        raise ActivationInvalid(message=f"this activation link is {reason}",
+                                params={"reason": reason, "cci_code": sub.cci_code})
+    if sub.notified_at is None:
+        raise SubIdNotNotified(message="the sub ID has not been notified",
+                               params={"cci_code": sub.cci_code})
+    return activation, sub
+
+
 def activate_sub_id(session: DbSession, token: str, password: str) -> Account:
     """ID-6.3: the holder opens the link and enters the password the signer set."""
-    activation = session.get(SubIdActivation, hashlib.sha256(token.encode()).hexdigest(),
-                             with_for_update=True)
+    activation, sub = open_activation(session, token, lock=True)
     now = utcnow()
-    if activation is None or activation.used_at or activation.cancelled_at \
-            or activation.expires_at < now:
-        raise ActivationInvalid(message="this activation link is not valid")
-    sub = session.get(Account, activation.account_id)
-    if sub.notified_at is None:
-        raise SubIdNotNotified(message="the sub ID has not been notified")
     if not verify_password(sub.password_hash, password):
         # A link is not for guessing: after a few wrong passwords it stops working and the
         # signer notifies again. (The caller commits this count; see the service.)
         activation.failed_attempts += 1
         if activation.failed_attempts >= MAX_ACTIVATION_ATTEMPTS:
             activation.cancelled_at = now
-        raise WrongCurrentPassword(message="not the password the signer set",
-                                   fields={"password": ["wrong_password"]},
-                                   params={"attempts_left": max(
-                                       0, MAX_ACTIVATION_ATTEMPTS - activation.failed_attempts)})
+        raise WrongActivationPassword(message="not the password the signer set",
+                                      fields={"password": ["wrong_activation_password"]},
+                                      params={"attempts_left": max(
+                                          0, MAX_ACTIVATION_ATTEMPTS - activation.failed_attempts)})
     activation.used_at = now
     sub.activated_at = now
     return sub

@@ -98,6 +98,13 @@ class WrongCurrentPassword(ValidationFailed):
     default_code = "wrong_current_password"
 
 
+class WrongActivationPassword(ValidationFailed):
+    """ID-6.3: not the password the signer set for the sub ID (the holder has no "current"
+    password yet); `params['attempts_left']` before the link stops working."""
+
+    default_code = "wrong_activation_password"
+
+
 class PasswordUnchanged(ValidationFailed):
     """ID-2: the new password must differ from the current one (the forced first change
     would otherwise keep the initial password printed on paper)."""
@@ -112,7 +119,8 @@ class VerificationCodeInvalid(ValidationFailed):
 
 
 class ActivationInvalid(Gone):
-    """ID-6.3: the activation link is unknown, used, cancelled or expired."""
+    """ID-6.3: the activation link is unknown, used, cancelled or expired;
+    `params['reason']` says which, and `params['cci_code']` the chamber when known."""
 
     default_code = "activation_invalid"
 

@@ -126,7 +126,12 @@ class IdentityRpc(Protocol):
 
     def activate_sub_id(self, payload: dict) -> dict:
         """SubIdActivationSchema (ID-6.3): {login_id, cci_code}. Raises ActivationInvalid,
-        SubIdNotNotified, WrongCurrentPassword."""
+        SubIdNotNotified, WrongActivationPassword."""
+
+    def check_sub_id_activation(self, activation_token: str) -> dict:
+        """ID-6.3: {cci_code} when the activation link still works, so the page says at once
+        when it does not. Raises ActivationInvalid (params: reason, cci_code),
+        SubIdNotNotified."""
 
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
@@ -137,6 +142,9 @@ class IdentityRpc(Protocol):
 class Rule(Schema):
     title = fields.String(required=True)
     url = fields.String(required=True)
+    # issue 9: optional, so that rules recorded before them still pass
+    title_en = fields.String(allow_none=True)
+    kind = fields.String()
 
 
 class Fee(Schema):

@@ -1,12 +1,23 @@
 from marshmallow import Schema, fields, validate
 
 from services.identity.domain import ACCOUNT_KINDS
-from tradecert.schemas import PERSON_NAME, Email
+from tradecert.schemas import CCI_CODE, PERSON_NAME, PHONE, Email
+
+#: What a chamber's rule document is for (issue 9): `pledge` the rules the registration's
+#: pledge names (the guidance links them, REG-2), `privacy` and `terms` what the consent page
+#: links (REG-3), `other` anything else the chamber publishes.
+RULE_KINDS = ("pledge", "privacy", "terms", "other")
 
 
 class RuleSchema(Schema):
+    """A rule document of the chamber: its name in Japanese (and English) and its address on
+    the chamber's site."""
+
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title_en = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=200))
     url = fields.Url(required=True)
+    kind = fields.String(load_default="other", validate=validate.OneOf(RULE_KINDS))
 
 
 class RegistrationFeeSchema(Schema):
@@ -17,7 +28,7 @@ class RegistrationFeeSchema(Schema):
 class ChamberSchema(Schema):
     """GET /api/v1/chambers/{cci_code} (API.md) and `tradecert chamber add`."""
 
-    cci_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    cci_code = fields.String(required=True, validate=CCI_CODE)
     name_ja = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
     registration_fee_jpy = fields.Nested(RegistrationFeeSchema, load_default=lambda: {
@@ -28,8 +39,9 @@ class ChamberSchema(Schema):
 
 
 class NewStaffSchema(Schema):
-    cci_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
-    login_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$"))
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    login_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$",
+                                                                      error="format_login_id"))
     password = fields.String(required=True, load_only=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
     email = Email(load_default=None, allow_none=True)
@@ -43,13 +55,11 @@ class AccountSchema(Schema):
     email = fields.String(allow_none=True)
 
 
-CCI_CODE = validate.Regexp(r"^\d{4}$")
 #: Every login ID the system gives (`A1234567`) or staff get (NewStaffSchema): so no NUL nor
 #: any other control character reaches the database (a 4xx, not a 500).
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
-LOGIN_ID = validate.Regexp(LOGIN_ID_PATTERN)
+LOGIN_ID = validate.Regexp(LOGIN_ID_PATTERN, error="format_login_id")
 PASSWORD = validate.Length(min=1, max=64)  # the policy itself is checked in domain (ID-2)
-PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
 # A mail header is one line: a line break in a subject would end the header (and could add
 # others), so it is refused here with the field named (issue 8, defect 1).
 SINGLE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="single_line")
@@ -96,7 +106,8 @@ class EmailVerificationRequestSchema(Schema):
 
 
 class EmailVerificationConfirmSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{6}$", error="format_verification_code"))
 
 
 class SubIdSchema(Schema):
@@ -134,6 +145,12 @@ class SubIdActivationSchema(Schema):
 
     activation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class SubIdActivationCheckSchema(Schema):
+    """The activation link opened (ID-6.3): is it still good?"""
+
+    activation_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
 
 
 class SignerSchema(Schema):

@@ -8,6 +8,7 @@ from services.identity.exceptions import (
     InvalidCredentials,
     LoginThrottled,
     VerificationCodeInvalid,
+    WrongActivationPassword,
     WrongCurrentPassword,
 )
 from services.identity.models import Account, RateLimit
@@ -23,6 +24,7 @@ from services.identity.schemas import (
     PublicAccountSchema,
     RegistrationAccountsSchema,
     SignerSchema,
+    SubIdActivationCheckSchema,
     SubIdActivationSchema,
     SubIdNotificationSchema,
     SubIdSchema,
@@ -229,7 +231,7 @@ class IdentityService(HealthCheck):
     def activate_sub_id(self, payload: dict) -> dict:
         data = load(SubIdActivationSchema(), payload)
         # A wrong password is counted even though the call fails.
-        with self.db.transaction(commit_on=(WrongCurrentPassword,)) as session:
+        with self.db.transaction(commit_on=(WrongActivationPassword,)) as session:
             sub = accounts.activate_sub_id(session, data["activation_token"], data["password"])
         return {"login_id": sub.login_id, "cci_code": sub.cci_code}
 
@@ -238,6 +240,13 @@ class IdentityService(HealthCheck):
         """Counters whose window has closed (failed logins, codes, notifications) go."""
         with self.db.transaction() as session:
             ratelimit.prune(session, RateLimit)
+
+
+    @rpc
+    def check_sub_id_activation(self, activation_token: str) -> dict:
+        data = load(SubIdActivationCheckSchema(), {"activation_token": activation_token})
+        _, sub = accounts.open_activation(self.db.session, data["activation_token"])
+        return {"cci_code": sub.cci_code}
 
     def _account(self, caller: dict, session=None) -> Account:
         return (session or self.db.session).get(Account, caller["account_id"])

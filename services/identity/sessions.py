@@ -24,7 +24,7 @@ from services.identity.exceptions import (
     SessionEnded,
     SessionReplaced,
 )
-from services.identity.models import Account, RateLimit, Registration, Session
+from services.identity.models import Account, Chamber, RateLimit, Registration, Session
 from tradecert import config, ratelimit
 from tradecert.db import utcnow
 from tradecert.ratelimit import Limit
@@ -151,9 +151,12 @@ def caller_context(session: DbSession, account: Account) -> dict:
     registration = session.get(Registration, account.registration_id) \
         if account.registration_id else None
     creator = session.get(Account, account.creator_id) if account.creator_id else None
+    chamber = session.get(Chamber, account.cci_code)
     return {
         "account_id": account.id, "login_id": account.login_id, "kind": account.kind,
         "name": account.name, "cci_code": account.cci_code,
+        # every page's header names the chamber (issue 9)
+        "chamber_name_ja": chamber.name_ja, "chamber_name_en": chamber.name_en,
         "registration_id": account.registration_id,
         "trade_registration_number": registration.trade_registration_number
         if registration else None,

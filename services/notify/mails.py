@@ -33,7 +33,15 @@ def registration_returned(returned: dict, contact: dict, public_url: str) -> dic
     """REG-8: the reason, and the link that opens the application to correct it."""
     link = f"{public_url}/registration/application?token={returned['application_token']}" \
            f"&application_number={returned['application_number']}"
-    return {**company_mail(returned, contact), "link": link}
+    # agents register no signers (REG-5): their mail asks for no signature registration form
+    return {**company_mail(returned, contact), "link": link,
+            "signature_form": contact.get("registration_type") != "agent"}
+
+
+def registration_approved(approved: dict, contact: dict, public_url: str) -> dict:
+    """REG-8: the numbers, the admin ID, and where to log in with it."""
+    return {**company_mail(approved, contact),
+            "login_url": f"{public_url}/c/{approved['cci_code']}/login"}
 
 
 def company_mail(facts: dict, contact: dict) -> dict:

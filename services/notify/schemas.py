@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from tradecert.schemas import Email
+from tradecert.schemas import CCI_CODE, Email
 
 
 class MailRequestSchema(Schema):
@@ -10,7 +10,7 @@ class MailRequestSchema(Schema):
     template = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]+$"))
     context = fields.Dict(keys=fields.String(), load_default=dict)
     cci_code = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Regexp(r"^\d{4}$"))
+                             validate=CCI_CODE)
 
 
 class MailMessageSchema(Schema):

@@ -100,7 +100,11 @@ class NotifyService(HealthCheck):
     @event_handler(REGISTRATION, "registration_approved")
     @once_per_event
     def on_registration_approved(self, session, event):
-        self._mail_company_contact(session, event, "registration_approved")
+        facts = event["data"]
+        contact = self.registration.registration_contact(facts["cci_code"],
+                                                         facts["trade_registration_number"])
+        self._mail(session, event, contact["email"], "registration_approved",
+                   mails.registration_approved(facts, contact, public_url()))
 
     @event_handler(REGISTRATION, "registration_expiring")
     @once_per_event

@@ -1,11 +1,13 @@
 """registration's rules, free of Nameko (REG-1 … REG-10). Other services are passed in as
 callables, so the rules are tested without a broker."""
 import hashlib
+import re
 import secrets
+import unicodedata
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -89,6 +91,18 @@ def invite(session: Session, chamber: dict, data: dict,
     return invitation
 
 
+def open_invitation(session: Session, token) -> Invitation:
+    """The invitation a mailed link holds (REG-2: 60 days), checked when the link is opened
+    and again at the consent."""
+    invitation = session.scalar(select(Invitation).where(
+        Invitation.token_hash == _hash(token))) if isinstance(token, str) and token else None
+    if invitation is None:
+        raise InvitationNotFound(message="unknown invitation link")
+    if invitation.expires_at < utcnow():
+        raise InvitationExpired(message="the invitation link has expired; start again")
+    return invitation
+
+
 def start_application(session: Session, data: dict) -> tuple[Application, str, bool]:
     """The consent page (REG-3): a draft for the invitation, or the same one again with a
     fresh token. Returns (application, application token, created)."""
@@ -97,12 +111,7 @@ def start_application(session: Session, data: dict) -> tuple[Application, str, b
     if missing:
         raise AgreementRequired(message="agree to the privacy policy and the terms",
                                 fields=missing)
-    invitation = session.scalar(select(Invitation).where(
-        Invitation.token_hash == _hash(data["invitation_token"])))
-    if invitation is None:
-        raise InvitationNotFound(message="unknown invitation link")
-    if invitation.expires_at < utcnow():
-        raise InvitationExpired(message="the invitation link has expired; start again")
+    invitation = open_invitation(session, data["invitation_token"])
     application = session.scalar(select(Application).where(
         Application.invitation_id == invitation.id))
     created = application is None
@@ -176,6 +185,7 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     editable(application)
     if is_agent(application):
         raise AgentsHaveNoSigners(message="agents do not register signers")
+    duplicate_of(session, application, data)
     count = session.scalar(select(func.count()).where(Signer.application_id == application.id))
     if reason_required(count) and not data.get("reason"):
         raise ValidationFailed(code="reason_required",
@@ -188,6 +198,20 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     touch(application)
     session.flush()
     return signer
+
+
+def duplicate_of(session: Session, application: Application, data: dict) -> None:
+    """REG-5: a signer is entered once. The same name and e-mail address again (spacing and
+    letter case aside) is refused, naming both fields (issue 9)."""
+    def key(name: str, email: str):
+        return " ".join(unicodedata.normalize("NFKC", name).split()), email.casefold()
+
+    new = key(data["name_ja"], data["email"])
+    if any(key(s.name_ja, s.email) == new for s in signers_of(session, application)):
+        raise ValidationFailed(code="duplicate_signer",
+                               message="this signer is entered already",
+                               fields={"name_ja": ["duplicate_signer"],
+                                       "email": ["duplicate_signer"]})
 
 
 def reason_required(signer_count: int) -> bool:
@@ -318,11 +342,35 @@ def staff_queue(session: Session, cci_code: str, status: str | None) -> list[dic
         .order_by(Application.submitted_at.nulls_last(), Application.id)
     if status:
         query = query.where(Application.status == status)
-    return [{"application_number": a.application_number, "status": a.status,
-             "name_ja": (a.company or {}).get("name_ja"),
-             "registration_type": (a.company or {}).get("registration_type"),
-             "submitted_at": a.submitted_at, "updated_at": a.updated_at}
-            for a in session.scalars(query)]
+    return [summary(a) for a in session.scalars(query)]
+
+
+#: What staff type into the search: a whole number, or its last digits (issue 9).
+NUMBER_TAIL = re.compile(r"[0-9-]{1,20}")
+SEARCH_LIMIT = 50
+
+
+def staff_search(session: Session, cci_code: str, text: str) -> list[dict]:
+    """Applications of the chamber whose application number or trade registration number
+    is `text`, or ends with it when it is digits ("12" finds R1504-2026-00012 and
+    1504-000012): staff read the last digits off a form or a phone call (issue 9)."""
+    text = text.strip().upper()
+    numbers = (Application.application_number, Application.trade_registration_number)
+    if NUMBER_TAIL.fullmatch(text):
+        match = or_(*(column.endswith(text, autoescape=True) for column in numbers))
+    else:
+        match = or_(*(column == text for column in numbers))
+    query = select(Application).where(Application.cci_code == cci_code, match) \
+        .order_by(Application.id.desc()).limit(SEARCH_LIMIT)
+    return [summary(a) for a in session.scalars(query)]
+
+
+def summary(a: Application) -> dict:
+    return {"application_number": a.application_number, "status": a.status,
+            "name_ja": (a.company or {}).get("name_ja"),
+            "registration_type": (a.company or {}).get("registration_type"),
+            "trade_registration_number": a.trade_registration_number,
+            "submitted_at": a.submitted_at, "updated_at": a.updated_at}
 
 
 def in_chamber(session: Session, caller: dict, application_number: str, *,
@@ -431,7 +479,8 @@ def application_contact(session: Session, application_number: str) -> dict:
         raise ApplicationNotFound(message=f"no application {application_number}")
     return {"application_number": application.application_number,
             "cci_code": application.cci_code, "email": application.email,
-            "company_name_ja": (application.company or {}).get("name_ja", "")}
+            "company_name_ja": (application.company or {}).get("name_ja", ""),
+            "registration_type": (application.company or {}).get("registration_type")}
 
 
 def registration_contact(session: Session, cci_code: str, number: str) -> dict:

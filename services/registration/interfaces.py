@@ -37,6 +37,11 @@ class RegistrationRpc(Protocol):
         """ConsentSchema (REG-3): {application_number, application_token, status, created}.
         Raises AgreementRequired, InvitationNotFound, InvitationExpired."""
 
+    def check_invitation(self, invitation_token: str) -> dict:
+        """REG-2, REG-3: {cci_code, valid_until} of the invitation a mailed link holds, so
+        the consent page says at once when the link is broken or too old. Raises
+        InvitationNotFound, InvitationExpired."""
+
     def get_application(self, number: str, token: str) -> dict:
         """ApplicationViewSchema. Raises ApplicationTokenInvalid."""
 
@@ -63,6 +68,10 @@ class RegistrationRpc(Protocol):
 
     def staff_queue(self, caller: dict, status: str | None = None) -> list[dict]:
         """ApplicationSummarySchema list of the caller's chamber."""
+
+    def staff_search(self, caller: dict, text: str) -> list[dict]:
+        """ApplicationSummarySchema list of the caller's chamber whose application or trade
+        registration number is `text` or, when it is digits, ends with it (newest first)."""
 
     def staff_application(self, caller: dict, number: str) -> dict:
         """ApplicationViewSchema. Raises ApplicationNotFound."""
@@ -109,8 +118,10 @@ class RegistrationRpc(Protocol):
     # --- for notify: who an event's mail goes to ---
 
     def application_contact(self, number: str) -> dict:
-        """{application_number, cci_code, email, company_name_ja}: the applicant's address
-        and the company's name as entered ("" before). Raises ApplicationNotFound."""
+        """{application_number, cci_code, email, company_name_ja, registration_type}: the
+        applicant's address, the company's name as entered ("" before) and how it registers
+        (None before; an agent's mails ask for no signature form). Raises
+        ApplicationNotFound."""
 
     def registration_contact(self, cci_code: str, number: str) -> dict:
         """{trade_registration_number, cci_code, email, company_name_ja}: the registration's

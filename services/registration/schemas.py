@@ -1,15 +1,15 @@
 """registration's payload schemas: API.md's trade registration bodies, with the rules of
 REG-2 … REG-5 (field-named 422s). The documents service validates the forms it prints with
 the same CompanySchema and SignerSchema."""
+import unicodedata
+
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from tradecert.schemas import PERSON_NAME, Email, PrintedEnglish
+from tradecert.schemas import PERSON_NAME, PHONE, POSTAL_CODE, Email, PrintedEnglish
 
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
-POSTAL_CODE = validate.Regexp(r"^\d{3}-?\d{4}$")
-PHONE = validate.Regexp(r"^[0-9+() -]{6,20}$")
 REGISTRATION_TYPES = ("applicant", "agent", "applicant_and_agent")
 APPLICANT_TYPES = ("applicant", "applicant_and_agent")
 MEMBERSHIPS = ("member", "non_member_joining", "non_member_considering", "non_member_no_plan")
@@ -18,6 +18,14 @@ LEGAL_ENTITY_TYPES = (
     "kabushiki_kaisha", "yugen_kaisha", "godo_kaisha", "gomei_kaisha", "goshi_kaisha",
     "ippan_shadan_hojin", "ippan_zaidan_hojin", "koeki_shadan_hojin", "koeki_zaidan_hojin",
     "tokutei_hieiri_katsudo_hojin", "kyodo_kumiai", "other")
+#: The word each legal entity type prints before or after the Japanese name (REG-4.4); the
+#: name itself must not hold it, or it would print twice (issue 9).
+LEGAL_ENTITY_WORDS = {
+    "kabushiki_kaisha": "株式会社", "yugen_kaisha": "有限会社", "godo_kaisha": "合同会社",
+    "gomei_kaisha": "合名会社", "goshi_kaisha": "合資会社", "ippan_shadan_hojin": "一般社団法人",
+    "ippan_zaidan_hojin": "一般財団法人", "koeki_shadan_hojin": "公益社団法人",
+    "koeki_zaidan_hojin": "公益財団法人", "tokutei_hieiri_katsudo_hojin": "特定非営利活動法人",
+    "kyodo_kumiai": "協同組合"}
 LEGAL_ENTITY_POSITIONS = ("before", "after")
 INDUSTRIES = ("manufacturing", "wholesale", "retail", "construction", "transport", "finance",
               "association", "forwarder", "other")
@@ -120,6 +128,19 @@ class CompanySchema(Schema):
                 errors["legal_entity_type_other"] = ["only_with_other"]
         if errors:
             raise MarshmallowValidationError(errors)
+
+    @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
+    def legal_entity_printed_once(self, data, **kwargs):
+        # REG-4.4: the chosen type is printed before or after the name; typed into the name
+        # as well, it would print twice (株式会社さくら貿易株式会社). Issue 9.
+        if data.get("business_form") != "corporation" or not data.get("legal_entity_position"):
+            return
+        entity = data.get("legal_entity_type")
+        word = (data.get("legal_entity_type_other") if entity == "other"
+                else LEGAL_ENTITY_WORDS.get(entity))
+        name = unicodedata.normalize("NFKC", data.get("name_ja") or "")
+        if word and unicodedata.normalize("NFKC", word) in name:
+            raise MarshmallowValidationError({"name_ja": ["legal_entity_in_name"]})
 
     @validates_schema(skip_on_field_errors=False)  # every broken rule in one answer
     def extra_addresses_for_applicants_only(self, data, **kwargs):
@@ -243,5 +264,6 @@ class ApplicationSummarySchema(Schema):
     status = fields.String()
     name_ja = fields.String(allow_none=True)
     registration_type = fields.String(allow_none=True)
+    trade_registration_number = fields.String(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()

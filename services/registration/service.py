@@ -58,6 +58,12 @@ class RegistrationService(HealthCheck):
                 "application_token": token, "status": application.status, "created": created}
 
     @rpc
+    def check_invitation(self, invitation_token: str) -> dict:
+        invitation = domain.open_invitation(self.db.session, invitation_token)
+        return {"cci_code": invitation.cci_code,
+                "valid_until": invitation.expires_at.date().isoformat()}
+
+    @rpc
     def get_application(self, number: str, token: str) -> dict:
         session = self.db.session
         return ApplicationViewSchema().dump(
@@ -104,6 +110,11 @@ class RegistrationService(HealthCheck):
     def staff_queue(self, caller: dict, status: str | None = None) -> list[dict]:
         return ApplicationSummarySchema(many=True).dump(
             domain.staff_queue(self.db.session, caller["cci_code"], status))
+
+    @rpc
+    def staff_search(self, caller: dict, text: str) -> list[dict]:
+        return ApplicationSummarySchema(many=True).dump(
+            domain.staff_search(self.db.session, caller["cci_code"], str(text)[:40]))
 
     @rpc
     def staff_application(self, caller: dict, number: str) -> dict:

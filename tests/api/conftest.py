@@ -35,12 +35,22 @@ def web(system, web_config_port):
         yield client
 
 
+#: The chamber's rule documents (issue 9): what the guidance and consent pages link.
+SAITAMA_RULES = [
+    {"title": "商工会議所貿易関係証明罰則規程", "url": "https://example.jp/rules",
+     "title_en": "Rules on penalties for trade certificates", "kind": "pledge"},
+    {"title": "個人情報保護方針", "title_en": "Privacy policy",
+     "url": "https://example.jp/privacy", "kind": "privacy"},
+    {"title": "貿易関係証明発給規程", "title_en": "Rules on the issuance of trade certificates",
+     "url": "https://example.jp/issuance", "kind": "terms"}]
+
+
 @pytest.fixture
 def saitama(system, rpc_client):
     return rpc_client.identity.add_chamber({
         "cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI",
         "registration_fee_jpy": {"member": 0, "non_member": 16200},
-        "rules": [{"title": "商工会議所貿易関係証明罰則規程", "url": "https://example.jp/rules"}]})
+        "rules": SAITAMA_RULES})
 
 
 @pytest.fixture

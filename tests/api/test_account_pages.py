@@ -115,7 +115,7 @@ def user_verified(client, sink, login_id, email, password=USER_PASSWORD):
     assert location(log_in(client, login_id, password)) == "/me/email-verification"
     code = code_from(wait_for_mail(sink, email, CODE_SUBJECT))
     done = submit(client, "/me/email-verification", {"step": "confirm", "code": code})
-    assert location(done) == "/c/1504/login?notice=email_verified"
+    assert location(done) == f"/c/1504/login?notice=email_verified&login_id={login_id}"
     assert location(log_in(client, login_id, password)) == "/me"
 
 
@@ -145,7 +145,9 @@ def test_wrong_password_and_unknown_id_get_the_same_answer(web, registration):
 
     for page in (wrong, unknown):
         assert page.status_code == 401
-        assert 'role="alert">IDまたはパスワードが正しくありません。' in page.text
+        # issue 9: the error takes the focus
+        assert ('id="page-alert" role="alert" tabindex="-1" autofocus>'
+                'IDまたはパスワードが正しくありません。') in page.text
         assert "Wrong0000x" not in page.text  # never echoed
     assert f'value="{registration["admin"]}"' in wrong.text  # the ID is kept
     empty = submit(web, "/c/1504/login", {"login_id": "", "password": ""})
@@ -246,9 +248,15 @@ def test_user_first_login_verifies_the_email_and_returns_to_login(smtp_sink, web
     full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     done = submit(user, "/me/email-verification", {"step": "confirm", "code": full_width})
 
-    assert location(done) == "/c/1504/login?notice=email_verified"
-    login_page = user.get("/c/1504/login?notice=email_verified")
+    user_id = registration["users"][0]
+    assert location(done) == f"/c/1504/login?notice=email_verified&login_id={user_id}"
+    login_page = user.get(location(done))
     assert "メールアドレスの認証が完了し、IDが有効になりました。" in login_page.text
+    # issue 9: the login ID is filled in (a crafted one is not)
+    assert f'name="login_id" type="text" value="{user_id}"' in login_page.text
+    assert re.search(r'<input[^>]*id="f-password"[^>]*autofocus', login_page.text)
+    crafted = user.get('/c/1504/login?login_id="><script>').text
+    assert 'name="login_id" type="text" value=""' in crafted and "<script>" not in crafted
     assert location(user.get("/me", allow_redirects=False)).startswith(
         "/c/1504/login?notice=unauthorized")  # the session ended with the verification
     assert location(log_in(user, registration["users"][0], USER_PASSWORD)) == "/me"
@@ -456,7 +464,8 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
                                     "password_confirm": "abc", "email": "not-an-address"},
                  form_page=page)
     assert bad.status_code == 422
-    assert 'id="f-email-error">メールアドレスの形式が正しくありません。' in bad.text
+    assert ('id="f-email-error">メールアドレスは name@example.co.jp のように入力してください。'
+            in bad.text)  # issue 9: an example
     assert 'value="鈴木 一郎"' in bad.text  # what was typed stays
     created = submit(user, "/sub-ids", {"name": "鈴木 一郎", "password": SUB_PASSWORD,
                                         "password_confirm": SUB_PASSWORD,
@@ -511,12 +520,23 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
     page = holder.get(activation)
     assert page.status_code == 200 and 'autocomplete="current-password"' in page.text
     wrong = submit(holder, activation, {"password": "Wrong2026x"}, form_page=page)
-    assert wrong.status_code == 422 and "パスワードが正しくありません。" in wrong.text
+    assert wrong.status_code == 422
+    # issue 9: the holder has no "current" password to speak of
+    assert "署名者が設定したパスワードと一致しません。" in wrong.text
+    assert "現在のパスワード" not in wrong.text
     done = submit(holder, activation, {"password": SUB_PASSWORD}, form_page=page)
     assert location(done) == "/sub-id/activated?cci_code=1504"
     assert 'href="/c/1504/login"' in holder.get("/sub-id/activated?cci_code=1504").text
     again = submit(holder, activation, {"password": SUB_PASSWORD}, form_page=page)
-    assert again.status_code == 410 and "このリンクは無効になっています。" in again.text
+    assert again.status_code == 410 and "このリンクは使用済みです。" in again.text
+    # issue 9: opened again, the used link says so at once, with the chamber's login
+    reopened = new_browser().get(activation)
+    assert reopened.status_code == 410
+    assert "このリンクは使用済みです。サブIDはすでに有効になっています。" in reopened.text
+    assert 'name="password"' not in reopened.text
+    assert 'href="/c/1504/login"' in reopened.text
+    in_english = new_browser().get(activation + "&lang=en")
+    assert "This link has been used: the sub ID is active already." in in_english.text
 
     assert location(log_in(holder, sub, SUB_PASSWORD)) == "/me"
     menu = holder.get("/me")
@@ -544,8 +564,11 @@ def test_sub_ids_end_to_end(smtp_sink, web, registration, new_browser):
 
 def test_activation_links_that_do_not_work(web, registration):
     page = web.get("/sub-id/activate?token=" + "x" * 43)
+    # issue 9: said when opened, not after a password is typed
+    assert page.status_code == 410 and "このリンクは無効になっています。" in page.text
+    assert 'name="password"' not in page.text and 'href="/c/1504/login"' in page.text
     gone = submit(web, "/sub-id/activate?token=" + "x" * 43, {"password": "Whatever1"},
-                  form_page=page)
+                  form_page=web.get("/c/1504/login"))
     assert gone.status_code == 410 and "このリンクは無効になっています。" in gone.text
     assert web.get("/sub-id/activate").status_code == 410
     english = web.get("/sub-id/activate?lang=en")

@@ -8,7 +8,7 @@ def test_chamber_home_page_in_japanese_by_default(web, saitama):
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert '<html lang="ja">' in page.text
     assert "<h1>さいたま商工会議所</h1>" in page.text
-    assert "貿易登録料（税込）" in page.text and "16,200 円" in page.text
+    assert "貿易登録手数料（税込）" in page.text and "16,200 円" in page.text
     assert 'href="/lang/en?next=/c/1504"' in page.text
     assert "tc_session" in page.cookies  # the session cookie, HttpOnly
     assert "HttpOnly" in page.headers["Set-Cookie"]

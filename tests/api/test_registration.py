@@ -212,7 +212,8 @@ def test_agents_sixteenth_signer_expired_links_and_tokens(smtp_sink, saitama_fee
     web.put(f"/api/v1/registration-applications/{number}/company", headers=app, json=company())
     for n in range(15):
         assert web.post(f"/api/v1/registration-applications/{number}/signers", headers=app,
-                        json={**SIGNERS[0], "name_en": f"SIGNER {n}"}).status_code == 201
+                        json={**SIGNERS[0], "name_en": f"SIGNER {n}",
+                              "email": f"signer{n}@sakura.example.jp"}).status_code == 201
     sixteenth = web.post(f"/api/v1/registration-applications/{number}/signers", headers=app,
                          json=SIGNERS[1])
     assert sixteenth.status_code == 422 and "reason" in sixteenth.json()["error"]["fields"]

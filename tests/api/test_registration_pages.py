@@ -141,7 +141,11 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
                  "商工会議所原産地証明書等貿易関係書類認証規程", "商工会議所貿易関係証明罰則規程",
                  "会員 0 円", "非会員 16,200 円", "現金", "承認から2年間"):
         assert part in text, part
-    assert 'href="https://example.jp/rules">商工会議所貿易関係証明罰則規程</a>' in guidance.text
+    assert ('href="https://example.jp/rules" class="rule-link">商工会議所貿易関係証明罰則規程</a>'
+            in guidance.text)
+    # issue 9: the chamber's other rule documents are linked too
+    assert 'href="https://example.jp/privacy" class="rule-link">個人情報保護方針</a>' \
+        in guidance.text
     assert 'autocomplete="email"' in guidance.text
     assert 'id="send-invitation"' in guidance.text  # enabled by a script file (no inline)
     assert '<script src="/static/agreements.js" data-button="send-invitation">' in guidance.text
@@ -168,6 +172,13 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     assert invitation_token_of(link) not in consent.text
     text = text_of(consent)
     assert "個人情報の取り扱い" in text and "IDの貸与は禁止されています。" in text
+    # issue 9: the privacy policy and the terms are linked where they are agreed to, and the
+    # header names the chamber the link is for
+    assert 'href="https://example.jp/privacy" class="rule-link">個人情報保護方針</a>' \
+        in consent.text
+    assert 'href="https://example.jp/issuance" class="rule-link">貿易関係証明発給規程</a>' \
+        in consent.text
+    assert '<span class="chamber-name">さいたま商工会議所</span>' in consent.text
     assert 'content="same-origin"' in consent.text  # the token does not leak to other sites
     unticked = submit(web, "/registration/start", {"token": invitation_token_of(link),
                                                    "agree_privacy": "yes"}, form_page=consent)
@@ -197,9 +208,11 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     assert again.status_code == 422
     assert "入力内容に誤りがあります。" in text_of(again)
     assert field_error(again, "f-name_ja") == "必須項目です。"
-    assert field_error(again, "f-registered_address-postal_code") == "形式が正しくありません。"
+    assert field_error(again, "f-registered_address-postal_code") == \
+        "郵便番号は 330-0854 のように7桁の半角数字で入力してください。"  # issue 9: an example
     assert field_error(again, "f-current_address-postal_code") == "必須項目です。"
-    assert field_error(again, "f-contact-email") == "メールアドレスの形式が正しくありません。"
+    assert field_error(again, "f-contact-email") == \
+        "メールアドレスは name@example.co.jp のように入力してください。"
     assert field_error(again, "f-main_products") == "必須項目です。"
     assert input_value(again, "name_en") == "Sakura Trading"
     assert input_value(again, "registered_address.postal_code") == "33"
@@ -236,13 +249,26 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     assert incomplete.status_code == 422
     assert field_error(incomplete, "f-email") == "必須項目です。"
     assert input_value(incomplete, "name_en") == "TARO YAMADA"
-    extra = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "EXTRA SIGNER"},
+    # issue 9: the same signer (name and e-mail) again is refused, both fields named
+    twice = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "AGAIN"},
+                   form_page=signers)
+    assert twice.status_code == 422
+    assert field_error(twice, "f-email") == \
+        "同じ氏名・メールアドレスの署名者がすでに登録されています。"
+    extra = submit(web, "/registration/signers", {**SIGNERS[0], "name_en": "EXTRA SIGNER",
+                                                  "email": "extra@sakura.example.jp"},
                    form_page=signers)
     assert location(extra) == "/registration/signers?notice=signer_added"
     listed = web.get("/registration/signers")
     signer_ids = re.findall(r'action="/registration/signers/([^/"]+)/delete"', listed.text)
     assert len(signer_ids) == 3 and "EXTRA SIGNER" in listed.text
-    removed = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {}, form_page=listed)
+    # issue 9: removing asks first, naming the signer; only the confirmation removes
+    asked = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {}, form_page=listed)
+    assert asked.status_code == 200
+    assert "この署名者を削除しますか？" in text_of(asked) and "EXTRA SIGNER" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    removed = submit(web, f"/registration/signers/{signer_ids[2]}/delete", {"confirm": "yes"},
+                     form_page=asked)
     assert location(removed) == "/registration/signers?notice=signer_removed"
     listed = web.get("/registration/signers")
     assert "EXTRA SIGNER" not in listed.text and "HANAKO SATO" in listed.text
@@ -268,7 +294,7 @@ def test_the_wizard_in_japanese_from_the_guidance_page_to_the_forms(smtp_sink, s
     text = text_of(forms)
     assert "申請しました。" in text and number in text and "更新日時" in text
     for part in ("誓約書", "業態内容届", "署名届", "右上の更新日時が最新のもの",
-                 "履歴事項全部証明書", "貿易登録料（現金）：16,200円（税込）",
+                 "履歴事項全部証明書", "貿易登録手数料（現金）：16,200円（税込）",
                  "枠にかかっている場合は登録できません"):
         assert part in text, part
     pledge = f"/api/v1/registration-applications/{number}/forms/pledge.pdf"
@@ -298,9 +324,20 @@ def test_an_agent_in_english_skips_the_signers_and_prints_two_forms(smtp_sink, s
     assert '<html lang="en">' in guidance.text
     text = text_of(guidance)
     assert "Trade registration: guidance" in text and "Non-members 16,200 yen" in text
-    assert "商工会議所貿易関係証明罰則規程 (Rules on penalties for trade certificates)" in text
+    # issue 9: English pages show the rules' English names, linked
+    assert ('href="https://example.jp/rules" class="rule-link">Rules on penalties for trade '
+            'certificates</a>') in guidance.text
+    assert "I have read the Rules on penalties for trade certificates and agree." in text
+    assert "商工会議所貿易関係証明罰則規程" not in text
+    assert 'class="rule-link">Privacy policy</a>' in guidance.text
+    assert '<span class="chamber-name">Saitama CCI</span>' in guidance.text
     link = invited(web, smtp_sink, email="agent@forwarder.example.jp")
-    assert "Lending an ID is forbidden." in text_of(web.get(link))
+    consent = web.get(link)
+    assert "Lending an ID is forbidden." in text_of(consent)
+    assert 'href="https://example.jp/privacy" class="rule-link">Privacy policy</a>' \
+        in consent.text
+    assert ('href="https://example.jp/issuance" class="rule-link">Rules on the issuance of '
+            'trade certificates</a>') in consent.text
     assert consented(web, link) == "/registration/company"
 
     agent = {**COMPANY_FORM, "registration_type": "agent", "business_form": "individual",
@@ -338,6 +375,13 @@ def test_an_expired_or_broken_link_and_no_application(smtp_sink, saitama, web, d
     session.execute(update(Invitation).values(
         expires_at=Invitation.expires_at - timedelta(days=61)))
     session.commit()
+    # issue 9: the link says so when opened, before any tick
+    opened = web.get(link)
+    assert opened.status_code == 410 and "このURLは有効期限が切れています" in text_of(opened)
+    assert 'name="agree_privacy"' not in opened.text
+    opened_broken = web.get("/registration/start?token=" + "x" * 43)
+    assert opened_broken.status_code == 404 and "このURLは無効です" in text_of(opened_broken)
+    assert 'name="agree_privacy"' not in opened_broken.text
     expired = submit(web, "/registration/start", {"token": invitation_token_of(link),
                                                   "agree_privacy": "yes", "agree_terms": "yes"},
                      form_page=web.get(link))
@@ -418,6 +462,10 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
     found = web.get(f"/staff/registrations?number=+{full_width.lower()}+",
                     allow_redirects=False)
     assert location(found) == f"/staff/registrations/{number}"
+    # issue 9: its last digits find it too (the only application of the chamber)
+    last_digits = web.get(f"/staff/registrations?number={number[-3:].lstrip('0') or '0'}",
+                          allow_redirects=False)
+    assert location(last_digits) == f"/staff/registrations/{number}"
     unknown = web.get("/staff/registrations?number=R1504-1999-00001")
     assert unknown.status_code == 404 and "この申請番号の申請はありません。" in text_of(unknown)
 
@@ -437,7 +485,7 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
 
     # approval needs every signature first
     early = submit(web, f"/staff/registrations/{number}/approval",
-                   {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+                   {"registration_fee_receipt_no": "R-001", "confirm": "yes"}, form_page=detail)
     assert early.status_code == 409
     # beside each signer, and in the error summary as links to their upload fields
     assert len(re.findall(r'<p class="field-error" id="f-signers-[0-9a-f-]+-signature-error">'
@@ -483,8 +531,17 @@ def test_staff_review_upload_return_and_approve(smtp_sink, saitama, staff, web, 
                      {"registration_fee_receipt_no": ""}, form_page=detail)
     assert missing.status_code == 422
     assert field_error(missing, "f-registration_fee_receipt_no") == "必須項目です。"
+    # issue 9: approving asks first, with the receipt number; nothing is approved yet
+    asked = submit(web, f"/staff/registrations/{number}/approval",
+                   {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+    assert asked.status_code == 200
+    assert "R-001 で承認しますか？" in text_of(asked) and "承認は取り消せません。" in text_of(asked)
+    assert "REG-" not in text_of(asked)  # staff pages show no requirement numbers
+    assert web.get(f"/api/v1/staff/registration-applications/{number}").json()[
+        "status"] == "submitted"
     approved = submit(web, f"/staff/registrations/{number}/approval",
-                      {"registration_fee_receipt_no": "R-001"}, form_page=detail)
+                      {"registration_fee_receipt_no": "R-001", "confirm": "yes"},
+                      form_page=asked)
     assert location(approved) == f"/staff/registrations/{number}/approved"
     result = web.get(f"/staff/registrations/{number}/approved")
     text = text_of(result)
@@ -522,17 +579,17 @@ def test_every_message_of_the_registration_pages_has_japanese_and_codes_have_eng
                                            [("**.html", "jinja2")])}
     ids |= {msgid for _, msgid in pages.NOTICES.values()}
     catalogs = ROOT / "gateway" / "translations"
-    ja = {}
-    for name in ("messages.po", "registration.po"):
-        with open(catalogs / "ja" / "LC_MESSAGES" / name, "rb") as fh:
-            ja.update({m.id: m.string for m in read_po(fh) if m.id})
+    ja, en, codes = {}, {}, set()
+    for lang, merged in (("ja", ja), ("en", en)):  # i18n merges every .po of a language
+        for path in sorted((catalogs / lang / "LC_MESSAGES").glob("*.po")):
+            with open(path, "rb") as fh:
+                found = {m.id: m.string for m in read_po(fh) if m.id}
+            merged.update(found)
+            if lang == "ja" and path.name != "messages.po":
+                codes |= {i for i in found
+                          if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|error\.[a-z_]+|required", i)}
     assert sorted(i for i in ids if not ja.get(i)) == []
     assert len(ids) > 250
-    with open(catalogs / "en" / "LC_MESSAGES" / "registration.po", "rb") as fh:
-        en = {m.id: m.string for m in read_po(fh) if m.id}
-    with open(catalogs / "ja" / "LC_MESSAGES" / "registration.po", "rb") as fh:
-        codes = {m.id for m in read_po(fh)
-                 if m.id and re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|error\.[a-z_]+|required", m.id)}
     assert sorted(codes - set(en)) == []  # a code is never shown as itself in English
     for code in ("required_for_corporations", "not_for_individuals", "applicants_only",
                  "at_most_two", "reason_required_from_16th_signer", "signature_touches_frame",

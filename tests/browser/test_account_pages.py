@@ -86,9 +86,13 @@ def test_signer_verifies_the_email_address_in_english(page, site, seeded):
     code_input.fill(re.search(r"確認コード: (\d{6})", mail.get_content()).group(1))
     page.get_by_role("button", name="Confirm", exact=True).click()
 
-    expect(page).to_have_url(f"{site}/c/1504/login?notice=email_verified")
+    expect(page).to_have_url(
+        f"{site}/c/1504/login?notice=email_verified&login_id={seeded.user}")
     expect(page.get_by_role("status")).to_have_text(
         "Your e-mail address is verified. Please log in again.")
+    # issue 9: the login ID is filled in and the focus waits in the password
+    expect(page.locator("#f-login_id")).to_have_value(seeded.user)
+    expect(page.locator("#f-password")).to_be_focused()
     log_in(page, seeded.user, USER_PASSWORD, button="Log in")
     expect(page).to_have_url(f"{site}/me")
     expect(page.get_by_role("link", name="Sub IDs")).to_be_visible()

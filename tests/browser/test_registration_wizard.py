@@ -144,6 +144,28 @@ def add_signers(page, button):
     expect(page.locator("table.signers tbody tr")).to_have_count(2)
 
 
+def remove_a_signer_after_confirming(page, add, remove, question, confirm, removed):
+    """Issue 9: removing a signer asks first, naming the signer; the question takes the
+    focus; only its button removes."""
+    page.locator("#f-name_ja").fill("追加 署名者")
+    page.locator("#f-name_en").fill("EXTRA SIGNER")
+    page.locator("#f-title_en").fill("CLERK")
+    page.locator("#f-email").fill("extra@sakura.example.jp")
+    page.get_by_role("button", name=add).click()
+    rows = page.locator("table.signers tbody tr")
+    expect(rows).to_have_count(3)
+    rows.nth(2).get_by_role("button", name=remove).click()
+    question_box = page.locator("#confirm-remove")
+    expect(question_box).to_be_focused()
+    expect(question_box).to_contain_text(question)
+    expect(question_box).to_contain_text("extra@sakura.example.jp")
+    expect(rows).to_have_count(3)  # nothing removed yet
+    question_box.get_by_role("button", name=confirm).click()
+    expect(page.get_by_role("status")).to_have_text(removed)
+    expect(rows).to_have_count(2)
+    expect(page.get_by_text("EXTRA SIGNER")).to_have_count(0)
+
+
 def fits_a_phone(page, shoot, name):
     """Nothing runs off the side on a phone's width."""
     size = page.viewport_size
@@ -218,6 +240,9 @@ def test_the_whole_wizard_in_japanese(page, site, mailbox, shoot):
     expect(page).to_have_url(f"{site}/registration/signers?notice=company_saved")
     expect(page.get_by_role("status")).to_have_text("企業情報を保存しました。")
     add_signers(page, "一覧に追加")
+    remove_a_signer_after_confirming(page, "一覧に追加", re.compile("削除"),
+                                     "この署名者を削除しますか？", "削除する",
+                                     "署名者を一覧から削除しました。")
     shoot(page, "ja-5-signers")
     page.get_by_role("link", name="最終確認へ進む").click()
 
@@ -264,7 +289,8 @@ def test_the_whole_wizard_in_english(page, site, mailbox, shoot):
     fill_company(page, "applicant_and_agent", "export@sakura.example.jp")
     page.locator("#f-contact-email").fill("not an address")
     page.get_by_role("button", name="Save and continue").click()
-    expect(page.locator("#f-contact-email-error")).to_have_text("Not a valid email address.")
+    expect(page.locator("#f-contact-email-error")).to_have_text(
+        "Enter an e-mail address such as name@example.co.jp.")
     shoot(page, "en-4-company-422")
     page.browser_errors.remove(UNPROCESSABLE)
     page.locator("#f-contact-email").fill("export@sakura.example.jp")
@@ -272,6 +298,9 @@ def test_the_whole_wizard_in_english(page, site, mailbox, shoot):
 
     expect(page.get_by_role("status")).to_have_text("The company information has been saved.")
     add_signers(page, "Add to the list")
+    remove_a_signer_after_confirming(page, "Add to the list", re.compile("Remove"),
+                                     "Remove this signer?", "Remove the signer",
+                                     "The signer has been removed from the list.")
     shoot(page, "en-5-signers")
     page.get_by_role("link", name="Continue to the review").click()
 
@@ -309,8 +338,9 @@ def test_an_expired_link_leads_back_to_the_guidance_page(page, site, mailbox, db
         expires_at=Invitation.expires_at - timedelta(days=61)))  # REG-2: 60 days
     session.commit()
     page.goto(re.search(r"(http\S+/registration/start\?token=\S+)", mail.get_content()).group(1))
-    consent(page, "同意して申請を開始")
+    # issue 9: said when the link is opened, before any consent is ticked
     expect(page.locator("h1")).to_have_text("このURLは有効期限が切れています")
+    expect(page.get_by_role("button", name="同意して申請を開始")).to_have_count(0)
     shoot(page, "ja-x-expired")
     page.get_by_role("link", name="さいたま商工会議所 貿易登録のご案内").click()
     expect(page).to_have_url(f"{site}/c/1504/registration")
@@ -394,15 +424,31 @@ def test_staff_find_upload_signatures_and_approve(page, site, running_system, sh
     expect(page.locator(".tag-ok")).to_have_count(2)
 
     # REG-8: approve with the receipt number; the result and the certificate in the page
+    # issue 9: it asks first, with the receipt number, in Japanese and in English
     page.locator("#f-registration_fee_receipt_no").fill("R-2026-001")
     page.get_by_role("button", name="貿易登録を承認").click()
+    question = page.locator("#confirm-approval")
+    expect(question).to_be_focused()
+    expect(question).to_contain_text(f"申請 {number} を、領収書番号 R-2026-001 で承認しますか？")
+    expect(question).to_contain_text("承認は取り消せません。")
+    question.get_by_role("link", name="キャンセル").click()
+    expect(page.locator("h1")).to_have_text(f"申請 {number}")  # nothing approved
+    expect(page.locator("#f-registration_fee_receipt_no")).to_be_visible()
+    page.get_by_role("link", name="English").click()
+    page.locator("#f-registration_fee_receipt_no").fill("R-2026-001")
+    page.get_by_role("button", name="Approve the registration").click()
+    expect(question).to_be_focused()
+    expect(question).to_contain_text(
+        f"Approve {number} with the cash receipt number R-2026-001?")
+    question.get_by_role("button", name="Yes, approve").click()
+    expect(page.locator("h1")).to_have_text("The trade registration has been approved")
+    shoot(page, "en-s-approved")
+    page.get_by_role("link", name="日本語").click()
     expect(page.locator("h1")).to_have_text("貿易登録を承認しました")
     expect(page.locator("#trade-registration-number")).to_have_text(re.compile(r"^1504-\d{6}$"))
     assert pdf_in_page(page, site).endswith("/certificate.pdf")
     shoot(page, "ja-s-approved")
     page.get_by_role("link", name="English").click()
-    expect(page.locator("h1")).to_have_text("The trade registration has been approved")
-    shoot(page, "en-s-approved")
     page.get_by_role("link", name=number).click()
     expect(page.locator("h1")).to_have_text(f"Application {number}")
     shoot(page, "en-s-application")

@@ -2,6 +2,7 @@
 tests): the real GatewayService in a container, its `identity`, `registration`, `documents`
 and `cluster` dependencies swapped for mocks, and an HTTP client. No broker, no database:
 a page or a route is tested on what the mocked service answers."""
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -52,3 +53,20 @@ def application_view(**overrides) -> dict:
             "contact_signer_missing": False, "missing": ["signers"],
             "max_extra_addresses": 2, "max_signature_scan_bytes": 10 * 1024 * 1024,
             **overrides}
+
+
+NUMBER = "R1504-2026-00001"
+
+
+def open_application(gateway, **view):
+    """The mailed link opens the application in this browser (kept in the session)."""
+    gateway.registration.get_application.return_value = application_view(**view)
+    opened = gateway.web.get("/registration/application",
+                             params={"application_number": NUMBER, "token": "tok"},
+                             allow_redirects=False)
+    assert opened.status_code == 303
+    return gateway.web
+
+
+def csrf_of(page) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]

@@ -38,8 +38,8 @@ def test_a_remote_validation_failure_is_422_with_its_fields(gateway):
     assert en.headers["Content-Type"].startswith("application/json")
     assert en.json() == {"error": {
         "code": "validation_failed", "message": "Some fields are not valid.",
-        "fields": {"contact.email": ["Not a valid email address."],
-                   "name_en": ["Longer than maximum length 200."]}}}
+        "fields": {"contact.email": ["Enter an e-mail address such as name@example.co.jp."],
+                   "name_en": ["Enter at most 200 characters."]}}}
     # one translation for the API and the pages: marshmallow's numbers are kept
     assert ja.json()["error"]["fields"]["name_en"] == ["200文字以内で入力してください。"]
     gateway.registration.save_company.assert_called_with("R1", "application-token", {})

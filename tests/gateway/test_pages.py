@@ -6,24 +6,8 @@ import re
 
 from nameko.exceptions import deserialize, serialize
 
-from tests.gateway.conftest import application_view
+from tests.gateway.conftest import NUMBER, csrf_of, open_application
 from tradecert.errors import ValidationFailed
-
-NUMBER = "R1504-2026-00001"
-
-
-def open_application(gateway, **view):
-    """The mailed link opens the application in this browser (kept in the session)."""
-    gateway.registration.get_application.return_value = application_view(**view)
-    opened = gateway.web.get("/registration/application",
-                             params={"application_number": NUMBER, "token": "tok"},
-                             allow_redirects=False)
-    assert opened.status_code == 303
-    return gateway.web
-
-
-def csrf_of(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
 
 
 def test_the_signers_page_asks_for_a_reason_when_the_view_says_so(gateway):
@@ -105,12 +89,13 @@ def test_a_refused_signer_is_shown_as_an_error_summary_and_beside_each_field(gat
     assert summary and "autofocus" in summary[0]
     text = html.unescape(summary[1])
     assert text.startswith("Some fields are not valid.")
-    assert '<a href="#f-email">E-mail: Not a valid email address.</a>' in text
-    assert '<a href="#f-name_en">Name (English): Longer than maximum length 200.</a>' in text
+    assert ('<a href="#f-email">E-mail: Enter an e-mail address such as name@example.co.jp.'
+            '</a>') in text
+    assert '<a href="#f-name_en">Name (English): Enter at most 200 characters.</a>' in text
     assert "<li>something about the whole form</li>" in text  # no field: no link
     # beside the field, and what was typed is kept
-    assert '<p class="field-error" id="f-email-error">Not a valid email address.</p>' \
-        in page.text
+    assert ('<p class="field-error" id="f-email-error">Enter an e-mail address such as '
+            'name@example.co.jp.</p>') in page.text
     assert 'value="not-an-address"' in page.text and 'value="山田 太郎"' in page.text
     gateway.registration.add_signer.assert_called_once_with(NUMBER, "tok", {
         "name_ja": "山田 太郎", "name_en": "X" * 201, "title_en": "CEO",

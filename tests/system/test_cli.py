@@ -48,6 +48,39 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_written(fresh_dat
     assert db_session("identity").scalar(select(Account.id)) is None
 
 
+def test_chamber_rules_from_a_file_and_the_seed_fills_an_empty_chamber(fresh_databases,
+                                                                      db_session, tmp_path):
+    """Issue 9: the rule documents the registration pages link, set by command; the seed
+    gives a chamber added before them its rules once, and never overwrites them."""
+    import json
+
+    from operations import accounts
+    from operations.supervisor import SEED_CHAMBER
+
+    invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京", "--name-en", "Tokyo")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps([{"title": "個人情報保護方針", "title_en": "Privacy policy",
+                                  "url": "https://www.tokyo-cci.or.jp/privacy/",
+                                  "kind": "privacy"}]), encoding="utf-8")
+    done = invoke("chamber", "rules", "--cci-code", "1301", str(rules))
+    assert done.exit_code == 0, done.output
+    rules.write_text(json.dumps([{"title": "x", "url": "not a url", "kind": "nonsense"}]))
+    bad = invoke("chamber", "rules", "--cci-code", "1301", str(rules))
+    assert bad.exit_code != 0 and "url" in bad.output and "kind" in bad.output
+    session = db_session("identity")
+    assert session.get(Chamber, "1301").rules == [
+        {"title": "個人情報保護方針", "title_en": "Privacy policy",
+         "url": "https://www.tokyo-cci.or.jp/privacy/", "kind": "privacy"}]
+
+    assert not accounts.set_rules("1301", SEED_CHAMBER["rules"], if_empty=True)
+    invoke("chamber", "add", "--cci-code", "1504", "--name-ja", "さいたま", "--name-en", "S")
+    assert accounts.set_rules("1504", SEED_CHAMBER["rules"], if_empty=True)
+    session.expire_all()
+    seeded = session.get(Chamber, "1504").rules
+    assert {rule["kind"] for rule in seeded} == {"pledge", "privacy", "terms"}
+    assert all(rule["title_en"] and rule["url"].startswith("https://") for rule in seeded)
+
+
 def test_render_sample_goes_through_the_service_code(tmp_path):
     from services.documents.signing import validate
     from tests.helpers import pdf as pdfs

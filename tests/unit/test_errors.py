@@ -105,10 +105,10 @@ def test_error_body_in_japanese_and_english():
 
     assert i18n.error_payload(error, "ja") == {"error": {
         "code": "validation_failed", "message": "入力内容に誤りがあります。",
-        "fields": {"email": ["メールアドレスの形式が正しくありません。"]}}}
+        "fields": {"email": ["メールアドレスは name@example.co.jp のように入力してください。"]}}}
     assert i18n.error_payload(error, "en")["error"] == {
         "code": "validation_failed", "message": "Some fields are not valid.",
-        "fields": {"email": ["Not a valid email address."]}}
+        "fields": {"email": ["Enter an e-mail address such as name@example.co.jp."]}}
 
 
 def test_an_unknown_code_keeps_its_own_message():

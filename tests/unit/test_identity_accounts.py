@@ -26,6 +26,7 @@ from services.identity.exceptions import (
     PasswordUnchanged,
     RegistrationNotFound,
     SessionEnded,
+    WrongActivationPassword,
     WrongCurrentPassword,
 )
 from services.identity.models import SubIdActivation
@@ -197,12 +198,22 @@ def test_a_sub_id_is_activated_from_its_link_with_the_password_the_signer_set(id
     with pytest.raises(InvalidCredentials):
         sessions.login(identity, "1504", sub.login_id, SUB["password"])
     token = notify(identity, signer, sub)
-    with pytest.raises(WrongCurrentPassword):
+    with pytest.raises(WrongActivationPassword) as wrong:  # issue 9: no "current" password
         accounts.activate_sub_id(identity, token, "Wrong1234")
+    assert wrong.value.fields == {"password": ["wrong_activation_password"]}
+    assert accounts.open_activation(identity, token)[1] is sub  # still good
     accounts.activate_sub_id(identity, token, SUB["password"])
     assert sub.activated_at is not None
-    with pytest.raises(ActivationInvalid):
+    with pytest.raises(ActivationInvalid) as used:
         accounts.activate_sub_id(identity, token, SUB["password"])
+    # issue 9: the page can say the link was used, and offer the chamber's login
+    assert used.value.params == {"reason": "used", "cci_code": "1504"}
+    with pytest.raises(ActivationInvalid) as opened:
+        accounts.open_activation(identity, token)
+    assert opened.value.params == {"reason": "used", "cci_code": "1504"}
+    with pytest.raises(ActivationInvalid) as unknown:
+        accounts.open_activation(identity, "not-a-token-at-all")
+    assert unknown.value.params == {"reason": "unknown"}
     sessions.login(identity, "1504", sub.login_id, SUB["password"])
 
 
@@ -212,11 +223,12 @@ def test_a_link_stops_working_after_five_wrong_passwords(identity, registered):
     sub = accounts.create_sub_id(identity, signer, SUB)
     token = notify(identity, signer, sub)
     for left in (4, 3, 2, 1, 0):
-        with pytest.raises(WrongCurrentPassword) as caught:
+        with pytest.raises(WrongActivationPassword) as caught:
             accounts.activate_sub_id(identity, token, "Wrong1234")
         assert caught.value.params == {"attempts_left": left}
-    with pytest.raises(ActivationInvalid):
+    with pytest.raises(ActivationInvalid) as stopped:
         accounts.activate_sub_id(identity, token, SUB["password"])
+    assert stopped.value.params["reason"] == "cancelled"
 
 
 def test_the_admin_sees_every_signer_with_the_sub_ids_each_created(identity, registered):

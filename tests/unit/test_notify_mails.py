@@ -83,3 +83,52 @@ def test_the_sub_id_mail_is_plain_text_with_the_senders_markup_as_written():
 
     assert not email.is_multipart() and email.get_content_type() == "text/plain"
     assert '<a href="https://evil.example">click</a><script>x()</script>' in email.get_content()
+
+
+def test_no_customer_mail_shows_a_requirement_number():
+    """Issue 9: customer mails use the manual's words, never "REG-2"."""
+    import re
+    from pathlib import Path
+
+    for template in Path(domain.__file__).parent.glob("templates/*.txt"):
+        text = re.sub(r"\{#.*?#\}", "", template.read_text(), flags=re.S)  # comments may
+        assert not re.search(r"\b(REG|ID|ISS)-\d", text), template.name
+
+
+def test_the_guidance_mail_says_the_manuals_fee_word():
+    invitation = {"cci_code": "1504", "email": "a@example.jp", "invitation_token": "tok-1",
+                  "valid_until": "2027-01-30"}
+    _, body = domain.render("registration_guidance",
+                            mails.registration_guidance(invitation, CHAMBER, URL))
+    assert "貿易登録手数料（税込）" in body and "貿易登録料" not in body
+
+
+def test_the_approval_mail_carries_the_login_url():
+    approved = {"cci_code": "1504", "application_number": "R1504-2026-00001",
+                "trade_registration_number": "1504-000001", "valid_until": "2028-11-30",
+                "admin_login_id": "A1234567"}
+    contact = {"email": "a@example.jp", "company_name_ja": "さくら貿易"}
+
+    _, body = domain.render("registration_approved",
+                            mails.registration_approved(approved, contact, URL))
+
+    assert body.startswith("さくら貿易 ご担当者様")
+    assert body.count(f"{URL}/c/1504/login") == 2  # in Japanese and in English
+    assert "A1234567" in body
+
+
+def test_the_returned_mail_asks_agents_for_no_signature_form():
+    returned = {"cci_code": "1504", "application_number": "R1504-2026-00001",
+                "reason": "英文住所が違います", "application_token": "tok-2"}
+    applicant = {"email": "a@example.jp", "company_name_ja": "さくら貿易",
+                 "registration_type": "applicant"}
+    agent = {**applicant, "registration_type": "agent"}
+
+    _, to_applicant = domain.render("registration_returned",
+                                    mails.registration_returned(returned, applicant, URL))
+    _, to_agent = domain.render("registration_returned",
+                                mails.registration_returned(returned, agent, URL))
+
+    assert "署名届" in to_applicant and "signature registration form" in to_applicant
+    assert "署名届" not in to_agent and "signature" not in to_agent
+    assert "業態内容届" in to_agent and "business description form" in to_agent

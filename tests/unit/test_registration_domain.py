@@ -241,6 +241,30 @@ def test_the_legal_entity_type_is_for_corporations_only():
                    legal_entity_position=None)["business_form"] == "individual"
 
 
+@pytest.mark.parametrize("entity, position, name_ja", [
+    ("kabushiki_kaisha", "after", "さくら貿易株式会社"),
+    ("kabushiki_kaisha", "before", "株式会社さくら貿易"),
+    ("kabushiki_kaisha", "after", "さくら貿易 株式会社"),
+    ("yugen_kaisha", "before", "有限会社さくら"),
+    ("godo_kaisha", "after", "さくら合同会社"),
+])
+def test_the_legal_entity_typed_into_the_name_is_refused(entity, position, name_ja):
+    """REG-4.4, issue 9: the chosen type is printed before or after the name; typed into
+    the name too, it would print twice."""
+    with pytest.raises(ValidationError) as caught:
+        company(legal_entity_type=entity, legal_entity_position=position, name_ja=name_ja)
+    assert caught.value.messages == {"name_ja": ["legal_entity_in_name"]}
+
+
+def test_the_other_legal_entity_typed_into_the_name_is_refused():
+    with pytest.raises(ValidationError) as caught:
+        company(legal_entity_type="other", legal_entity_type_other="医療法人",
+                name_ja="医療法人さくら会")
+    assert caught.value.messages == {"name_ja": ["legal_entity_in_name"]}
+    # another type's word is the company's own name, and printed once
+    assert company(legal_entity_type="godo_kaisha", name_ja="さくら株式会社販売")["name_ja"]
+
+
 def test_the_current_address_is_entered_unless_same_as_registered():
     # REG-4.5
     with pytest.raises(ValidationError) as caught:
@@ -289,6 +313,26 @@ def test_signers_are_listed_in_the_order_added(session):
     first = domain.signers_of(session, application)[0]
     domain.remove_signer(session, application, first.signer_id)
     assert len(domain.signers_of(session, application)) == 2
+
+
+@pytest.mark.parametrize("name_ja, email", [
+    ("署名者 1", "signer1@sakura.example.jp"),
+    ("署名者　1", "Signer1@Sakura.example.JP"),  # full-width space, letter case
+])
+def test_a_signer_is_entered_once(session, name_ja, email):
+    """REG-5, issue 9: the same name and e-mail again is refused, naming both fields."""
+    application, _ = start(session)
+    domain.save_company(session, application, company())
+    domain.add_signer(session, application, signer(1))
+    with pytest.raises(ValidationFailed) as refused:
+        domain.add_signer(session, application, signer(1, name_ja=name_ja, email=email))
+    assert refused.value.code == "duplicate_signer"
+    assert refused.value.fields == {"name_ja": ["duplicate_signer"],
+                                    "email": ["duplicate_signer"]}
+    # the same person's name with another address, or another person at the same address
+    domain.add_signer(session, application, signer(1, email="other@sakura.example.jp"))
+    domain.add_signer(session, application, signer(2, email="signer1@sakura.example.jp"))
+    assert len(domain.signers_of(session, application)) == 3
 
 
 def test_agents_have_no_signers(session):
@@ -535,3 +579,27 @@ def test_the_token_opens_its_application_until_approval_and_not_after(session):
     with pytest.raises(ApplicationTokenInvalid) as wrong:  # a wrong token says nothing more
         domain.by_token(session, number, "wrong")
     assert wrong.value.code == "application_token_invalid"
+
+
+def test_staff_find_an_application_or_registration_by_its_last_digits(session):
+    """Issue 9: staff type the last digits of an application number or of a trade
+    registration number; a whole number finds exactly that one; another chamber's never."""
+    first, second = submitted(session), submitted(session)
+    registration = approve(session, second)
+    other_chamber, _ = start(session, "1301")
+    number = first.application_number  # R1504-2026-000NN
+    tail = number.rsplit("-", 1)[1].lstrip("0")
+
+    found = domain.staff_search(session, "1504", tail)
+    assert number in [f["application_number"] for f in found]
+    assert all(f["application_number"].endswith(tail) or
+               (f["trade_registration_number"] or "").endswith(tail) for f in found)
+    assert [f["application_number"] for f in domain.staff_search(session, "1504", number)] \
+        == [number]
+    by_registration = domain.staff_search(
+        session, "1504", registration.trade_registration_number.rsplit("-", 1)[1])
+    assert [f["application_number"] for f in by_registration] == [second.application_number]
+    assert by_registration[0]["trade_registration_number"] == \
+        registration.trade_registration_number
+    assert domain.staff_search(session, "1504", other_chamber.application_number) == []
+    assert domain.staff_search(session, "1504", "%") == []  # no wildcard typed through

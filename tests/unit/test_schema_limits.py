@@ -69,7 +69,8 @@ OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewS
 NOT_STORED = {(IS.NewStaffSchema, "password"), (IS.SubIdSchema, "password"),
               (IS.SubIdSchema, "login_id"), (IS.AccountSignerSchema, "signer_id"),
               (IS.AccountSignerSchema, "name_en"), (RS.CompanySchema, "name_ja"),
-              (RS.CompanySchema, "name_en")}
+              (RS.CompanySchema, "name_en"),
+              (IS.RuleSchema, "kind")}  # a rule's kind is kept in the chamber's JSON rules
 
 
 def field_at(schema: type[Schema], path: str) -> fields.Field:
