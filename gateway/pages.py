@@ -62,6 +62,11 @@ NOTICES = {
     "signature_registered": ("status", "The signature has been registered."),
     "returned": ("status", "The application has been returned to the applicant, and the "
                            "reason has been mailed."),
+    # a registration's renewal (REG-9)
+    "renewal_requested": ("status", "Renewal has been requested. The chamber renews the "
+                                    "registration when the registration fee is paid."),
+    "renewed": ("status", "The registration has been renewed, and the admin ID has been "
+                          "mailed."),
 }
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
 # printable ASCII, no backslash, not `//`: a path on this site and nothing a browser could
