@@ -12,12 +12,7 @@ import requests
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from tests.browser.test_account_pages import log_in
-from tests.browser.test_registration_wizard import (
-    Mailbox,
-    staff_logs_in,
-    submitted_application,
-)
+from tests.browser.conftest import Mailbox, log_in, staff_logs_in, submitted_application
 from tradecert import clock
 
 ADMIN_PASSWORD = "Admin2026x"
