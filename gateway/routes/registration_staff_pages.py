@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from gateway import web
 from gateway.auth import authorized
-from gateway.forms.registration import looks_like_number, normalise_number
+from gateway.forms.registration import looks_like_number
 from gateway.http import http
 from gateway.i18n import translate
 from gateway.pages import (
@@ -21,6 +21,7 @@ from gateway.pages import (
     required,
     see_other,
     staff_page,
+    staff_search,
 )
 from tradecert.errors import Conflict, NotFound, ValidationFailed
 
@@ -42,20 +43,17 @@ class RegistrationStaffPages:
     def staff_registrations(self, request, caller):
         status = request.args.get("status", "submitted")
         status = status if status in QUEUE_STATUSES else "submitted"
-        values, errors, alert, code = {"status": status}, {}, None, 200
-        if "number" in request.args:  # the search box
-            number = values["number"] = normalise_number(request.args["number"])
-            if not number:
-                errors, code = required(request, values, "number"), 422
-            else:
-                try:
-                    if not looks_like_number(number):
-                        raise NotFound(message="not an application number")
-                    self.registration.staff_application(caller, number)
-                except NotFound:
-                    alert, code = translate(request, "error.application_not_found"), 404
-                else:
-                    return see_other(staff_path(number))
+        values = {"status": status}
+
+        def find(number):
+            if not looks_like_number(number):
+                raise NotFound(message="not an application number")
+            self.registration.staff_application(caller, number)
+
+        number, errors, alert, code = staff_search(request, values, find,
+                                                   "error.application_not_found")
+        if number:
+            return see_other(staff_path(number))
         queue = self.registration.staff_queue(caller, None if status == "all" else status)
         return render(request, "registration/staff_queue.html", status=code, account=caller,
                       queue=queue, values=values, errors=errors, alert=alert,

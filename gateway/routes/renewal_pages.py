@@ -10,18 +10,30 @@ from urllib.parse import quote
 
 from gateway.auth import authorized
 from gateway.forms import stripped
-from gateway.forms.registration import normalise_number
 from gateway.http import http
-from gateway.i18n import translate
-from gateway.pages import errors_of, render, required, see_other, session_page, staff_page
-from tradecert.errors import Conflict, NotFound, ValidationFailed
+from gateway.pages import (
+    errors_of,
+    render,
+    required,
+    see_other,
+    session_page,
+    staff_page,
+    staff_search,
+)
+from tradecert.errors import Conflict, ValidationFailed
 
 RENEWAL_STATUSES = ("requested", "renewed", "all")
 RENEW_FIELDS = ("registration_fee_receipt_no",)
 
 
-def renewal_path(number: str, suffix: str = "") -> str:
-    return f"/staff/renewals/{quote(number, safe='')}{suffix}"
+def renewal_path(number: str) -> str:
+    return f"/staff/renewals/{quote(number, safe='')}"
+
+
+def receipt_of(request) -> tuple[dict, dict]:
+    """The renewal form: the registration fee's receipt number, required."""
+    values = stripped(request.form, *RENEW_FIELDS)
+    return values, required(request, values, *RENEW_FIELDS)
 
 
 class RenewalPages:
@@ -59,18 +71,12 @@ class RenewalPages:
         number, for a renewal at the counter without a request."""
         status = request.args.get("status", "requested")
         status = status if status in RENEWAL_STATUSES else "requested"
-        values, errors, alert, code = {"status": status}, {}, None, 200
-        if "number" in request.args:
-            number = values["number"] = normalise_number(request.args["number"])
-            if not number:
-                errors, code = required(request, values, "number"), 422
-            else:
-                try:
-                    self.registration.staff_registration(caller, number)
-                except NotFound:
-                    alert, code = translate(request, "error.registration_not_found"), 404
-                else:
-                    return see_other(renewal_path(number))
+        values = {"status": status}
+        number, errors, alert, code = staff_search(
+            request, values, lambda n: self.registration.staff_registration(caller, n),
+            "error.registration_not_found")
+        if number:
+            return see_other(renewal_path(number))
         queue = self.registration.staff_renewals(caller, None if status == "all" else status)
         return render(request, "renewal/staff_queue.html", status=code, account=caller,
                       queue=queue, values=values, errors=errors, alert=alert,
@@ -87,30 +93,26 @@ class RenewalPages:
     @authorized("staff.review")
     def staff_renewal_confirm(self, request, caller, number):
         """The confirmation: the receipt number and the new end of validity, before renewing."""
-        values = stripped(request.form, *RENEW_FIELDS)
-        errors = required(request, values, *RENEW_FIELDS)
-        if errors:
-            return self._staff_renewal(request, caller, number, status=422, values=values,
-                                       errors=errors)
-        return self._staff_renewal(request, caller, number, values=values, confirming=True)
+        values, errors = receipt_of(request)
+        return self._staff_renewal(request, caller, number, status=422 if errors else 200,
+                                   values=values, errors=errors, confirming=not errors)
 
     @http("POST", "/staff/renewals/<number>", page=True)
     @staff_page
     @authorized("staff.review")
     def staff_renewal_submit(self, request, caller, number):
         """REG-9: renew; the admin is mailed."""
-        values = stripped(request.form, *RENEW_FIELDS)
-        errors = required(request, values, *RENEW_FIELDS)
-        if errors:
-            return self._staff_renewal(request, caller, number, status=422, values=values,
-                                       errors=errors)
-        try:
-            self.registration.renew(caller, number, values)
-        except (ValidationFailed, Conflict) as exc:
-            alert, errors = errors_of(request, exc)
-            return self._staff_renewal(request, caller, number, status=exc.status,
-                                       values=values, alert=alert, errors=errors)
-        return see_other(renewal_path(number), "renewed")
+        values, errors = receipt_of(request)
+        if not errors:
+            try:
+                self.registration.renew(caller, number, values)
+            except (ValidationFailed, Conflict) as exc:
+                alert, errors = errors_of(request, exc)
+                return self._staff_renewal(request, caller, number, status=exc.status,
+                                           values=values, alert=alert, errors=errors)
+            return see_other(renewal_path(number), "renewed")
+        return self._staff_renewal(request, caller, number, status=422, values=values,
+                                   errors=errors)
 
     def _staff_renewal(self, request, caller, number, status=200, **context):
         return render(request, "renewal/staff_renewal.html", status=status, account=caller,
