@@ -10,6 +10,7 @@ from services.identity.models import Account
 from services.registration.models import Registration, Renewal
 from tests.api.registration_flow import approved_registration, staff_headers
 from tests.api.world import PASSWORD, Company, make_ready
+from tests.conftest import wait_for
 from tradecert import clock
 from tradecert.clock import JAPAN
 
@@ -109,7 +110,8 @@ def test_renewing_an_expiring_registration(smtp_sink, saitama, web, rpc_client, 
         assert view["renewal"]["status"] == "renewed"
         assert web.get("/api/v1/staff/renewals?status=requested", headers=staff).json() == []
 
-    mail = [m for m in smtp_sink.wait_for_messages(3) if m["Subject"] == RENEWED_SUBJECT]
+    mail = wait_for(lambda: [m for m in smtp_sink.messages() if m["Subject"] == RENEWED_SUBJECT],
+                    message="the renewal mail")
     assert len(mail) == 1 and CONTACT in mail[0]["To"]
     body = mail[0].get_content()
     assert f"新しい有効期限: {new.isoformat()}" in body and "R-2028-77" in body
