@@ -24,8 +24,9 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from gateway import i18n, web
+from gateway.forms.registration import normalise_number
 from gateway.i18n import translate
-from tradecert.errors import Forbidden, TradecertError, Unauthorized
+from tradecert.errors import Forbidden, NotFound, TradecertError, Unauthorized
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -63,6 +64,11 @@ NOTICES = {
     "signature_registered": ("status", "The signature has been registered."),
     "returned": ("status", "The application has been returned to the applicant, and the "
                            "reason has been mailed."),
+    # a registration's renewal (REG-9)
+    "renewal_requested": ("status", "Renewal has been requested. The chamber renews the "
+                                    "registration when the registration fee is paid."),
+    "renewed": ("status", "The registration has been renewed, and the admin ID has been "
+                          "mailed."),
 }
 CHAMBER_PATH = re.compile(r"/c/\d{4}(?=/|$)")
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
@@ -212,6 +218,24 @@ def required(request, values: dict, *names) -> dict:
     anything is sent, when the page must not send an empty form)."""
     message = translate(request, "Missing data for required field.")
     return {name: [message] for name in names if not values.get(name)}
+
+
+def staff_search(request, values: dict, find, not_found: str) -> tuple[str | None, dict,
+                                                                      str | None, int]:
+    """A staff queue's search box (`?number=`): the number as typed or scanned (full-width,
+    stray spaces: `normalise_number`), looked up with `find`, which raises NotFound for a
+    number not of the chamber. Returns (the number found, errors, alert, status); the number is
+    None when the box was not used or nothing was found."""
+    if "number" not in request.args:
+        return None, {}, None, 200
+    number = values["number"] = normalise_number(request.args["number"])
+    if not number:
+        return None, required(request, values, "number"), None, 422
+    try:
+        find(number)
+    except NotFound:
+        return None, {}, translate(request, not_found), 404
+    return number, {}, None, 200
 
 
 def form_token_ok(request) -> bool:

@@ -9,11 +9,12 @@ from gateway.routes.platform import PlatformRoutes
 from gateway.routes.registration import RegistrationRoutes
 from gateway.routes.registration_pages import RegistrationPages
 from gateway.routes.registration_staff_pages import RegistrationStaffPages
+from gateway.routes.renewal_pages import RenewalPages
 from tradecert import config
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
-                     AccountPages, RegistrationPages, RegistrationStaffPages):
+                     AccountPages, RegistrationPages, RegistrationStaffPages, RenewalPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

@@ -21,6 +21,11 @@ from services.registration.schemas import (
     ConsentSchema,
     InvitationSchema,
     NewSignerSchema,
+    RegistrationViewSchema,
+    RenewalQueueItemSchema,
+    RenewalRequestedSchema,
+    RenewedSchema,
+    RenewSchema,
     ReturnSchema,
     SignerViewSchema,
     StartedApplicationSchema,
@@ -172,11 +177,39 @@ class RegistrationRoutes:
         return pdf_response(self.documents.fetch(rendered["file_id"]),
                             f"trade-registration-certificate-{number}.pdf")
 
-    # --- admin ID -----------------------------------------------------------------------------
+    @http("GET", "/api/v1/staff/renewals")
+    @doc("The chamber's renewals, `?status=requested` for the queue (oldest request first; "
+         "REG-9)", response=RenewalQueueItemSchema(many=True), errors=[401, 403],
+         tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def staff_renewals(self, request, caller):
+        return json_response(self.registration.staff_renewals(caller,
+                                                              request.args.get("status")))
+
+    @http("POST", "/api/v1/staff/registrations/<number>/renewal")
+    @doc("Renew on the registration fee's cash receipt, with or without the admin's request: "
+         "the chamber's validity from the old `valid_until`, or from today when expired; the "
+         "admin is mailed; the same receipt again answers the same renewal (REG-9)",
+         request=RenewSchema, response=RenewedSchema, errors=[401, 403, 404, 409, 422],
+         tags=STAFF_TAGS)
+    @authorized("staff.review")
+    def renew(self, request, caller, number):
+        return json_response(self.registration.renew(caller, number, json_body(request)))
+
+    # --- admin and user IDs -------------------------------------------------------------------
+
+    @http("GET", "/api/v1/registration")
+    @doc("The registration as registered, its validity (`valid | expiring | expired`), its "
+         "renewal and its signers (REG-9)", response=RegistrationViewSchema,
+         errors=[401, 403, 404], tags=TAGS)
+    @authorized("registration.view")
+    def registration_view(self, request, caller):
+        return json_response(self.registration.registration_view(caller))
 
     @http("POST", "/api/v1/registration/renewal")
-    @doc("Request renewal; opens 30 days before expiry (REG-9)", status=202,
-         errors=[401, 403, 409], tags=TAGS)
+    @doc("Request renewal: the chamber sees it in its queue; opens 30 days before expiry and "
+         "stays open after it; a second request while one is open is the same one (REG-9)",
+         response=RenewalRequestedSchema, status=202, errors=[401, 403, 404, 409], tags=TAGS)
     @authorized("registration.renew")
     def request_renewal(self, request, caller):
         return json_response(self.registration.request_renewal(caller), 202)

@@ -218,6 +218,18 @@ def signers_with_sub_ids(session: DbSession, caller: dict) -> list[dict]:
             for user in users]
 
 
+def registered_signers(session: DbSession, cci_code: str, number: str) -> list[dict]:
+    """The signers of a registration as registered (REG-5): their user IDs and names, for the
+    registration's own view (registration scopes who asks)."""
+    users = session.scalars(select(Account).join(Registration, Account.registration_id
+                                                 == Registration.id)
+                            .where(Registration.cci_code == cci_code,
+                                   Registration.trade_registration_number == number,
+                                   Account.kind == "user").order_by(Account.id)).all()
+    return [{k: v for k, v in signer_view(user).items()
+             if k in ("login_id", "name_ja", "name_en", "title_en")} for user in users]
+
+
 def signer_view(user: Account) -> dict:
     signer = user.signer or {}
     return {"login_id": user.login_id, "name_ja": signer.get("name_ja", user.name),

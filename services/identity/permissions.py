@@ -3,6 +3,7 @@ asks identity's `authorize`, which consults this table and nothing else.
 
 | | admin ID | user ID | sub ID |
 |---|---|---|---|
+| view the registration and its signers | yes | yes | no |
 | change registration, renew | yes | no | no |
 | view / output signer registration certificates | yes | no | no |
 | apply for certificates | no | yes | yes (signer = its creator) |
@@ -17,6 +18,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "session.end": ALL_KINDS,
     "password.change": ALL_KINDS,                               # ID-2
     "email.verify": frozenset({"user"}),                        # ID-5
+    # admin and user IDs (REG-9): the registration as registered, its validity, signers
+    "registration.view": frozenset({"admin", "user"}),
     # admin ID
     "registration.change": frozenset({"admin"}),               # REG-9
     "registration.renew": frozenset({"admin"}),                # REG-9

@@ -47,3 +47,9 @@ def registration_approved(approved: dict, contact: dict, public_url: str) -> dic
 def company_mail(facts: dict, contact: dict) -> dict:
     """A mail to a company's contact, addressed by the company's name."""
     return {**facts, "name_ja": contact["company_name_ja"]}
+
+
+def registration_renewed(renewed: dict, contact: dict) -> dict:
+    """REG-9: the new end of validity and the fee's receipt, addressed by the company's name
+    (to the admin ID's address)."""
+    return company_mail(renewed, contact)

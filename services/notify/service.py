@@ -111,6 +111,18 @@ class NotifyService(HealthCheck):
     def on_registration_expiring(self, session, event):
         self._mail_company_contact(session, event, "registration_expiring")
 
+    @event_handler(REGISTRATION, "registration_renewed")
+    @once_per_event
+    def on_registration_renewed(self, session, event):
+        """REG-9: the admin ID is told the new end of validity (its address is the contact's
+        unless it was changed)."""
+        renewed = event["data"]
+        admin = self.identity.account_contact(renewed["cci_code"], renewed["admin_login_id"])
+        contact = self.registration.registration_contact(renewed["cci_code"],
+                                                         renewed["trade_registration_number"])
+        self._mail(session, event, admin["email"] or contact["email"], "registration_renewed",
+                   mails.registration_renewed(renewed, contact))
+
     @event_handler(REGISTRATION, "draft_expiring")
     @once_per_event
     def on_draft_expiring(self, session, event):

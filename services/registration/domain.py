@@ -36,6 +36,7 @@ from services.registration.models import (
     Invitation,
     RateLimit,
     Registration,
+    Renewal,
     Signer,
 )
 from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES
@@ -504,9 +505,15 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def registration_in(session: Session, cci_code: str, number: str) -> Registration:
-    registration = session.scalar(select(Registration).where(
-        Registration.cci_code == cci_code, Registration.trade_registration_number == number))
+def registration_in(session: Session, cci_code: str, number: str, *,
+                    lock: bool = False) -> Registration:
+    """A registration of the chamber; any other is not found (ID-9). `lock` holds its row
+    until the transaction ends and reads it afresh (renewal, REG-9)."""
+    query = select(Registration).where(Registration.cci_code == cci_code,
+                                       Registration.trade_registration_number == number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    registration = session.scalar(query)
     if registration is None:
         raise RegistrationNotFound(message=f"no trade registration {number}")
     return registration
@@ -514,21 +521,142 @@ def registration_in(session: Session, cci_code: str, number: str) -> Registratio
 
 # --- REG-9, REG-10: validity, renewal, old drafts ------------------------------------------
 
-def request_renewal(session: Session, caller: dict, today: date) -> Registration:
-    """The admin asks to renew; it opens 30 days before expiry."""
-    registration = registration_in(session, caller["cci_code"],
-                                   caller["trade_registration_number"])
-    if today < registration.valid_until - RENEWAL_OPENS:
+def validity_status(registration: Registration, today: date) -> str:
+    """REG-9: "expired" after `valid_until`; "expiring" inside the window in which the daily
+    job reminds the contact (30 days) and renewal is open; "valid" before it."""
+    if not is_valid(registration, today):
+        return "expired"
+    if registration.valid_until <= today + RENEWAL_OPENS:
+        return "expiring"
+    return "valid"
+
+
+def renewed_until(valid_until: date, today: date, years: int) -> date:
+    """REG-9: the end of the next period. A renewed registration's new period follows the old
+    one without a gap: it starts the day after the old `valid_until` (or today, when that day
+    is past: an expired registration) and lasts `years` like a first registration's (which
+    ends the day before the same date `years` later). A registration valid until 29 February
+    is renewed until 28 February (2028-02-29 → 2030-02-28: the period from 1 March); one
+    renewed on 29 February after expiry ends as one approved that day (`add_years`)."""
+    start = max(valid_until + timedelta(days=1), today)
+    return add_years(start, years) - timedelta(days=1)
+
+
+def open_renewal(session: Session, registration: Registration) -> Renewal | None:
+    return session.scalar(select(Renewal).where(Renewal.registration_id == registration.id,
+                                                Renewal.status == "requested"))
+
+
+def latest_renewal(session: Session, registration: Registration) -> Renewal | None:
+    """The open request, else the last renewal done."""
+    return open_renewal(session, registration) or session.scalar(
+        select(Renewal).where(Renewal.registration_id == registration.id)
+        .order_by(Renewal.renewed_at.desc().nulls_last(), Renewal.id.desc()).limit(1))
+
+
+def renewal_open(registration: Registration, today: date) -> None:
+    """REG-9: renewal opens 30 days before expiry and stays open after it."""
+    if validity_status(registration, today) == "valid":
         raise RenewalNotOpen(message="renewal opens 30 days before expiry",
                              params={"opens_on": (registration.valid_until
                                                   - RENEWAL_OPENS).isoformat()})
-    if registration.renewal_requested_at is None:
-        registration.renewal_requested_at = utcnow()
-        outbox.record(session, SERVICE, "renewal_requested", {
+
+
+def request_renewal(session: Session, caller: dict, today: date) -> Renewal:
+    """The admin asks to renew (REG-9): a request in the chamber's renewal queue. Open from 30
+    days before expiry, also after it; a second request while one is open is the same one."""
+    registration = registration_in(session, caller["cci_code"],
+                                   caller["trade_registration_number"], lock=True)
+    renewal = open_renewal(session, registration)
+    if renewal is not None:
+        return renewal
+    renewal_open(registration, today)
+    renewal = Renewal(registration_id=registration.id, status="requested",
+                      requested_at=utcnow(), requested_by=caller["login_id"])
+    session.add(renewal)
+    session.flush()
+    outbox.record(session, SERVICE, "renewal_requested", {
+        "cci_code": registration.cci_code,
+        "trade_registration_number": registration.trade_registration_number,
+        "valid_until": registration.valid_until.isoformat()})
+    return renewal
+
+
+def renew(session: Session, caller: dict, number: str, receipt_no: str, years: int,
+          today: date) -> Renewal:
+    """The chamber renews (REG-9) on the registration fee's cash receipt, with or without the
+    admin's request (at the counter): `years` (the chamber's validity) from the old
+    `valid_until`, or from today when it has passed. The reminders start again for the new
+    period. The same receipt again (a double click, a retry) answers the same renewal; the
+    registration's row lock makes a concurrent one wait for it."""
+    registration = registration_in(session, caller["cci_code"], number, lock=True)
+    done = session.scalar(select(Renewal).where(
+        Renewal.registration_id == registration.id, Renewal.status == "renewed",
+        Renewal.registration_fee_receipt_no == receipt_no))
+    if done is not None:
+        return done
+    renewal_open(registration, today)
+    renewal = open_renewal(session, registration)
+    if renewal is None:
+        renewal = Renewal(registration_id=registration.id)
+        session.add(renewal)
+    renewal.status, renewal.registration_fee_receipt_no = "renewed", receipt_no
+    renewal.previous_valid_until = registration.valid_until
+    renewal.valid_until = renewed_until(registration.valid_until, today, years)
+    renewal.renewed_at, renewal.renewed_by = utcnow(), caller["login_id"]
+    registration.valid_until = renewal.valid_until
+    registration.reminder_30_sent_at = registration.reminder_10_sent_at = None
+    session.flush()
+    outbox.record(session, SERVICE, "registration_renewed", {
+        "cci_code": registration.cci_code,
+        "trade_registration_number": registration.trade_registration_number,
+        "valid_until": renewal.valid_until.isoformat(),
+        "previous_valid_until": renewal.previous_valid_until.isoformat(),
+        "registration_fee_receipt_no": receipt_no,
+        "admin_login_id": registration.admin_login_id})
+    return renewal
+
+
+def renewal_view(renewal: Renewal | None) -> dict | None:
+    if renewal is None:
+        return None
+    return {"status": renewal.status, "requested_at": renewal.requested_at,
+            "requested_by": renewal.requested_by, "renewed_at": renewal.renewed_at,
+            "registration_fee_receipt_no": renewal.registration_fee_receipt_no,
+            "previous_valid_until": renewal.previous_valid_until,
+            "valid_until": renewal.valid_until}
+
+
+def renewal_queue(session: Session, cci_code: str, status: str | None,
+                  today: date) -> list[dict]:
+    """The chamber's renewals, oldest request first (counter renewals by when they were done)."""
+    query = select(Renewal, Registration).join(Registration) \
+        .where(Registration.cci_code == cci_code) \
+        .order_by(func.coalesce(Renewal.requested_at, Renewal.renewed_at), Renewal.id)
+    if status:
+        query = query.where(Renewal.status == status)
+    return [{"trade_registration_number": registration.trade_registration_number,
+             "name_ja": registration.company.get("name_ja"),
+             "name_en": registration.company.get("name_en"),
+             "registration_valid_until": registration.valid_until,
+             "validity": validity_status(registration, today), **renewal_view(renewal)}
+            for renewal, registration in session.execute(query)]
+
+
+def registration_view(session: Session, registration: Registration, today: date,
+                      years: int, signers: list[dict]) -> dict:
+    """A registration as registered (REG-8), its validity and renewal (REG-9), its signers
+    (user IDs, from identity), and what a renewal today would give (`renewed_until`, for the
+    chamber's confirmation)."""
+    return {"trade_registration_number": registration.trade_registration_number,
             "cci_code": registration.cci_code,
-            "trade_registration_number": registration.trade_registration_number,
-            "valid_until": registration.valid_until.isoformat()})
-    return registration
+            "valid_from": registration.valid_from, "valid_until": registration.valid_until,
+            "status": validity_status(registration, today),
+            "renewal_opens_on": registration.valid_until - RENEWAL_OPENS,
+            "renewed_until": renewed_until(registration.valid_until, today, years),
+            "renewal": renewal_view(latest_renewal(session, registration)),
+            "company": registration.company, "admin_login_id": registration.admin_login_id,
+            "signers": signers}
 
 
 def is_valid(registration: Registration, today: date) -> bool:
@@ -538,15 +666,18 @@ def is_valid(registration: Registration, today: date) -> bool:
 
 def send_renewal_reminders(session: Session, today: date) -> int:
     """The daily job: the contact is mailed 30 days before expiry and, still not renewed,
-    10 days before. Each reminder is marked sent in the same transaction as its mail's
-    event, so running the job twice sends nothing twice."""
+    10 days before (not while a renewal request is open). Each reminder is marked sent in the
+    same transaction as its mail's event, so running the job twice sends nothing twice; a
+    renewal clears the marks, so the new period gets its own reminders."""
     sent = 0
+    requested = select(Renewal.id).where(Renewal.registration_id == Registration.id,
+                                         Renewal.status == "requested").exists()
     for days, flag in REMINDERS:
         due = session.scalars(select(Registration).where(
             Registration.valid_until <= today + timedelta(days=days),
             Registration.valid_until >= today,
             getattr(Registration, flag).is_(None),
-            Registration.renewal_requested_at.is_(None)).with_for_update(skip_locked=True))
+            ~requested).with_for_update(skip_locked=True))
         for registration in due:
             if days == 30 and registration.valid_until <= today + timedelta(days=10):
                 registration.reminder_30_sent_at = utcnow()  # past it already: only the 10-day

@@ -104,9 +104,30 @@ class RegistrationRpc(Protocol):
 
     # --- admin ID, validity (REG-9, REG-10) ---
 
+    def registration_view(self, caller: dict) -> dict:
+        """RegistrationViewSchema: the caller's registration as registered, its validity
+        (`valid | expiring | expired`), its renewal and its signers (identity's user IDs).
+        Raises RegistrationNotFound."""
+
     def request_renewal(self, caller: dict) -> dict:
-        """{trade_registration_number, valid_until, renewal_requested}. Publishes
-        `renewal_requested`. Raises RegistrationNotFound, RenewalNotOpen."""
+        """A renewal request in the chamber's queue (REG-9): {trade_registration_number,
+        valid_until, renewal_requested, renewal: RenewalSchema}; a second request while one
+        is open answers the same one. Publishes `renewal_requested`. Raises
+        RegistrationNotFound, RenewalNotOpen (more than 30 days before expiry)."""
+
+    def staff_renewals(self, caller: dict, status: str | None = None) -> list[dict]:
+        """RenewalQueueItemSchema list of the caller's chamber, oldest request first;
+        `status`: requested | renewed."""
+
+    def staff_registration(self, caller: dict, number: str) -> dict:
+        """RegistrationViewSchema of a registration of the caller's chamber, with
+        `renewed_until` (what a renewal today gives). Raises RegistrationNotFound."""
+
+    def renew(self, caller: dict, number: str, payload: dict) -> dict:
+        """RenewSchema (REG-9): renews with or without a request, {trade_registration_number,
+        valid_until, previous_valid_until}. The same receipt number again answers the same
+        renewal. Publishes `registration_renewed`. Raises RegistrationNotFound,
+        RenewalNotOpen, ValidationFailed."""
 
     def registration_validity(self, cci_code: str, number: str) -> dict:
         """For issuance: {valid_until, valid}. Raises RegistrationNotFound."""
@@ -180,6 +201,15 @@ class RenewalRequested(RegistrationEvent):
     """`renewal_requested` (REG-9): the admin asked to renew."""
 
 
+class RegistrationRenewed(RegistrationEvent):
+    """`registration_renewed` (REG-9): the chamber renewed on the registration fee's receipt;
+    `valid_until` is the new end, `previous_valid_until` the old one; the admin ID is mailed."""
+
+    previous_valid_until = fields.Date(required=True)
+    registration_fee_receipt_no = fields.String(required=True)
+    admin_login_id = fields.String(required=True)
+
+
 class RegistrationExpiring(RegistrationEvent):
     """`registration_expiring` (REG-9): `days_left` (30 or 10) before `valid_until`."""
 
@@ -191,6 +221,7 @@ EVENTS = {
     "registration_returned": RegistrationReturned,
     "registration_approved": RegistrationApproved,
     "renewal_requested": RenewalRequested,
+    "registration_renewed": RegistrationRenewed,
     "registration_expiring": RegistrationExpiring,
     "draft_expiring": DraftExpiring,
 }

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -96,8 +96,29 @@ class Registration(Base):
     valid_until: Mapped[date] = mapped_column(index=True)
     reminder_30_sent_at: Mapped[datetime | None]
     reminder_10_sent_at: Mapped[datetime | None]
-    renewal_requested_at: Mapped[datetime | None]
     approved_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Renewal(Base):
+    """REG-9: a renewal, from the admin's request (or none: the chamber may renew at the
+    counter) to the chamber's renewal with the registration fee's receipt. Once renewed, the
+    row is the renewal's history: the receipt, the old and the new end of validity, who and
+    when. At most one request is open per registration."""
+
+    __tablename__ = "renewals"
+    __table_args__ = (Index("uq_renewals_open", "registration_id", unique=True,
+                            postgresql_where=text("status = 'requested'")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # requested | renewed
+    requested_at: Mapped[datetime | None]  # None: renewed at the counter without a request
+    requested_by: Mapped[str | None] = mapped_column(String(32))  # the admin ID
+    registration_fee_receipt_no: Mapped[str | None] = mapped_column(String(50))
+    previous_valid_until: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    renewed_at: Mapped[datetime | None]
+    renewed_by: Mapped[str | None] = mapped_column(String(32))  # the staff ID
 
 
 class Counter(Base):

@@ -267,3 +267,79 @@ class ApplicationSummarySchema(Schema):
     trade_registration_number = fields.String(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+
+
+# --- after approval: the registration, its renewal (REG-9) ---------------------------------
+
+class RenewSchema(Schema):
+    """POST /api/v1/staff/registrations/{trade_registration_number}/renewal (REG-9)."""
+
+    registration_fee_receipt_no = fields.String(required=True,
+                                                validate=validate.Length(min=1, max=50))
+
+
+class RenewalSchema(Schema):
+    """A renewal: `requested` (the admin asked) or `renewed` (its history: the receipt, the
+    old and the new end of validity)."""
+
+    status = fields.String(metadata={"enum": ["requested", "renewed"]})
+    requested_at = fields.DateTime(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    renewed_at = fields.DateTime(allow_none=True)
+    registration_fee_receipt_no = fields.String(allow_none=True)
+    previous_valid_until = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class RegisteredSignerSchema(Schema):
+    login_id = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String(allow_none=True)
+    title_en = fields.String(allow_none=True)
+
+
+class RegistrationViewSchema(Schema):
+    """GET /api/v1/registration: the registration as registered and its validity (REG-9)."""
+
+    trade_registration_number = fields.String()
+    cci_code = fields.String()
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    status = fields.String(metadata={
+        "enum": ["valid", "expiring", "expired"],
+        "description": "expiring: within 30 days of `valid_until`, when the reminders are "
+                       "mailed and renewal is open"})
+    renewal_opens_on = fields.Date()
+    renewed_until = fields.Date(metadata={
+        "description": "the new `valid_until` a renewal today would give"})
+    renewal = fields.Nested(RenewalSchema, allow_none=True)
+    company = fields.Dict()
+    admin_login_id = fields.String()
+    signers = fields.List(fields.Nested(RegisteredSignerSchema))
+
+
+class RenewalRequestedSchema(Schema):
+    """POST /api/v1/registration/renewal → 202."""
+
+    trade_registration_number = fields.String()
+    valid_until = fields.Date()
+    renewal_requested = fields.Boolean()
+    renewal = fields.Nested(RenewalSchema)
+
+
+class RenewalQueueItemSchema(RenewalSchema):
+    """A line of the chamber's renewal queue."""
+
+    trade_registration_number = fields.String()
+    name_ja = fields.String(allow_none=True)
+    name_en = fields.String(allow_none=True)
+    registration_valid_until = fields.Date()
+    validity = fields.String(metadata={"enum": ["valid", "expiring", "expired"]})
+
+
+class RenewedSchema(Schema):
+    """POST /api/v1/staff/registrations/{trade_registration_number}/renewal → 200."""
+
+    trade_registration_number = fields.String()
+    valid_until = fields.Date()
+    previous_valid_until = fields.Date()

@@ -5,7 +5,7 @@ from nameko.timer import timer
 from services.registration import domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
-from services.registration.models import RateLimit
+from services.registration.models import RateLimit, Registration
 from services.registration.schemas import (
     ApplicationSummarySchema,
     ApplicationViewSchema,
@@ -15,6 +15,11 @@ from services.registration.schemas import (
     ConsentSchema,
     InvitationSchema,
     NewSignerSchema,
+    RegistrationViewSchema,
+    RenewalQueueItemSchema,
+    RenewalRequestedSchema,
+    RenewedSchema,
+    RenewSchema,
     ReturnSchema,
     SignerViewSchema,
 )
@@ -187,11 +192,41 @@ class RegistrationService(HealthCheck):
     # --- admin ID, validity (REG-9) -------------------------------------------------------------
 
     @rpc
+    def registration_view(self, caller: dict) -> dict:
+        """The caller's registration (admin and user IDs), its validity, renewal and signers."""
+        return self._view(domain.registration_in(self.db.session, caller["cci_code"],
+                                                 caller["trade_registration_number"]))
+
+    @rpc
     def request_renewal(self, caller: dict) -> dict:
         with self.db.transaction() as session:
-            registration = domain.request_renewal(session, caller, japan_today())
-        return {"trade_registration_number": registration.trade_registration_number,
-                "valid_until": registration.valid_until.isoformat(), "renewal_requested": True}
+            renewal = domain.request_renewal(session, caller, japan_today())
+            registration = session.get(Registration, renewal.registration_id)
+            return RenewalRequestedSchema().dump({
+                "trade_registration_number": registration.trade_registration_number,
+                "valid_until": registration.valid_until, "renewal_requested": True,
+                "renewal": domain.renewal_view(renewal)})
+
+    @rpc
+    def staff_renewals(self, caller: dict, status: str | None = None) -> list[dict]:
+        return RenewalQueueItemSchema(many=True).dump(
+            domain.renewal_queue(self.db.session, caller["cci_code"], status, japan_today()))
+
+    @rpc
+    def staff_registration(self, caller: dict, number: str) -> dict:
+        return self._view(domain.registration_in(self.db.session, caller["cci_code"], number))
+
+    @rpc
+    def renew(self, caller: dict, number: str, payload: dict) -> dict:
+        """REG-9: the chamber's validity years, from the old end or from today."""
+        data = load(RenewSchema(), payload)
+        chamber = self.identity.get_chamber(caller["cci_code"])
+        with self.db.transaction() as session:
+            renewal = domain.renew(session, caller, number, data["registration_fee_receipt_no"],
+                                   chamber["registration_validity_years"], japan_today())
+            return RenewedSchema().dump({"trade_registration_number": number,
+                                         "valid_until": renewal.valid_until,
+                                         "previous_valid_until": renewal.previous_valid_until})
 
     @rpc
     def registration_validity(self, cci_code: str, number: str) -> dict:
@@ -225,6 +260,14 @@ class RegistrationService(HealthCheck):
     def daily(self):
         # Hourly is enough for a daily rule: each mail is marked sent, so none goes twice.
         self.run_daily_jobs()
+
+    def _view(self, registration) -> dict:
+        chamber = self.identity.get_chamber(registration.cci_code)
+        signers = self.identity.registration_signers(registration.cci_code,
+                                                     registration.trade_registration_number)
+        return RegistrationViewSchema().dump(domain.registration_view(
+            self.db.session, registration, japan_today(),
+            chamber["registration_validity_years"], signers))
 
     def _render_form(self, application, form: str) -> dict:
         if form not in domain.FORMS:

@@ -56,6 +56,8 @@ BODIES = {
     ("POST", "/api/v1/staff/registration-applications/<number>/approval"): {
         "registration_fee_receipt_no": "R-1"},
     ("POST", "/api/v1/staff/registration-applications/<number>/return"): {"reason": "不備"},
+    ("POST", "/api/v1/staff/registrations/<number>/renewal"): {
+        "registration_fee_receipt_no": "R-2"},
     ("POST", "/api/v1/sub-ids/<login_id>/notification"): {
         "target_trade_registration_number": "{number}", "target_email": "h@example.jp",
         "subject": "【貿易関係証明発給システム】サブID付与のお知らせ", "body": "本文"},
@@ -177,6 +179,8 @@ ALLOWED = {
     ("DELETE", "/api/v1/sessions/current"): 204,
     ("DELETE", "/api/v1/sub-ids/<login_id>"): 204,
     ("GET", "/api/v1/me"): 200,
+    # the matrix's companies are made in identity alone, with no registration behind them
+    ("GET", "/api/v1/registration"): 404,
     ("GET", "/api/v1/signers"): 200,
     ("GET", "/api/v1/signers/<login_id>/registration-certificate.pdf"): 200,
     ("GET", "/api/v1/staff/registration-applications"): 200,
@@ -185,6 +189,7 @@ ALLOWED = {
     ("GET", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature.png"):
         200,
     ("GET", "/api/v1/staff/registrations/<number>/certificate.pdf"): 200,
+    ("GET", "/api/v1/staff/renewals"): 200,
     ("GET", "/api/v1/sub-ids"): 200,
     ("PATCH", "/api/v1/sub-ids/<login_id>"): 200,
     ("POST", "/api/v1/me/email-verification"): 202,
@@ -195,6 +200,8 @@ ALLOWED = {
     ("POST", "/api/v1/staff/registration-applications/<number>/approval"): 201,
     # tried after the approval: an approved application is returned no more
     ("POST", "/api/v1/staff/registration-applications/<number>/return"): 409,
+    # approved today: renewal opens 30 days before the end (REG-9)
+    ("POST", "/api/v1/staff/registrations/<number>/renewal"): 409,
     ("POST", "/api/v1/sub-ids"): 201,
     ("POST", "/api/v1/sub-ids/<login_id>/notification"): 202,
     # the matrix keeps every ID's password: the same one again is refused, field-named (ID-2)

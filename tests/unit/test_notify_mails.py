@@ -132,3 +132,19 @@ def test_the_returned_mail_asks_agents_for_no_signature_form():
     assert "署名届" in to_applicant and "signature registration form" in to_applicant
     assert "署名届" not in to_agent and "signature" not in to_agent
     assert "業態内容届" in to_agent and "business description form" in to_agent
+
+def test_the_renewal_mail_names_the_new_end_and_the_fee_in_the_manuals_words():
+    # REG-9: to the admin, no requirement numbers, 貿易登録手数料
+    renewed = {"cci_code": "1504", "trade_registration_number": "1504-000001",
+               "valid_until": "2030-11-30", "previous_valid_until": "2028-11-30",
+               "registration_fee_receipt_no": "R-77", "admin_login_id": "A0000001"}
+    contact = {"email": "a@example.jp", "company_name_ja": "さくら貿易"}
+
+    subject, body = domain.render("registration_renewed",
+                                  mails.registration_renewed(renewed, contact))
+
+    assert subject == "【貿易関係証明発給システム】貿易登録更新完了のお知らせ"
+    assert body.startswith("さくら貿易 ご担当者様")
+    assert "新しい有効期限: 2030-11-30" in body and "更新前の有効期限: 2028-11-30" in body
+    assert "貿易登録手数料の領収書番号: R-77" in body
+    assert "REG-" not in body

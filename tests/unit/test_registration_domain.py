@@ -20,6 +20,7 @@ from services.registration.exceptions import (
     ApplicationTokenInvalid,
     InvitationExpired,
     InvitationNotFound,
+    RegistrationNotFound,
     RenewalNotOpen,
 )
 from services.registration.models import Application, Invitation, Registration, Signer
@@ -472,18 +473,130 @@ def test_a_registration_is_valid_for_two_years(session, today, until):
     assert not domain.is_valid(registration, until + timedelta(days=1))
 
 
-def test_renewal_opens_30_days_before_expiry(session):
-    # REG-9: requested with the admin ID, from 30 days before expiry; once.
+ADMIN = {"cci_code": "1504", "login_id": "A0000001"}
+STAFF = {"cci_code": "1504", "login_id": "staff01"}
+
+
+def admin_of(registration) -> dict:
+    return {**ADMIN, "trade_registration_number": registration.trade_registration_number}
+
+
+def test_renewal_opens_30_days_before_expiry_and_one_request_stays_open(session):
+    # REG-9: requested with the admin ID, from 30 days before expiry; a second request while
+    # one is open is the same one.
     registration = approve(session, submitted(session))
-    caller = {"cci_code": "1504",
-              "trade_registration_number": registration.trade_registration_number}
     opens = registration.valid_until - timedelta(days=30)
     with pytest.raises(RenewalNotOpen):
-        domain.request_renewal(session, caller, opens - timedelta(days=1))
-    domain.request_renewal(session, caller, opens)
-    domain.request_renewal(session, caller, opens + timedelta(days=1))
-    assert registration.renewal_requested_at is not None
+        domain.request_renewal(session, admin_of(registration), opens - timedelta(days=1))
+    first = domain.request_renewal(session, admin_of(registration), opens)
+    again = domain.request_renewal(session, admin_of(registration), opens + timedelta(days=1))
+    assert again.id == first.id and first.status == "requested"
+    assert first.requested_by == "A0000001"
     assert len(events(session, "renewal_requested")) == 1
+
+
+def test_an_expired_registration_can_still_ask_for_renewal(session):
+    # REG-9: expired cannot start applications, but can be renewed
+    registration = approve(session, submitted(session))
+    after = registration.valid_until + timedelta(days=40)
+    assert domain.validity_status(registration, after) == "expired"
+    assert domain.request_renewal(session, admin_of(registration), after).status == "requested"
+
+
+@pytest.mark.parametrize(("days_left", "status"), [(31, "valid"), (30, "expiring"),
+                                                   (0, "expiring"), (-1, "expired")])
+def test_expiring_is_the_reminder_window(session, days_left, status):
+    # REG-9: the 30 days in which the daily job reminds and renewal is open
+    registration = approve(session, submitted(session))
+    today = registration.valid_until - timedelta(days=days_left)
+    assert domain.validity_status(registration, today) == status
+
+
+@pytest.mark.parametrize(("valid_until", "today", "renewed"), [
+    # from the old valid_until: the new period starts the day after, two years long
+    (date(2028, 11, 30), date(2028, 11, 10), date(2030, 11, 30)),
+    (date(2028, 11, 30), date(2028, 11, 30), date(2030, 11, 30)),
+    # from today when already expired
+    (date(2028, 11, 30), date(2029, 1, 15), date(2031, 1, 14)),
+    # a leap day: valid until 29 February → until 28 February (the period from 1 March)
+    (date(2028, 2, 29), date(2028, 2, 20), date(2030, 2, 28)),
+    # and the other way: the period from 1 March 2026 ends on the leap day
+    (date(2026, 2, 28), date(2026, 2, 10), date(2028, 2, 29)),
+])
+def test_the_renewed_period(valid_until, today, renewed):
+    # REG-9
+    assert domain.renewed_until(valid_until, today, 2) == renewed
+
+
+def test_the_chamber_renews_a_request_from_the_old_end(session):
+    # REG-9: the request is renewed; its history row keeps the receipt, the old and the new
+    # end, who and when; the reminders start again for the new period.
+    registration = approve(session, submitted(session))
+    old = registration.valid_until
+    today = old - timedelta(days=10)
+    assert domain.send_renewal_reminders(session, old - timedelta(days=30)) == 1
+    requested = domain.request_renewal(session, admin_of(registration), today)
+    renewal = domain.renew(session, STAFF, registration.trade_registration_number, "R-500", 2,
+                           today)
+    assert renewal.id == requested.id and renewal.status == "renewed"
+    assert (renewal.registration_fee_receipt_no, renewal.renewed_by) == ("R-500", "staff01")
+    assert renewal.previous_valid_until == old
+    assert registration.valid_until == renewal.valid_until == domain.add_years(old, 2)
+    assert registration.reminder_30_sent_at is None and registration.reminder_10_sent_at is None
+    [renewed] = events(session, "registration_renewed")
+    assert renewed["valid_until"] == renewal.valid_until.isoformat()
+    assert renewed["admin_login_id"] == "A0000001"
+    # no reminder for the old period; the new one gets its own
+    assert domain.send_renewal_reminders(session, old - timedelta(days=10)) == 0
+    assert domain.send_renewal_reminders(session, renewal.valid_until
+                                         - timedelta(days=30)) == 1
+
+
+def test_the_chamber_renews_at_the_counter_an_expired_one_from_today(session):
+    # REG-9: without a request; from today when the old end has passed
+    registration = approve(session, submitted(session))
+    today = registration.valid_until + timedelta(days=5)
+    renewal = domain.renew(session, STAFF, registration.trade_registration_number, "R-501", 2,
+                           today)
+    assert renewal.requested_at is None
+    assert registration.valid_until == domain.add_years(today, 2) - timedelta(days=1)
+    assert domain.is_valid(registration, today)
+
+
+def test_a_repeated_renewal_answers_the_same_and_another_waits_for_the_window(session):
+    # REG-9: a double click does not add two periods
+    registration = approve(session, submitted(session))
+    today = registration.valid_until
+    first = domain.renew(session, STAFF, registration.trade_registration_number, "R-1", 2,
+                         today)
+    until = registration.valid_until
+    assert domain.renew(session, STAFF, registration.trade_registration_number, "R-1", 2,
+                        today).id == first.id
+    assert registration.valid_until == until
+    with pytest.raises(RenewalNotOpen):
+        domain.renew(session, STAFF, registration.trade_registration_number, "R-2", 2, today)
+    assert len(events(session, "registration_renewed")) == 1
+
+
+def test_another_chambers_registration_is_not_found_for_renewal(session):
+    # ID-9
+    registration = approve(session, submitted(session))
+    with pytest.raises(RegistrationNotFound):
+        domain.renew(session, {**STAFF, "cci_code": "1301"},
+                     registration.trade_registration_number, "R-1", 2, registration.valid_until)
+
+
+def test_the_renewal_queue_is_the_chambers_oldest_request_first(session):
+    # REG-9
+    first = approve(session, submitted(session))
+    second = approve(session, submitted(session))
+    for registration in (second, first):
+        domain.request_renewal(session, admin_of(registration), registration.valid_until)
+    queue = domain.renewal_queue(session, "1504", "requested", first.valid_until)
+    assert [q["trade_registration_number"] for q in queue] == [
+        second.trade_registration_number, first.trade_registration_number]
+    assert queue[0]["validity"] == "expiring"
+    assert domain.renewal_queue(session, "1301", None, first.valid_until) == []
 
 
 def test_renewal_reminders_30_and_10_days_before_each_once(session):
@@ -498,12 +611,12 @@ def test_renewal_reminders_30_and_10_days_before_each_once(session):
     assert len(events(session, "registration_expiring")) == 2
 
 
-def test_a_renewed_registration_gets_no_reminder(session):
+def test_a_requested_renewal_gets_no_reminder(session):
     # REG-9
     registration = approve(session, submitted(session))
-    registration.renewal_requested_at = utcnow()
-    assert domain.send_renewal_reminders(
-        session, registration.valid_until - timedelta(days=30)) == 0
+    today = registration.valid_until - timedelta(days=30)
+    domain.request_renewal(session, admin_of(registration), today)
+    assert domain.send_renewal_reminders(session, today) == 0
 
 
 # --- REG-10: drafts, the 16th signer, one registration per chamber ---------------------------

@@ -29,6 +29,8 @@ STORED = {
     (RS.ApprovalSchema, "registration_fee_receipt_no"):
         [registration.Registration.registration_fee_receipt_no],
     (RS.ReturnSchema, "reason"): [registration.Application.returned_reason],
+    (RS.RenewSchema, "registration_fee_receipt_no"):
+        [registration.Renewal.registration_fee_receipt_no],
     # identity
     (IS.ChamberSchema, "cci_code"): [identity.Chamber.cci_code],
     (IS.ChamberSchema, "name_ja"): [identity.Chamber.name_ja],
@@ -62,7 +64,9 @@ STORED = {
 
 #: Answers only (dumped, never loaded): no value of theirs goes into a column.
 OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewSchema,
-           RS.ApprovalResultSchema, RS.ApplicationSummarySchema, IS.AccountSchema,
+           RS.ApprovalResultSchema, RS.ApplicationSummarySchema, RS.RenewalSchema,
+           RS.RegisteredSignerSchema, RS.RegistrationViewSchema, RS.RenewalRequestedSchema,
+           RS.RenewalQueueItemSchema, RS.RenewedSchema, IS.AccountSchema,
            IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema}
 #: Input fields named like a column but never stored as given (hashed, or only compared).
 #: (The company, and a user ID's signer, are kept whole, as JSON.)
