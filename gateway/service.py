@@ -3,6 +3,7 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
+from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
@@ -12,8 +13,8 @@ from gateway.routes.registration_staff_pages import RegistrationStaffPages
 from tradecert import config
 
 
-class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
-                     AccountPages, RegistrationPages, RegistrationStaffPages):
+class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
+                     PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

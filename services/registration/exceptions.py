@@ -67,3 +67,22 @@ class AgreementRequired(ValidationFailed):
 
 class FormNotFound(NotFound):
     default_code = "form_not_found"
+
+
+class ChangeRequestNotFound(NotFound):
+    """変更申請: none of this number for the caller (another company's or chamber's: never
+    tell)."""
+
+    default_code = "change_request_not_found"
+
+
+class ChangeRequestOpen(Conflict):
+    """変更申請: one open change request at a time; `params['change_request_id']` names it."""
+
+    default_code = "change_request_open"
+
+
+class ChangeRequestClosed(Conflict):
+    """変更申請: approved or returned already; nothing more happens to it."""
+
+    default_code = "change_request_closed"
