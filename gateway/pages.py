@@ -11,6 +11,7 @@ Route modules import this, gateway/forms/ (turning forms into API bodies and bac
 gateway/http.py; they never import each other (ARCHITECTURE: layers). Pages show what the
 services answer: a rule (which forms exist, whether a reason is needed) is asked, not copied.
 """
+import base64
 import functools
 import hmac
 import re
@@ -24,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from gateway import i18n, web
 from gateway.i18n import translate
-from tradecert.errors import Forbidden, TradecertError, Unauthorized
+from tradecert.errors import Forbidden, TradecertError, Unauthorized, ValidationFailed
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -62,6 +63,14 @@ NOTICES = {
     "signature_registered": ("status", "The signature has been registered."),
     "returned": ("status", "The application has been returned to the applicant, and the "
                            "reason has been mailed."),
+    # change requests (変更申請)
+    "change_submitted": ("status", "The change request has been submitted. Print the forms "
+                                   "below and bring them to the chamber."),
+    "change_open": ("alert", "error.change_request_open"),
+    "change_approved": ("status", "The change request has been approved and applied, and "
+                                  "the admin has been mailed."),
+    "change_returned": ("status", "The change request has been returned, and the reason has "
+                                  "been mailed."),
 }
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
 # printable ASCII, no backslash, not `//`: a path on this site and nothing a browser could
@@ -172,6 +181,34 @@ def errors_of(request, exc: TradecertError) -> tuple[str, dict]:
     like the API's error body (i18n.error_payload)."""
     payload = i18n.error_payload(exc, i18n.negotiate(request))["error"]
     return payload["message"], payload["fields"]
+
+
+# What scanners give (REG-7); the documents service reads the image itself and says why
+# it refuses one, this only spares it what is plainly no image.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def scanned_signature(request, signer_id: str, max_bytes: int, store) -> dict:
+    """REG-7, for every staff page that takes a signer's scanned signature box (registration
+    applications, change requests): the upload read at most to `max_bytes` (the service's
+    view says it), handed to `store` as base64; the errors to show beside the signer's
+    upload field, empty when it is registered. documents' refusal (touching the frame, an
+    empty box) is shown with its reason there."""
+    upload = request.files.get("signature")
+    data = upload.read(max_bytes + 1) if upload else b""
+    field = f"signers.{signer_id}.signature"
+    if not data:
+        return {field: [translate(request, "Choose the scanned image of the signature box.")]}
+    if not data.startswith(IMAGE_SIGNATURES):
+        return {field: [translate(request, "signature_image_type")]}
+    if len(data) > max_bytes:
+        return {field: [translate(request, "signature_image_too_large")]}
+    try:
+        store(base64.b64encode(data).decode("ascii"))
+    except ValidationFailed as exc:
+        alert, fields = errors_of(request, exc)
+        return {field: fields.get("signature") or [alert]}
+    return {}
 
 
 def required(request, values: dict, *names) -> dict:

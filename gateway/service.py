@@ -3,6 +3,7 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
+from gateway.routes.change_request_pages import ChangeRequestPages
 from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
@@ -14,7 +15,8 @@ from tradecert import config
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
-                     PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages):
+                     PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
+                     ChangeRequestPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

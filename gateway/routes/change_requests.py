@@ -38,6 +38,13 @@ class ChangeRequestRoutes:
         return json_response(self.registration.submit_change_request(caller, json_body(request)),
                              201)
 
+    @http("GET", BASE)
+    @doc("The registration's change requests (ChangeRequestSummarySchema each), newest first",
+         errors=[401, 403, 404], tags=TAGS)
+    @authorized("registration.change")
+    def change_requests(self, request, caller):
+        return json_response(self.registration.change_requests(caller))
+
     @http("GET", BASE + "/<change_request_id>")
     @doc("A change request: its status, the reason when returned, its forms",
          response=ChangeRequestViewSchema, errors=[401, 403, 404], tags=TAGS)

@@ -6,7 +6,6 @@ returning it with a reason, and the approval with the trade registration certifi
 Each route names its ID-7 action with `@authorized("staff.review")`, like the API's staff
 routes; `@staff_page` turns "not logged in" into the chamber's login page (as the account
 pages do) and comes back here after the login."""
-import base64
 from urllib.parse import quote
 
 from gateway import web
@@ -19,6 +18,7 @@ from gateway.pages import (
     remember,
     render,
     required,
+    scanned_signature,
     see_other,
     staff_page,
 )
@@ -26,9 +26,6 @@ from tradecert.errors import Conflict, NotFound, ValidationFailed
 
 QUEUE_STATUSES = ("submitted", "returned", "draft", "approved", "all")
 APPROVAL = "registration_approval"  # the last approval's result, for its result page
-# What scanners give (REG-7); the documents service reads the image itself and says why
-# it refuses one, this only spares it what is plainly no image.
-IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 def staff_path(number: str, suffix: str = "") -> str:
@@ -76,25 +73,10 @@ class RegistrationStaffPages:
         # REG-7: the largest scan documents reads, as registration's view says
         max_bytes = self.registration.staff_application(caller, number)[
             "max_signature_scan_bytes"]
-        upload = request.files.get("signature")
-        data = upload.read(max_bytes + 1) if upload else b""
-        field = f"signers.{signer_id}.signature"
-        if not data:
-            errors = {field: [translate(request, "Choose the scanned image of the signature "
-                                                 "box.")]}
-        elif not data.startswith(IMAGE_SIGNATURES):
-            errors = {field: [translate(request, "signature_image_type")]}
-        elif len(data) > max_bytes:
-            errors = {field: [translate(request, "signature_image_too_large")]}
-        else:
-            try:
-                self.registration.upload_signature(caller, number, signer_id,
-                                                   base64.b64encode(data).decode("ascii"))
-            except ValidationFailed as exc:
-                alert, fields = errors_of(request, exc)
-                errors = {field: fields.get("signature") or [alert]}
-            else:
-                return see_other(staff_path(number), "signature_registered", "signers")
+        errors = scanned_signature(request, signer_id, max_bytes, lambda scan: (
+            self.registration.upload_signature(caller, number, signer_id, scan)))
+        if not errors:
+            return see_other(staff_path(number), "signature_registered", "signers")
         return self._staff_application(request, caller, number, status=422, errors=errors)
 
     @http("POST", "/staff/registrations/<number>/return", page=True)

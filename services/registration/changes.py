@@ -20,7 +20,7 @@ from services.registration.exceptions import (
 )
 from services.registration.interfaces import SERVICE  # registers the events recorded here
 from services.registration.models import ChangeRequest, Registration, Signer
-from services.registration.schemas import APPLICANT_TYPES, CompanySchema
+from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES, CompanySchema
 from tradecert import outbox
 from tradecert.db import utcnow
 from tradecert.errors import ValidationFailed
@@ -94,14 +94,54 @@ def check(registration: Registration, data: dict, current: list[dict]) -> dict:
                                                         "title_en")} for i in removed_ids]}
 
 
-def submit(session: Session, caller: dict, data: dict, current: list[dict]) -> ChangeRequest:
-    """The admin's change request, submitted at once (the forms are printed from it)."""
-    registration = _registration(session, caller, lock=True)
-    open_one = session.scalar(select(ChangeRequest).where(
+def open_request(session: Session, registration: Registration) -> ChangeRequest | None:
+    return session.scalar(select(ChangeRequest).where(
         ChangeRequest.registration_id == registration.id, ChangeRequest.status == OPEN))
+
+
+def refuse_second(session: Session, registration: Registration) -> None:
+    """One open change request at a time."""
+    open_one = open_request(session, registration)
     if open_one is not None:
         raise ChangeRequestOpen(message="a change request is open already",
                                 params={"change_request_id": open_one.change_request_number})
+
+
+def preview(session: Session, caller: dict, data: dict, current: list[dict]) -> dict:
+    """What submitting would ask for, refused as submitting would refuse it; nothing is
+    written (the pages' review step)."""
+    registration = _registration(session, caller)
+    refuse_second(session, registration)
+    change = check(registration, data, current)
+    return {"company": change["company"], "company_before": registration.company,
+            "signers_added": change["added"], "signers_removed": change["removed"]}
+
+
+def basis(session: Session, caller: dict, current: list[dict]) -> dict:
+    """What a change starts from: the registered company and signers, the open change
+    request if any, and the rules' numbers the form needs (REG-4.6, REG-10)."""
+    registration = _registration(session, caller)
+    open_one = open_request(session, registration)
+    return {"trade_registration_number": registration.trade_registration_number,
+            "company": registration.company, "signers": current,
+            "open_change_request_id": open_one.change_request_number if open_one else None,
+            "max_extra_addresses": MAX_EXTRA_ADDRESSES,
+            # REG-10: the first new signer (0-based) that needs a reason, none removed
+            "reason_required_from": max(0, domain.SIGNERS_WITHOUT_REASON - len(current))}
+
+
+def of_registration(session: Session, caller: dict) -> list[dict]:
+    """The admin's change requests, newest first."""
+    registration = _registration(session, caller)
+    return [summary(session, r, registration) for r in session.scalars(
+        select(ChangeRequest).where(ChangeRequest.registration_id == registration.id)
+        .order_by(ChangeRequest.id.desc()))]
+
+
+def submit(session: Session, caller: dict, data: dict, current: list[dict]) -> ChangeRequest:
+    """The admin's change request, submitted at once (the forms are printed from it)."""
+    registration = _registration(session, caller, lock=True)
+    refuse_second(session, registration)
     change = check(registration, data, current)
     now = utcnow()
     serial = domain.next_number(session, f"change-{registration.cci_code}-{now.year}")
@@ -202,14 +242,18 @@ def staff_queue(session: Session, cci_code: str, status: str | None) -> list[dic
         ChangeRequest.cci_code == cci_code).order_by(ChangeRequest.id)
     if status:
         query = query.where(ChangeRequest.status == status)
-    return [{"change_request_id": r.change_request_number,
-             "trade_registration_number": g.trade_registration_number, "status": r.status,
-             "name_ja": (r.company or g.company)["name_ja"],
-             "changes_company": r.company is not None,
-             "signers_added": len(domain.signers_of(session, r)),
-             "signers_removed": len(r.signers_removed),
-             "created_at": r.created_at, "updated_at": r.updated_at}
-            for r, g in session.execute(query)]
+    return [summary(session, r, g) for r, g in session.execute(query)]
+
+
+def summary(session: Session, request: ChangeRequest, registration: Registration) -> dict:
+    return {"change_request_id": request.change_request_number,
+            "trade_registration_number": registration.trade_registration_number,
+            "status": request.status,
+            "name_ja": (request.company or registration.company)["name_ja"],
+            "changes_company": request.company is not None,
+            "signers_added": len(domain.signers_of(session, request)),
+            "signers_removed": len(request.signers_removed),
+            "created_at": request.created_at, "updated_at": request.updated_at}
 
 
 def return_request(session: Session, request: ChangeRequest, reason: str) -> None:

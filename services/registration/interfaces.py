@@ -105,6 +105,20 @@ class RegistrationRpc(Protocol):
         `change_request_empty` when nothing changes). Raises RegistrationNotFound,
         ChangeRequestOpen (one open at a time), ValidationFailed."""
 
+    def check_change_request(self, caller: dict, payload: dict) -> dict:
+        """ChangeRequestSchema checked as submit_change_request checks it, nothing written:
+        ChangeRequestPreviewSchema (the pages' review). Raises as submit_change_request."""
+
+    def change_request_basis(self, caller: dict) -> dict:
+        """What a change starts from: {trade_registration_number, company, signers (the
+        active ones, identity's), open_change_request_id, max_extra_addresses,
+        reason_required_from (REG-10: the first new signer needing a reason)}. Raises
+        RegistrationNotFound."""
+
+    def change_requests(self, caller: dict) -> list[dict]:
+        """ChangeRequestSummarySchema list of the admin's registration, newest first.
+        Raises RegistrationNotFound."""
+
     def change_request(self, caller: dict, number: str) -> dict:
         """ChangeRequestViewSchema of the admin's own registration. Raises
         ChangeRequestNotFound."""

@@ -317,3 +317,12 @@ class ChangeRequestSummarySchema(Schema):
     signers_removed = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class ChangeRequestPreviewSchema(Schema):
+    """What a change request would ask for (the pages' review step; nothing written)."""
+
+    company = fields.Dict(allow_none=True)
+    company_before = fields.Dict()
+    signers_added = fields.List(fields.Nested(NewSignerSchema))
+    signers_removed = fields.List(fields.Nested(RemovedSignerSchema))

@@ -10,6 +10,7 @@ from services.registration.schemas import (
     ApplicationViewSchema,
     ApprovalResultSchema,
     ApprovalSchema,
+    ChangeRequestPreviewSchema,
     ChangeRequestSchema,
     ChangeRequestSummarySchema,
     ChangeRequestViewSchema,
@@ -201,6 +202,25 @@ class RegistrationService(HealthCheck):
                     "status": request.status,
                     "signers_added": [{"signer_id": s.signer_id, "name_en": s.name_en}
                                       for s in domain.signers_of(session, request)]}
+
+    @rpc
+    def check_change_request(self, caller: dict, payload: dict) -> dict:
+        data = load(ChangeRequestSchema(), payload)
+        current = self.identity.active_signers(caller["cci_code"],
+                                               caller["trade_registration_number"] or "")
+        return ChangeRequestPreviewSchema().dump(
+            changes.preview(self.db.session, caller, data, current))
+
+    @rpc
+    def change_request_basis(self, caller: dict) -> dict:
+        current = self.identity.active_signers(caller["cci_code"],
+                                               caller["trade_registration_number"] or "")
+        return changes.basis(self.db.session, caller, current)
+
+    @rpc
+    def change_requests(self, caller: dict) -> list[dict]:
+        return ChangeRequestSummarySchema(many=True).dump(
+            changes.of_registration(self.db.session, caller))
 
     @rpc
     def change_request(self, caller: dict, number: str) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from services.identity.domain import hash_password
 from services.identity.models import Account
 from tests.api.registration_data import SIGNERS, company
-from tests.api.registration_flow import staff_headers, submitted_application
+from tests.api.registration_flow import approved_with_admin
 from tests.conftest import wait_for
 from tests.helpers import pdf as pdfs
 from tests.helpers.scans import frame, paper, scanned, sign
@@ -29,25 +29,6 @@ def bearer(token: str) -> dict:
 def login(web, login_id, password):
     return web.post("/api/v1/sessions", json={"cci_code": "1504", "login_id": login_id,
                                               "password": password})
-
-
-def approved_with_admin(web, smtp_sink, rpc_client, signers=SIGNERS) -> tuple[str, dict, dict]:
-    """An approved registration of two signers; (number, staff headers, admin headers), the
-    admin's initial password read from the certificate and changed."""
-    staff = staff_headers(web, rpc_client)
-    number = submitted_application(web, smtp_sink, staff, signers=signers)
-    approved = web.post(f"/api/v1/staff/registration-applications/{number}/approval",
-                        headers=staff, json={"registration_fee_receipt_no": "R-9"})
-    assert approved.status_code == 201, approved.text
-    trade_number = approved.json()["trade_registration_number"]
-    certificate = web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
-                          headers=staff)
-    admin_id, password = re.search(r"管理者ID\s+(\S+)\n\s+初期パスワード\s+(\S+)\n",
-                                   pdfs.text(certificate.content, layout=True)).groups()
-    token = login(web, admin_id, password).json()["token"]
-    assert web.put("/api/v1/me/password", headers=bearer(token), json={
-        "current_password": password, "new_password": "Admin2026x"}).status_code == 204
-    return trade_number, staff, bearer(token)
 
 
 def ready(db_session, *login_ids):

@@ -207,6 +207,7 @@ ALLOWED = {
     ("GET", "/api/v1/signers"): 200,
     ("GET", "/api/v1/signers/<login_id>/registration-certificate.pdf"): 200,
     # the matrix's companies are made in identity alone: no registration, no change request
+    ("GET", "/api/v1/registration/change-requests"): 404,
     ("GET", "/api/v1/registration/change-requests/<change_request_id>"): 404,
     ("GET", "/api/v1/registration/change-requests/<change_request_id>/forms/<form>.pdf"): 404,
     ("GET", "/api/v1/staff/change-requests"): 200,

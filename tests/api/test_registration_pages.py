@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import update
 
-from gateway import pages
+from gateway import i18n, pages
 from gateway.forms import registration as registration_form
 from services.registration.models import Invitation
 from tests.api.registration_data import SIGNERS, company, invitation_token
@@ -513,7 +513,8 @@ def test_every_message_of_the_registration_pages_has_japanese_and_codes_have_eng
     for name in ("messages.po", "registration.po"):
         with open(catalogs / "ja" / "LC_MESSAGES" / name, "rb") as fh:
             ja.update({m.id: m.string for m in read_po(fh) if m.id})
-    assert sorted(i for i in ids if not ja.get(i)) == []
+    # every catalog of the language is merged (i18n): a part of the site may keep its own
+    assert sorted(i for i in ids if not ja.get(i) and not i18n.has_message("ja", i)) == []
     assert len(ids) > 250
     with open(catalogs / "en" / "LC_MESSAGES" / "registration.po", "rb") as fh:
         en = {m.id: m.string for m in read_po(fh) if m.id}
