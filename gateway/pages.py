@@ -25,7 +25,13 @@ from werkzeug.wrappers import Response
 
 from gateway import i18n, web
 from gateway.i18n import translate
-from tradecert.errors import Forbidden, TradecertError, Unauthorized, ValidationFailed
+from tradecert.errors import (
+    Conflict,
+    Forbidden,
+    TradecertError,
+    Unauthorized,
+    ValidationFailed,
+)
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -209,6 +215,23 @@ def scanned_signature(request, signer_id: str, max_bytes: int, store) -> dict:
         alert, fields = errors_of(request, exc)
         return {field: fields.get("signature") or [alert]}
     return {}
+
+
+def return_with_reason(request, send, again, done) -> Response:
+    """Staff return something to the company with a reason (a registration application, a
+    change request): the reason is required; `send({"reason": ...})` asks the service,
+    whose refusal is shown on the page again (`again(status=..., **context)`); `done()`
+    is where the browser goes after it."""
+    reason = request.form.get("reason", "").strip()
+    values = {"reason": reason}
+    if not reason:
+        return again(status=422, values=values, errors=required(request, values, "reason"))
+    try:
+        send({"reason": reason})
+    except (ValidationFailed, Conflict) as exc:
+        alert, errors = errors_of(request, exc)
+        return again(status=exc.status, values=values, alert=alert, errors=errors)
+    return done()
 
 
 def required(request, values: dict, *names) -> dict:

@@ -17,7 +17,7 @@ from gateway.http import http
 from gateway.pages import (
     errors_of,
     render,
-    required,
+    return_with_reason,
     scanned_signature,
     see_other,
     session_page,
@@ -168,18 +168,11 @@ class ChangeRequestPages:
     @staff_page
     @authorized("staff.review")
     def staff_change_return_page(self, request, caller, number):
-        reason = request.form.get("reason", "").strip()
-        values = {"reason": reason}
-        if not reason:
-            return self._staff_detail(request, caller, number, status=422, values=values,
-                                      errors=required(request, values, "reason"))
-        try:
-            self.registration.return_change_request(caller, number, {"reason": reason})
-        except (ValidationFailed, Conflict) as exc:
-            alert, errors = errors_of(request, exc)
-            return self._staff_detail(request, caller, number, status=exc.status,
-                                      values=values, alert=alert, errors=errors)
-        return see_other(staff_path(number), "change_returned")
+        """Back to the admin with a reason, mailed."""
+        return return_with_reason(
+            request, lambda body: self.registration.return_change_request(caller, number, body),
+            lambda **context: self._staff_detail(request, caller, number, **context),
+            lambda: see_other(staff_path(number), "change_returned"))
 
     def _staff_detail(self, request, caller, number, status=200, **context):
         change = self.registration.staff_change_request(caller, number)

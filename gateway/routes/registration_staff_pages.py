@@ -18,6 +18,7 @@ from gateway.pages import (
     remember,
     render,
     required,
+    return_with_reason,
     scanned_signature,
     see_other,
     staff_page,
@@ -84,18 +85,10 @@ class RegistrationStaffPages:
     @authorized("staff.review")
     def staff_registration_return(self, request, caller, number):
         """Back to the applicant with a reason; the service mails it with a link."""
-        reason = request.form.get("reason", "").strip()
-        values = {"reason": reason}
-        if not reason:
-            return self._staff_application(request, caller, number, status=422, values=values,
-                                           errors=required(request, values, "reason"))
-        try:
-            self.registration.return_application(caller, number, {"reason": reason})
-        except (ValidationFailed, Conflict) as exc:
-            alert, errors = errors_of(request, exc)
-            return self._staff_application(request, caller, number, status=exc.status,
-                                           values=values, alert=alert, errors=errors)
-        return see_other(staff_path(number), "returned")
+        return return_with_reason(
+            request, lambda body: self.registration.return_application(caller, number, body),
+            lambda **context: self._staff_application(request, caller, number, **context),
+            lambda: see_other(staff_path(number), "returned"))
 
     @http("POST", "/staff/registrations/<number>/approval", page=True)
     @staff_page

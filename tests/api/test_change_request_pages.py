@@ -9,7 +9,7 @@ import re
 from gateway.forms.registration import company_values
 from tests.api.registration_data import SIGNERS, company
 from tests.api.registration_flow import approved_with_admin
-from tests.api.test_account_pages import csrf_of, location, log_in, submit, text_of
+from tests.helpers.pages import csrf_of, location, log_in, submit, text_of
 from tests.helpers.scans import frame, paper, scanned, sign
 
 ADMIN_PASSWORD = "Admin2026x"

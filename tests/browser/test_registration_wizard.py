@@ -12,32 +12,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import wait_for
+from tests.browser.conftest import (
+    GUIDANCE,
+    Mailbox,
+    scan_file,
+    staff_logs_in,
+    submitted_application,
+)
 
-GUIDANCE = "貿易登録申請手続きのご案内"
 SIGNERS = [("山田 太郎", "TARO YAMADA", "EXPORT MANAGER", "t.yamada@sakura.example.jp"),
            ("佐藤 花子", "HANAKO SATO", "GENERAL MANAGER", "h.sato@sakura.example.jp")]
 UNPROCESSABLE = "Failed to load resource: the server responded with a status of 422 " \
                 "(UNPROCESSABLE ENTITY)"
 INVOICE_ADDRESS = "1-2-3 Sakuragicho,  Omiya-ku, Saitama-shi, Saitama 330-0854, Japan"
-
-
-class Mailbox:
-    """The running system's mail, kept in <var>/mail by its SMTP sink."""
-
-    def __init__(self, maildir: Path):
-        self.maildir = maildir
-
-    def wait_for(self, to: str, subject: str):
-        from operations.mailsink import read
-
-        def found():
-            if not (self.maildir / "new").exists():
-                return None
-            mails = [m for m in read(self.maildir) if m["To"] == to and m["Subject"] == subject]
-            return mails[-1] if mails else None
-
-        return wait_for(found, timeout=30, message=f"mail {subject} to {to}")
 
 
 @pytest.fixture
@@ -308,51 +295,6 @@ def test_an_expired_link_leads_back_to_the_guidance_page(page, site, mailbox, db
     expect(page).to_have_url(f"{site}/c/1504/registration")
     page.browser_errors[:] = [e for e in page.browser_errors
                               if "status of 401" not in e and "status of 410" not in e]
-
-
-def submitted_application(site, running_system) -> str:
-    """A submitted application with two signers, made through the API (as the wizard would)."""
-    import requests
-
-    from tests.api.registration_data import SIGNERS as SIGNER_DATA
-    from tests.api.registration_data import company
-
-    api = requests.Session()
-    api.post(f"{site}/api/v1/chambers/1504/registration-invitations", timeout=10,
-             json={"email": "contact@sakura.example.jp", "agree_rules": True})
-    mail = Mailbox(running_system[3] / "mail").wait_for("contact@sakura.example.jp", GUIDANCE)
-    token = re.search(r"token=(\S+)", mail.get_content()).group(1)
-    started = api.post(f"{site}/api/v1/registration-applications", timeout=10, json={
-        "invitation_token": token, "agree_privacy": True, "agree_terms": True}).json()
-    number, app = started["application_number"], {
-        "Authorization": f"Bearer {started['application_token']}"}
-    api.put(f"{site}/api/v1/registration-applications/{number}/company", headers=app,
-            json=company(), timeout=10)
-    for signer in SIGNER_DATA:
-        api.post(f"{site}/api/v1/registration-applications/{number}/signers", headers=app,
-                 json=signer, timeout=10)
-    api.post(f"{site}/api/v1/registration-applications/{number}/submission", headers=app,
-             timeout=10)
-    return number
-
-
-def staff_logs_in(page, site, running_system):
-    """The seeded staff member, at the chamber's login page, and back to the queue."""
-    page.goto(f"{site}/staff/registrations")
-    expect(page.locator("h1")).to_have_text("ログイン")
-    password = (running_system[3] / "staff-login.txt").read_text().strip()
-    page.locator("#f-login_id").fill("saitama-staff")
-    page.locator("#f-password").fill(password)
-    page.get_by_role("button", name="ログイン", exact=True).click()
-    expect(page).to_have_url(f"{site}/staff/registrations")
-
-
-def scan_file(tmp_path, name, image) -> str:
-    from tests.helpers.scans import scanned
-
-    path = tmp_path / f"{name}.png"
-    path.write_bytes(scanned(image))
-    return str(path)
 
 
 def test_staff_find_upload_signatures_and_approve(page, site, running_system, shoot, tmp_path):

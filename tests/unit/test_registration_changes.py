@@ -12,7 +12,7 @@ from services.registration.exceptions import (
     ChangeRequestOpen,
 )
 from services.registration.schemas import ChangeRequestSchema
-from tests.unit.test_registration_domain import (
+from tests.helpers.registration import (
     CHAMBER,
     TODAY,
     approve,
