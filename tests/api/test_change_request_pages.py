@@ -125,7 +125,8 @@ def test_the_admin_asks_for_a_change_and_staff_apply_it(smtp_sink, saitama, web,
     assert location(approved) == f"/staff/change-requests/{number}?notice=change_approved"
     assert "変更申請を承認し、登録内容に反映しました。" in text_of(
         staff.get(location(approved)))
-    assert "承認済み" in text_of(admin.get(status_path.split("?")[0]))
+    # (the admin chose English above: the language switch remembers it)
+    assert "Approved" in text_of(admin.get(status_path.split("?")[0]))
     signers = rpc_client.identity.active_signers("1504", trade_number)
     assert [s["login_id"] for s in signers][0] == kept
     assert [s["name_en"] for s in signers] == [SIGNERS[0]["name_en"], "JIRO TANAKA"]
