@@ -24,10 +24,12 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from gateway import i18n, web
+from gateway.forms.registration import looks_like_number, normalise_number
 from gateway.i18n import translate
 from tradecert.errors import (
     Conflict,
     Forbidden,
+    NotFound,
     TradecertError,
     Unauthorized,
     ValidationFailed,
@@ -215,6 +217,32 @@ def scanned_signature(request, signer_id: str, max_bytes: int, store) -> dict:
         alert, fields = errors_of(request, exc)
         return {field: fields.get("signature") or [alert]}
     return {}
+
+
+def chosen_status(request, statuses: tuple, default: str = "submitted") -> str:
+    """A staff queue's `?status=` filter: one of `statuses`, else the default."""
+    status = request.args.get("status", default)
+    return status if status in statuses else default
+
+
+def staff_search(request, values: dict, look_up, not_found: str) -> tuple[str | None, dict]:
+    """A staff queue's search box (`?number=`), typed or scanned from a form's QR code with a
+    hand scanner: (the number found, or None, and the page's context: `errors`, `alert`,
+    `status`). `look_up(number)` raises NotFound for a number the caller may not see;
+    `not_found` is the alert's msgid."""
+    context = {"errors": {}, "alert": None, "status": 200}
+    if "number" not in request.args:
+        return None, context
+    number = values["number"] = normalise_number(request.args["number"])
+    if not number:
+        return None, {**context, "errors": required(request, values, "number"), "status": 422}
+    try:
+        if not looks_like_number(number):
+            raise NotFound(message="not a number of ours")
+        look_up(number)
+    except NotFound:
+        return None, {**context, "alert": translate(request, not_found), "status": 404}
+    return number, context
 
 
 def return_with_reason(request, send, again, done) -> Response:

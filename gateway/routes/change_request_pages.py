@@ -15,6 +15,7 @@ from gateway.forms.registration import (
 )
 from gateway.http import http
 from gateway.pages import (
+    chosen_status,
     errors_of,
     render,
     return_with_reason,
@@ -22,6 +23,7 @@ from gateway.pages import (
     see_other,
     session_page,
     staff_page,
+    staff_search,
 )
 from tradecert.errors import Conflict, ValidationFailed
 
@@ -121,10 +123,15 @@ class ChangeRequestPages:
     @staff_page
     @authorized("staff.review")
     def staff_change_requests_page(self, request, caller):
-        status = request.args.get("status", "submitted")
-        status = status if status in QUEUE_STATUSES else "submitted"
+        status = chosen_status(request, QUEUE_STATUSES)
+        values = {"status": status}
+        number, context = staff_search(request, values, lambda n: (
+            self.registration.staff_change_request(caller, n)),
+            "error.change_request_not_found")
+        if number:  # the number typed, or the forms' QR code scanned
+            return see_other(staff_path(number))
         return render(request, "changes/staff_queue.html", account=caller,
-                      statuses=QUEUE_STATUSES, values={"status": status},
+                      statuses=QUEUE_STATUSES, values=values, **context,
                       queue=self.registration.staff_change_requests(
                           caller, None if status == "all" else status))
 

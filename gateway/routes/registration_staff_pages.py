@@ -10,10 +10,9 @@ from urllib.parse import quote
 
 from gateway import web
 from gateway.auth import authorized
-from gateway.forms.registration import looks_like_number, normalise_number
 from gateway.http import http
-from gateway.i18n import translate
 from gateway.pages import (
+    chosen_status,
     errors_of,
     remember,
     render,
@@ -22,8 +21,9 @@ from gateway.pages import (
     scanned_signature,
     see_other,
     staff_page,
+    staff_search,
 )
-from tradecert.errors import Conflict, NotFound, ValidationFailed
+from tradecert.errors import Conflict, ValidationFailed
 
 QUEUE_STATUSES = ("submitted", "returned", "draft", "approved", "all")
 APPROVAL = "registration_approval"  # the last approval's result, for its result page
@@ -38,26 +38,15 @@ class RegistrationStaffPages:
     @staff_page
     @authorized("staff.review")
     def staff_registrations(self, request, caller):
-        status = request.args.get("status", "submitted")
-        status = status if status in QUEUE_STATUSES else "submitted"
-        values, errors, alert, code = {"status": status}, {}, None, 200
-        if "number" in request.args:  # the search box
-            number = values["number"] = normalise_number(request.args["number"])
-            if not number:
-                errors, code = required(request, values, "number"), 422
-            else:
-                try:
-                    if not looks_like_number(number):
-                        raise NotFound(message="not an application number")
-                    self.registration.staff_application(caller, number)
-                except NotFound:
-                    alert, code = translate(request, "error.application_not_found"), 404
-                else:
-                    return see_other(staff_path(number))
+        status = chosen_status(request, QUEUE_STATUSES)
+        values = {"status": status}
+        number, context = staff_search(request, values, lambda n: (
+            self.registration.staff_application(caller, n)), "error.application_not_found")
+        if number:
+            return see_other(staff_path(number))
         queue = self.registration.staff_queue(caller, None if status == "all" else status)
-        return render(request, "registration/staff_queue.html", status=code, account=caller,
-                      queue=queue, values=values, errors=errors, alert=alert,
-                      statuses=QUEUE_STATUSES)
+        return render(request, "registration/staff_queue.html", account=caller, queue=queue,
+                      values=values, statuses=QUEUE_STATUSES, **context)
 
     @http("GET", "/staff/registrations/<number>", page=True)
     @staff_page

@@ -105,6 +105,12 @@ def test_the_admin_asks_for_a_change_and_staff_apply_it(smtp_sink, saitama, web,
     assert 'href="/staff/change-requests"' in staff.get("/staff/registrations").text
     queue = staff.get("/staff/change-requests")
     assert number in text_of(queue)
+    # the number as a hand scanner types it from the forms' QR code (any case, full-width)
+    found = staff.get("/staff/change-requests", params={"number": number.lower()},
+                      allow_redirects=False)
+    assert location(found) == f"/staff/change-requests/{number}"
+    unknown = staff.get("/staff/change-requests", params={"number": "C1504-2026-99999"})
+    assert unknown.status_code == 404 and "変更申請が見つかりません。" in text_of(unknown)
     detail = staff.get(f"/staff/change-requests/{number}")
     signer_id = re.search(r'/signers/([0-9a-f-]{36})/signature"', detail.text).group(1)
     unsigned = post(staff, f"/staff/change-requests/{number}/approval",
