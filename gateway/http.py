@@ -20,7 +20,13 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import i18n, pages, security, web
 from tradecert import config
-from tradecert.errors import BadRequest, NotFound, TradecertError, Unavailable
+from tradecert.errors import (
+    BadRequest,
+    NotFound,
+    TradecertError,
+    Unavailable,
+    ValidationFailed,
+)
 from tradecert.logs import REQUEST_ID_KEY, get_logger, new_request_id
 
 log = get_logger(__name__)
@@ -74,6 +80,28 @@ def pdf_response(fetched: dict, filename: str) -> Response:
     return Response(base64.b64decode(fetched["data"]), content_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
+
+
+SIGNATURE_TYPES = ("image/png", "image/jpeg")
+
+
+def signature_scan(request: Request) -> str:
+    """REG-7: a scanned signature box sent as the body (image/png or image/jpeg), base64 for
+    the RPC. Its size: the gateway reads no body over GATEWAY.max_body_bytes (413), and the
+    documents service refuses a scan over its own limit (422 signature_image_too_large)."""
+    content_type = (request.mimetype or "").lower()
+    data = request.get_data()
+    if content_type not in SIGNATURE_TYPES or not data:
+        raise ValidationFailed(code="signature_image_type",
+                               message="send the scan as image/png or image/jpeg",
+                               fields={"signature": ["signature_image_type"]})
+    return base64.b64encode(data).decode("ascii")
+
+
+def png_response(fetched: dict) -> Response:
+    """A stored image (a registered signature) from the documents service."""
+    return Response(base64.b64decode(fetched["data"]), content_type="image/png",
+                    headers={"Cache-Control": "private, max-age=3600"})
 
 
 def json_body(request: Request, required: bool = True) -> dict:

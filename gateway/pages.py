@@ -11,6 +11,7 @@ Route modules import this, gateway/forms/ (turning forms into API bodies and bac
 gateway/http.py; they never import each other (ARCHITECTURE: layers). Pages show what the
 services answer: a rule (which forms exist, whether a reason is needed) is asked, not copied.
 """
+import base64
 import functools
 import hmac
 import math
@@ -24,9 +25,16 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from gateway import i18n, web
-from gateway.forms.registration import normalise_number
+from gateway.forms.registration import looks_like_number, normalise_number
 from gateway.i18n import translate
-from tradecert.errors import Forbidden, NotFound, TradecertError, Unauthorized
+from tradecert.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TradecertError,
+    Unauthorized,
+    ValidationFailed,
+)
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -69,6 +77,14 @@ NOTICES = {
                                     "registration when the registration fee is paid."),
     "renewed": ("status", "The registration has been renewed, and the admin ID has been "
                           "mailed."),
+    # change requests (変更申請)
+    "change_submitted": ("status", "The change request has been submitted. Print the forms "
+                                   "below and bring them to the chamber."),
+    "change_open": ("alert", "error.change_request_open"),
+    "change_approved": ("status", "The change request has been approved and applied, and "
+                                  "the admin has been mailed."),
+    "change_returned": ("status", "The change request has been returned, and the reason has "
+                                  "been mailed."),
 }
 CHAMBER_PATH = re.compile(r"/c/\d{4}(?=/|$)")
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
@@ -213,29 +229,82 @@ def too_many(request, exc: TradecertError) -> tuple[str, dict]:
     return f"{errors_of(request, exc)[0]} {wait}", {"Retry-After": str(seconds)}
 
 
+# What scanners give (REG-7); the documents service reads the image itself and says why
+# it refuses one, this only spares it what is plainly no image.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def scanned_signature(request, signer_id: str, max_bytes: int, store) -> dict:
+    """REG-7, for every staff page that takes a signer's scanned signature box (registration
+    applications, change requests): the upload read at most to `max_bytes` (the service's
+    view says it), handed to `store` as base64; the errors to show beside the signer's
+    upload field, empty when it is registered. documents' refusal (touching the frame, an
+    empty box) is shown with its reason there."""
+    upload = request.files.get("signature")
+    data = upload.read(max_bytes + 1) if upload else b""
+    field = f"signers.{signer_id}.signature"
+    if not data:
+        return {field: [translate(request, "Choose the scanned image of the signature box.")]}
+    if not data.startswith(IMAGE_SIGNATURES):
+        return {field: [translate(request, "signature_image_type")]}
+    if len(data) > max_bytes:
+        return {field: [translate(request, "signature_image_too_large")]}
+    try:
+        store(base64.b64encode(data).decode("ascii"))
+    except ValidationFailed as exc:
+        alert, fields = errors_of(request, exc)
+        return {field: fields.get("signature") or [alert]}
+    return {}
+
+
+def chosen_status(request, statuses: tuple, default: str = "submitted") -> str:
+    """A staff queue's `?status=` filter: one of `statuses`, else the default."""
+    status = request.args.get("status", default)
+    return status if status in statuses else default
+
+
+def staff_search(request, values: dict, look_up, not_found: str) -> tuple[str | None, dict]:
+    """A staff queue's search box (`?number=`), typed or scanned from a form's QR code with a
+    hand scanner: (the number found, or None, and the page's context: `errors`, `alert`,
+    `status`). `look_up(number)` raises NotFound for a number the caller may not see;
+    `not_found` is the alert's msgid."""
+    context = {"errors": {}, "alert": None, "status": 200}
+    if "number" not in request.args:
+        return None, context
+    number = values["number"] = normalise_number(request.args["number"])
+    if not number:
+        return None, {**context, "errors": required(request, values, "number"), "status": 422}
+    try:
+        if not looks_like_number(number):
+            raise NotFound(message="not a number of ours")
+        look_up(number)
+    except NotFound:
+        return None, {**context, "alert": translate(request, not_found), "status": 404}
+    return number, context
+
+
+def return_with_reason(request, send, again, done) -> Response:
+    """Staff return something to the company with a reason (a registration application, a
+    change request): the reason is required; `send({"reason": ...})` asks the service,
+    whose refusal is shown on the page again (`again(status=..., **context)`); `done()`
+    is where the browser goes after it."""
+    reason = request.form.get("reason", "").strip()
+    values = {"reason": reason}
+    if not reason:
+        return again(status=422, values=values, errors=required(request, values, "reason"))
+    try:
+        send({"reason": reason})
+    except (ValidationFailed, Conflict) as exc:
+        alert, errors = errors_of(request, exc)
+        return again(status=exc.status, values=values, alert=alert, errors=errors)
+    return done()
+
+
 def required(request, values: dict, *names) -> dict:
     """"Required" beside each of `names` left empty in `values` (checked here, before
     anything is sent, when the page must not send an empty form)."""
     message = translate(request, "Missing data for required field.")
     return {name: [message] for name in names if not values.get(name)}
-
-
-def staff_search(request, values: dict, find, not_found: str) -> tuple[str | None, dict,
-                                                                      str | None, int]:
-    """A staff queue's search box (`?number=`): the number as typed or scanned (full-width,
-    stray spaces: `normalise_number`), looked up with `find`, which raises NotFound for a
-    number not of the chamber. Returns (the number found, errors, alert, status); the number is
-    None when the box was not used or nothing was found."""
-    if "number" not in request.args:
-        return None, {}, None, 200
-    number = values["number"] = normalise_number(request.args["number"])
-    if not number:
-        return None, required(request, values, "number"), None, 422
-    try:
-        find(number)
-    except NotFound:
-        return None, {}, translate(request, not_found), 404
-    return number, {}, None, 200
 
 
 def form_token_ok(request) -> bool:

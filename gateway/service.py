@@ -3,6 +3,8 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
+from gateway.routes.change_request_pages import ChangeRequestPages
+from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
@@ -13,8 +15,9 @@ from gateway.routes.renewal_pages import RenewalPages
 from tradecert import config
 
 
-class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
-                     AccountPages, RegistrationPages, RegistrationStaffPages, RenewalPages):
+class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
+                     PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
+                     ChangeRequestPages, RenewalPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

@@ -40,8 +40,31 @@ def consent_from_form(form) -> dict:
 
 # --- REG-4: the company -----------------------------------------------------------------------
 
-def company_values(company: dict | None) -> dict:
+class Prefixed:
+    """The fields of a form under `prefix` ("company." in a change request's body), seen
+    without it: the same form code reads the wizard's company page and a change request."""
+
+    def __init__(self, form, prefix: str):
+        self.form, self.prefix = form, prefix
+
+    def get(self, name, default=None):
+        return self.form.get(self.prefix + name, default)
+
+    def getlist(self, name):
+        return self.form.getlist(self.prefix + name)
+
+    def __iter__(self):
+        return (name[len(self.prefix):] for name in self.form if name.startswith(self.prefix))
+
+
+def prefixed(values: dict, prefix: str) -> dict:
+    return {prefix + name: value for name, value in values.items()}
+
+
+def company_values(company: dict | None, prefix: str = "") -> dict:
     """The saved company as the form's values (dotted names, ticks as booleans)."""
+    if prefix:
+        return prefixed(company_values(company), prefix)
     if not company:
         return {"current_address.same_as_registered": True,
                 "contact.same_as_current_address": True, "main_products": []}
@@ -78,10 +101,14 @@ def extra_addresses_of(form) -> list[tuple[str, str]]:
     return [row for row in extra if any(row)]
 
 
-def company_from_form(form) -> tuple[dict, dict]:
+def company_from_form(form, prefix: str = "") -> tuple[dict, dict]:
     """(API.md's company body, the values to show again). An empty field is left out, so
     the service names it "required"; what the form hides is not sent: the entity type of an
-    individual, the extra addresses of an agent, an address that is "the same as"."""
+    individual, the extra addresses of an agent, an address that is "the same as". The
+    fields may sit under `prefix` (a change request's "company.")."""
+    if prefix:
+        body, values = company_from_form(Prefixed(form, prefix))
+        return body, prefixed(values, prefix)
     values = {name: form.get(name, "") for name in COMPANY_TEXT_FIELDS}
     values.update({name: form.get(name) == "yes" for name in COMPANY_TICKS})
     values["main_products"] = list(dict.fromkeys(form.getlist("main_products")))
@@ -139,18 +166,59 @@ def company_from_form(form) -> tuple[dict, dict]:
 
 # --- REG-5: a signer ----------------------------------------------------------------------------
 
-def signer_from_form(form) -> tuple[dict, dict]:
+def signer_from_form(form, prefix: str = "") -> tuple[dict, dict]:
     """(API.md's new signer body, the values to show again): an empty field is left out
-    (the service names it), an empty reason is none."""
-    values = stripped(form, *SIGNER_FIELDS)
+    (the service names it), an empty reason is none. The fields may sit under `prefix` (a
+    change request's "signers_added.0.")."""
+    values = stripped(Prefixed(form, prefix) if prefix else form, *SIGNER_FIELDS)
     body = {k: v for k, v in values.items() if v and k != "reason"}
-    return {**body, "reason": values["reason"] or None}, values
+    return {**body, "reason": values["reason"] or None}, prefixed(values, prefix)
 
 
 def signer_values(contact: dict | None) -> dict:
     """REG-4.7: the contact who signs, offered as the next signer."""
     contact = contact or {}
     return {"name_ja": contact.get("name_ja", ""), "email": contact.get("email", "")}
+
+
+# --- change requests (変更申請): the wizard's company and signer forms, and the removals ----
+
+SIGNER_ROW = re.compile(r"signers_added\.(\d{1,3})\.")
+MAX_SIGNER_ROWS = 100
+
+
+def signer_rows_of(form) -> int:
+    """How many rows of new signers the change request form showed."""
+    rows = {int(found[1]) for name in form if (found := SIGNER_ROW.match(name))}
+    return min(max(rows, default=-1) + 1, MAX_SIGNER_ROWS)
+
+
+def change_request_from_form(form) -> tuple[dict, dict]:
+    """(API.md's change request body, the values to show again): the company form (always
+    sent: it shows the registered company, and the service takes an unchanged one as no
+    change), each filled row of new signers (empty rows left out, the others numbered as
+    the body numbers them, so a 422 lands beside its row), the ticked signers to remove."""
+    company, values = company_from_form(form, "company.")
+    added = []
+    for row in range(signer_rows_of(form)):
+        signer, shown = signer_from_form(form, f"signers_added.{row}.")
+        if any(shown.values()):
+            values.update({name.replace(f".{row}.", f".{len(added)}.", 1): value
+                           for name, value in shown.items()})
+            added.append(signer)
+    removed = list(dict.fromkeys(form.getlist("signers_removed")))
+    values["signers_removed"] = removed
+    return {"company": company, "signers_added": added, "signers_removed": removed}, values
+
+
+def change_request_values(body: dict) -> dict:
+    """A change request's body as the form's values again (its review went back)."""
+    values = company_values(body.get("company"), "company.")
+    for row, signer in enumerate(body.get("signers_added") or []):
+        values.update(prefixed({k: signer.get(k) or "" for k in SIGNER_FIELDS},
+                               f"signers_added.{row}."))
+    values["signers_removed"] = list(body.get("signers_removed") or [])
+    return values
 
 
 # --- REG-7, REG-8: chamber staff ------------------------------------------------------------------

@@ -1,8 +1,4 @@
 """Trade registration (API.md: Trade registration; REG-1 … REG-10). Thin: parse, RPC, answer."""
-import base64
-
-from werkzeug.wrappers import Response
-
 from gateway.auth import application_token, authorized, public
 from gateway.http import (
     client_address,
@@ -11,6 +7,8 @@ from gateway.http import (
     json_response,
     no_content,
     pdf_response,
+    png_response,
+    signature_scan,
 )
 from gateway.openapi import doc
 from services.registration.schemas import (
@@ -30,11 +28,9 @@ from services.registration.schemas import (
     SignerViewSchema,
     StartedApplicationSchema,
 )
-from tradecert.errors import ValidationFailed
 
 TAGS = ["trade registration"]
 STAFF_TAGS = ["trade registration: chamber staff"]
-SIGNATURE_TYPES = ("image/png", "image/jpeg")
 
 
 class RegistrationRoutes:
@@ -130,16 +126,8 @@ class RegistrationRoutes:
          tags=STAFF_TAGS)
     @authorized("staff.review")
     def upload_signature(self, request, caller, number, signer_id):
-        content_type = (request.mimetype or "").lower()
-        data = request.get_data()
-        if content_type not in SIGNATURE_TYPES or not data:
-            raise ValidationFailed(code="signature_image_type",
-                                   message="send the scan as image/png or image/jpeg",
-                                   fields={"signature": ["signature_image_type"]})
-        # Its size: the gateway reads no body over GATEWAY.max_body_bytes (413), and the
-        # documents service refuses a scan over its own limit (422 signature_image_too_large).
         return json_response(self.registration.upload_signature(
-            caller, number, signer_id, base64.b64encode(data).decode("ascii")))
+            caller, number, signer_id, signature_scan(request)))
 
     @http("GET",
           "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature.png")
@@ -147,10 +135,8 @@ class RegistrationRoutes:
          errors=[401, 403, 404], tags=STAFF_TAGS)
     @authorized("staff.review")
     def signer_signature(self, request, caller, number, signer_id):
-        image = self.documents.fetch(self.registration.signer_signature(caller, number,
-                                                                        signer_id)["file_id"])
-        return Response(base64.b64decode(image["data"]), content_type="image/png",
-                        headers={"Cache-Control": "private, max-age=3600"})
+        return png_response(self.documents.fetch(
+            self.registration.signer_signature(caller, number, signer_id)["file_id"]))
 
     @http("POST", "/api/v1/staff/registration-applications/<number>/approval")
     @doc("Approve with the registration fee's cash receipt number (REG-8)",

@@ -6,7 +6,6 @@ returning it with a reason, and the approval with the trade registration certifi
 Each route names its ID-7 action with `@authorized("staff.review")`, like the API's staff
 routes; `@staff_page` turns "not logged in" into the chamber's login page (as the account
 pages do) and comes back here after the login."""
-import base64
 from urllib.parse import quote
 
 from gateway import web
@@ -15,10 +14,13 @@ from gateway.forms.registration import looks_like_number, normalise_number
 from gateway.http import http
 from gateway.i18n import translate
 from gateway.pages import (
+    chosen_status,
     errors_of,
     remember,
     render,
     required,
+    return_with_reason,
+    scanned_signature,
     see_other,
     staff_page,
 )
@@ -26,9 +28,6 @@ from tradecert.errors import Conflict, ValidationFailed
 
 QUEUE_STATUSES = ("submitted", "returned", "draft", "approved", "all")
 APPROVAL = "registration_approval"  # the last approval's result, for its result page
-# What scanners give (REG-7); the documents service reads the image itself and says why
-# it refuses one, this only spares it what is plainly no image.
-IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 def staff_path(number: str, suffix: str = "") -> str:
@@ -40,8 +39,7 @@ class RegistrationStaffPages:
     @staff_page
     @authorized("staff.review")
     def staff_registrations(self, request, caller):
-        status = request.args.get("status", "submitted")
-        status = status if status in QUEUE_STATUSES else "submitted"
+        status = chosen_status(request, QUEUE_STATUSES)
         values, errors, alert, code, matches = {"status": status}, {}, None, 200, None
         if "number" in request.args:  # the search box: a whole number, or its last digits
             number = values["number"] = normalise_number(request.args["number"])
@@ -74,25 +72,10 @@ class RegistrationStaffPages:
         # REG-7: the largest scan documents reads, as registration's view says
         max_bytes = self.registration.staff_application(caller, number)[
             "max_signature_scan_bytes"]
-        upload = request.files.get("signature")
-        data = upload.read(max_bytes + 1) if upload else b""
-        field = f"signers.{signer_id}.signature"
-        if not data:
-            errors = {field: [translate(request, "Choose the scanned image of the signature "
-                                                 "box.")]}
-        elif not data.startswith(IMAGE_SIGNATURES):
-            errors = {field: [translate(request, "signature_image_type")]}
-        elif len(data) > max_bytes:
-            errors = {field: [translate(request, "signature_image_too_large")]}
-        else:
-            try:
-                self.registration.upload_signature(caller, number, signer_id,
-                                                   base64.b64encode(data).decode("ascii"))
-            except ValidationFailed as exc:
-                alert, fields = errors_of(request, exc)
-                errors = {field: fields.get("signature") or [alert]}
-            else:
-                return see_other(staff_path(number), "signature_registered", "signers")
+        errors = scanned_signature(request, signer_id, max_bytes, lambda scan: (
+            self.registration.upload_signature(caller, number, signer_id, scan)))
+        if not errors:
+            return see_other(staff_path(number), "signature_registered", "signers")
         return self._staff_application(request, caller, number, status=422, errors=errors)
 
     @http("POST", "/staff/registrations/<number>/return", page=True)
@@ -100,18 +83,10 @@ class RegistrationStaffPages:
     @authorized("staff.review")
     def staff_registration_return(self, request, caller, number):
         """Back to the applicant with a reason; the service mails it with a link."""
-        reason = request.form.get("reason", "").strip()
-        values = {"reason": reason}
-        if not reason:
-            return self._staff_application(request, caller, number, status=422, values=values,
-                                           errors=required(request, values, "reason"))
-        try:
-            self.registration.return_application(caller, number, {"reason": reason})
-        except (ValidationFailed, Conflict) as exc:
-            alert, errors = errors_of(request, exc)
-            return self._staff_application(request, caller, number, status=exc.status,
-                                           values=values, alert=alert, errors=errors)
-        return see_other(staff_path(number), "returned")
+        return return_with_reason(
+            request, lambda body: self.registration.return_application(caller, number, body),
+            lambda **context: self._staff_application(request, caller, number, **context),
+            lambda: see_other(staff_path(number), "returned"))
 
     @http("POST", "/staff/registrations/<number>/approval", page=True)
     @staff_page

@@ -72,15 +72,14 @@ class RenewalPages:
         status = request.args.get("status", "requested")
         status = status if status in RENEWAL_STATUSES else "requested"
         values = {"status": status}
-        number, errors, alert, code = staff_search(
+        number, context = staff_search(
             request, values, lambda n: self.registration.staff_registration(caller, n),
             "error.registration_not_found")
         if number:
             return see_other(renewal_path(number))
         queue = self.registration.staff_renewals(caller, None if status == "all" else status)
-        return render(request, "renewal/staff_queue.html", status=code, account=caller,
-                      queue=queue, values=values, errors=errors, alert=alert,
-                      statuses=RENEWAL_STATUSES)
+        return render(request, "renewal/staff_queue.html", account=caller, queue=queue,
+                      values=values, statuses=RENEWAL_STATUSES, **context)
 
     @http("GET", "/staff/renewals/<number>", page=True)
     @staff_page

@@ -322,7 +322,9 @@ class CompanyNameSchema(LegalEntitySchema):
 
 
 class RegistrationCertificateSchema(Schema):
-    """REG-8: 貿易登録証 with the admin ID and its initial password (ID-2)."""
+    """REG-8: 貿易登録証 with the admin ID and its initial password (ID-2). Issued again
+    after an approved change request (変更申請) with `initial_password` null: the admin's
+    password is printed only on the first one."""
 
     chamber = fields.Nested(ChamberSchema, required=True)
     trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
@@ -330,7 +332,7 @@ class RegistrationCertificateSchema(Schema):
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
     admin_login_id = fields.String(required=True, validate=LOGIN_ID)
-    initial_password = fields.String(required=True, validate=PASSWORD)
+    initial_password = fields.String(required=True, allow_none=True, validate=PASSWORD)
     issued_on = fields.Date(required=True)
 
     @validates_schema

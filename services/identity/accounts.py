@@ -178,6 +178,84 @@ def _signers_accounts(session: DbSession, registration: Registration, cci_code: 
     return users
 
 
+# --- change requests (変更申請) of an approved registration ---------------------------------
+
+def _registration_by_number(session: DbSession, cci_code: str, number: str, *,
+                            lock: bool = False) -> Registration:
+    query = select(Registration).where(Registration.cci_code == cci_code,
+                                       Registration.trade_registration_number == number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    registration = session.scalar(query)
+    if registration is None:
+        raise RegistrationNotFound(message=f"no trade registration {number}")
+    return registration
+
+
+def active_signers(session: DbSession, cci_code: str, number: str) -> list[dict]:
+    """The registration's signers whose user IDs work (not retired by a change)."""
+    registration = _registration_by_number(session, cci_code, number)
+    users = session.scalars(select(Account).where(
+        Account.registration_id == registration.id, Account.kind == "user",
+        Account.retired_at.is_(None)).order_by(Account.id))
+    return [{**signer_view(user), "signer_id": (user.signer or {}).get("signer_id")}
+            for user in users]
+
+
+def apply_registration_change(session: DbSession, data: dict) -> dict:
+    """An approved change request: the company's snapshot and the contact (the admin ID's
+    name and address), a user ID for each added signer with a sealed initial password for
+    its signer registration certificate (ID-3), and the removed signers' user IDs retired
+    with every sub ID they made, their sessions ended at once.
+
+    Idempotent on the change request: an added signer keeps the user ID made for its
+    signer_id, a retired ID stays retired, so registration may ask again after any failure.
+    The registration's row is locked, so two calls at once make one ID per signer."""
+    registration = _registration_by_number(session, data["cci_code"],
+                                           data["trade_registration_number"], lock=True)
+    registration.company = data["company"]
+    admin = session.scalar(select(Account).where(Account.registration_id == registration.id,
+                                                 Account.kind == "admin"))
+    if admin is not None:
+        admin.name, admin.email = data["contact"]["name"], data["contact"]["email"]
+    users = session.scalars(select(Account).where(Account.registration_id == registration.id,
+                                                  Account.kind == "user")).all()
+    by_signer = {(user.signer or {}).get("signer_id"): user for user in users}
+    made = []
+    for signer in data["signers_added"]:
+        user = by_signer.get(signer["signer_id"])
+        if user is None:
+            password = generate_password()
+            user = Account(cci_code=data["cci_code"], kind="user",
+                           registration_id=registration.id,
+                           login_id=new_login_id(session, data["cci_code"], "user"),
+                           password_hash=hash_password(password),
+                           initial_password_sealed=seal(password))
+            session.add(user)
+            user.name, user.email = signer["name_ja"], signer["email"]
+            user.signer = {k: signer[k] for k in ("signer_id", "name_ja", "name_en", "title_en")}
+            user.signature_file_id = signer["signature_file_id"]
+            session.flush()  # the next new_login_id sees this one
+        made.append({"signer_id": signer["signer_id"], "login_id": user.login_id})
+    by_login = {user.login_id: user for user in users}
+    for login_id in data["signers_removed"]:
+        user = by_login.get(login_id)
+        if user is not None:
+            retire(session, user)
+            for sub in subs_of(session, user):
+                retire(session, sub)
+    session.flush()
+    return {"users": made}
+
+
+def retire(session: DbSession, account: Account) -> None:
+    """The ID stops working at once: login answers as for a wrong password, its sessions
+    end (their next request is 401). The row stays."""
+    if account.retired_at is None:
+        account.retired_at = utcnow()
+    end_sessions(session, account, reason="retired")
+
+
 def certificate_issued(session: DbSession, cci_code: str, trade_registration_number: str) -> None:
     """REG-8: the trade registration certificate now prints the admin's initial password, so
     identity stops keeping it; the registration's IDs are handed out (no repeat any more)."""
@@ -203,7 +281,8 @@ def member(session: DbSession, caller: dict, login_id: str, kind: str) -> Accoun
         raise AccountNotFound(message="no such ID")
     account = session.scalar(select(Account).where(
         Account.cci_code == caller["cci_code"], Account.login_id == login_id,
-        Account.kind == kind, Account.registration_id == caller["registration_id"]))
+        Account.kind == kind, Account.registration_id == caller["registration_id"],
+        Account.retired_at.is_(None)))  # a retired ID is no one's to act on
     if account is None or caller["registration_id"] is None:
         raise AccountNotFound(message=f"no {kind} ID {login_id}")
     return account
@@ -212,8 +291,8 @@ def member(session: DbSession, caller: dict, login_id: str, kind: str) -> Accoun
 def signers_with_sub_ids(session: DbSession, caller: dict) -> list[dict]:
     """ID-6.4: the admin sees every signer with the sub IDs each created."""
     users = session.scalars(select(Account).where(
-        Account.registration_id == caller["registration_id"], Account.kind == "user")
-        .order_by(Account.id)).all()
+        Account.registration_id == caller["registration_id"], Account.kind == "user",
+        Account.retired_at.is_(None)).order_by(Account.id)).all()
     return [{**signer_view(user), "sub_ids": [sub_view(s) for s in subs_of(session, user)]}
             for user in users]
 

@@ -92,6 +92,17 @@ class IdentityRpc(Protocol):
         sent) until `registration_approved` says the certificate exists. Raises
         ChamberNotFound, Conflict (`registration_exists`) after that."""
 
+    def active_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
+        """The registration's signers whose user IDs work: [{login_id, signer_id, name_ja,
+        name_en, title_en, email, email_verified}]. Raises RegistrationNotFound."""
+
+    def apply_registration_change(self, payload: dict) -> dict:
+        """RegistrationChangeSchema (an approved change request, 変更申請): the company's
+        snapshot, the admin's name and address, a user ID per added signer (its initial
+        password kept for its signer registration certificate, ID-3), the removed signers'
+        user IDs and their sub IDs retired, their sessions ended: {users: [{signer_id,
+        login_id}]}. Idempotent on the change request. Raises RegistrationNotFound."""
+
     def list_signers(self, caller: dict) -> list[dict]:
         """SignerSchema list: every signer with the sub IDs each created (ID-6.4)."""
 

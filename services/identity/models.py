@@ -72,6 +72,9 @@ class Account(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     notified_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
+    # A signer removed by an approved change request (変更申請), and the sub IDs it made: the
+    # row stays (history, certificates issued), the ID no longer logs in or acts.
+    retired_at: Mapped[datetime | None]
 
 
 class Session(Base):

@@ -192,3 +192,17 @@ class RegistrationAccountsSchema(Schema):
     company = fields.Dict(required=True)
     contact = fields.Nested(AccountContactSchema, required=True)
     signers = fields.List(fields.Nested(AccountSignerSchema), load_default=list)
+
+
+class RegistrationChangeSchema(Schema):
+    """`apply_registration_change` (used by registration when staff approve a change
+    request, 変更申請): the company's snapshot, the contact, signers added and removed."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    trade_registration_number = fields.String(required=True,
+                                              validate=validate.Length(min=1, max=40))
+    change_request_id = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    company = fields.Dict(required=True)
+    contact = fields.Nested(AccountContactSchema, required=True)
+    signers_added = fields.List(fields.Nested(AccountSignerSchema), load_default=list)
+    signers_removed = fields.List(fields.String(validate=LOGIN_ID), load_default=list)

@@ -23,6 +23,7 @@ from services.identity.schemas import (
     PasswordChangeSchema,
     PublicAccountSchema,
     RegistrationAccountsSchema,
+    RegistrationChangeSchema,
     SignerSchema,
     SubIdActivationCheckSchema,
     SubIdActivationSchema,
@@ -164,6 +165,17 @@ class IdentityService(HealthCheck):
         longer kept (ID-3 keeps a signer's only until its certificate, too)."""
         accounts.certificate_issued(session, event["data"]["cci_code"],
                                     event["data"]["trade_registration_number"])
+
+    @rpc
+    def active_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
+        """For registration's change requests: the signers whose user IDs work."""
+        return accounts.active_signers(self.db.session, cci_code, trade_registration_number)
+
+    @rpc
+    def apply_registration_change(self, payload: dict) -> dict:
+        data = load(RegistrationChangeSchema(), payload)
+        with self.db.transaction() as session:
+            return accounts.apply_registration_change(session, data)
 
     @rpc
     def list_signers(self, caller: dict) -> list[dict]:

@@ -51,7 +51,10 @@ def login(session: DbSession, cci_code: str, login_id: str, password: str,
     with password_attempt(session, cci_code, login_id, client_address, InvalidCredentials):
         account = session.scalar(select(Account).where(Account.cci_code == cci_code,
                                                        Account.login_id == login_id))
-        usable = account is not None and (account.kind != "sub" or account.activated_at)
+        # A retired ID (a signer removed by a change request, or its sub IDs) answers as a
+        # wrong password does.
+        usable = account is not None and account.retired_at is None and (
+            account.kind != "sub" or account.activated_at)
         # Verify against a real hash even for an unknown ID: the time taken tells nothing.
         if not verify_password(account.password_hash if account else dummy_hash(), password) \
                 or not usable:
@@ -122,9 +125,13 @@ def current(session: DbSession, token: str | None) -> tuple[Session, Account]:
         raise SessionReplaced(message="this ID logged in elsewhere; this session has ended")
     if found.ended_at is not None:
         raise SessionEnded(message=f"session {found.end_reason}")
+    account = session.get(Account, found.account_id)
+    if account.retired_at is not None:  # retired by a change request: at once
+        found.ended_at, found.end_reason = now, "retired"
+        raise SessionEnded(message="session retired")
     if now - found.last_seen_at > timedelta(minutes=1):  # not a write on every request
         found.last_seen_at = now
-    return found, session.get(Account, found.account_id)
+    return found, account
 
 
 def authorize(session: DbSession, token: str | None, action: str) -> dict:

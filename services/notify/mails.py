@@ -53,3 +53,21 @@ def registration_renewed(renewed: dict, contact: dict) -> dict:
     """REG-9: the new end of validity and the fee's receipt, addressed by the company's name
     (to the admin ID's address)."""
     return company_mail(renewed, contact)
+
+
+def change_request_returned(returned: dict, contact: dict, public_url: str) -> dict:
+    """A change request (変更申請) returned with the reason, to the registration's contact
+    (the admin ID's person); a signature form is asked for only when it added signers,
+    which agents never do."""
+    return {**company_mail(returned, contact),
+            "asks_signature_form": returned["signers_added"] > 0
+            and returned["registration_type"] != "agent",
+            "link": f"{public_url}/registration/changes/{returned['change_request_id']}"}
+
+
+def registration_changed(changed: dict, contact: dict, public_url: str) -> dict:
+    """A change request (変更申請) approved and applied: the new signers' user IDs (their
+    initial passwords are on the signer registration certificates the admin ID outputs)."""
+    return {**company_mail(changed, contact), "new_login_ids": [
+        u["login_id"] for u in changed["users"]],
+        "link": f"{public_url}/registration/changes/{changed['change_request_id']}"}

@@ -123,6 +123,18 @@ class NotifyService(HealthCheck):
         self._mail(session, event, admin["email"] or contact["email"], "registration_renewed",
                    mails.registration_renewed(renewed, contact))
 
+    @event_handler(REGISTRATION, "change_request_returned")
+    @once_per_event
+    def on_change_request_returned(self, session, event):
+        self._mail_company_contact(session, event, "change_request_returned",
+                                   mails.change_request_returned)
+
+    @event_handler(REGISTRATION, "registration_changed")
+    @once_per_event
+    def on_registration_changed(self, session, event):
+        self._mail_company_contact(session, event, "registration_changed",
+                                   mails.registration_changed)
+
     @event_handler(REGISTRATION, "draft_expiring")
     @once_per_event
     def on_draft_expiring(self, session, event):
@@ -132,12 +144,13 @@ class NotifyService(HealthCheck):
     def _account(self, event) -> dict:
         return self.identity.account_contact(event["data"]["cci_code"], event["data"]["login_id"])
 
-    def _mail_company_contact(self, session, event, template):
+    def _mail_company_contact(self, session, event, template, build=None):
         facts = event["data"]
         contact = self.registration.registration_contact(facts["cci_code"],
                                                          facts["trade_registration_number"])
-        self._mail(session, event, contact["email"], template,
-                   mails.company_mail(facts, contact))
+        context = (build(facts, contact, public_url()) if build
+                   else mails.company_mail(facts, contact))
+        self._mail(session, event, contact["email"], template, context)
 
     def _mail(self, session, event, to, template, context):
         self._queue(session, to, template, context, cci_code=event["data"]["cci_code"],

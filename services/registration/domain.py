@@ -32,6 +32,7 @@ from services.registration.interfaces import SERVICE  # registers the events rec
 from services.registration.models import (
     Application,
     ApplicationToken,
+    ChangeRequest,
     Counter,
     Invitation,
     RateLimit,
@@ -177,9 +178,15 @@ def is_agent(application: Application) -> bool:
     return bool(application.company) and application.company["registration_type"] == "agent"
 
 
-def signers_of(session: Session, application: Application) -> list[Signer]:
-    return session.scalars(select(Signer).where(Signer.application_id == application.id)
-                           .order_by(Signer.id)).all()
+def _owned_by(owner: Application | ChangeRequest):
+    """The signers of an application (REG-5) or those a change request adds."""
+    if isinstance(owner, ChangeRequest):
+        return Signer.change_request_id == owner.id
+    return Signer.application_id == owner.id
+
+
+def signers_of(session: Session, owner: Application | ChangeRequest) -> list[Signer]:
+    return session.scalars(select(Signer).where(_owned_by(owner)).order_by(Signer.id)).all()
 
 
 def add_signer(session: Session, application: Application, data: dict) -> Signer:
@@ -220,8 +227,9 @@ def reason_required(signer_count: int) -> bool:
     return signer_count >= SIGNERS_WITHOUT_REASON
 
 
-def find_signer(session: Session, application: Application, signer_id: str) -> Signer:
-    signer = session.scalar(select(Signer).where(Signer.application_id == application.id,
+def find_signer(session: Session, owner: Application | ChangeRequest,
+                signer_id: str) -> Signer:
+    signer = session.scalar(select(Signer).where(_owned_by(owner),
                                                  Signer.signer_id == signer_id))
     if signer is None:
         raise SignerNotFound(message=f"no signer {signer_id}")
@@ -326,13 +334,25 @@ def form_payload(session: Session, application: Application, chamber: dict, form
                                     fields={"company": ["required"]})
     if form == "signature-registration" and is_agent(application):
         raise AgentsHaveNoSigners(message="agents have no signature registration form")
+    return form_document(application.application_number, application.updated_at, chamber,
+                         application.company, signers_of(session, application))
+
+
+def form_document(number: str, updated_at: datetime, chamber: dict, company: dict,
+                  signers: list) -> dict:
+    """The payload of documents' registration forms (REG-7): `number` is printed and put in
+    the QR code (an application's, or a change request's), with the updated date-time;
+    `signers` are Signer rows or dicts with the same keys."""
+    def value(signer, key):
+        return signer[key] if isinstance(signer, dict) else getattr(signer, key)
+
     return {
-        "application_number": application.application_number,
-        "updated_at": application.updated_at.isoformat(),
+        "application_number": number,
+        "updated_at": updated_at.isoformat(),
         "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
-        "company": application.company,
-        "signers": [{k: getattr(s, k) for k in ("name_ja", "name_en", "title_en", "email")}
-                    for s in signers_of(session, application)],
+        "company": company,
+        "signers": [{k: value(s, k) for k in ("name_ja", "name_en", "title_en", "email")}
+                    for s in signers],
     }
 
 
@@ -416,15 +436,20 @@ def start_approval(session: Session, application: Application,
         return registration
     if application.status != "submitted":
         raise ApplicationNotEditable(message="only a submitted application can be approved")
-    unsigned = {f"signers.{s.signer_id}.signature": ["signature_missing"]
-                for s in signers_of(session, application) if s.signature_file_id is None}
-    if unsigned:
-        raise ApplicationIncomplete(message="upload every signer's signature first",
-                                    fields=unsigned)
+    require_signatures(session, application)
     if application.trade_registration_number is None:
         serial = next_number(session, f"trade-{application.cci_code}")
         application.trade_registration_number = f"{application.cci_code}-{serial:06d}"
     return None
+
+
+def require_signatures(session: Session, owner: Application | ChangeRequest) -> None:
+    """REG-7, REG-8: every signer's scanned signature is registered before approval."""
+    unsigned = {f"signers.{s.signer_id}.signature": ["signature_missing"]
+                for s in signers_of(session, owner) if s.signature_file_id is None}
+    if unsigned:
+        raise ApplicationIncomplete(message="upload every signer's signature first",
+                                    fields=unsigned)
 
 
 def approve(session: Session, application: Application, receipt_no: str, chamber: dict, *,
@@ -517,6 +542,10 @@ def registration_in(session: Session, cci_code: str, number: str, *,
     if registration is None:
         raise RegistrationNotFound(message=f"no trade registration {number}")
     return registration
+
+
+def registration_by_id(session: Session, registration_id: int) -> Registration:
+    return session.get(Registration, registration_id)
 
 
 # --- REG-9, REG-10: validity, renewal, old drafts ------------------------------------------

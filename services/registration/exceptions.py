@@ -88,3 +88,22 @@ class TooManyInvitations(TooManyAttempts):
     few an hour (issue 9)."""
 
     default_code = "too_many_invitations"
+
+
+class ChangeRequestNotFound(NotFound):
+    """変更申請: none of this number for the caller (another company's or chamber's: never
+    tell)."""
+
+    default_code = "change_request_not_found"
+
+
+class ChangeRequestOpen(Conflict):
+    """変更申請: one open change request at a time; `params['change_request_id']` names it."""
+
+    default_code = "change_request_open"
+
+
+class ChangeRequestClosed(Conflict):
+    """変更申請: approved or returned already; nothing more happens to it."""
+
+    default_code = "change_request_closed"

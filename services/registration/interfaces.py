@@ -129,6 +129,68 @@ class RegistrationRpc(Protocol):
         renewal. Publishes `registration_renewed`. Raises RegistrationNotFound,
         RenewalNotOpen, ValidationFailed."""
 
+    # --- change requests (変更申請) ---
+
+    def submit_change_request(self, caller: dict, payload: dict) -> dict:
+        """ChangeRequestSchema, by the admin ID: {change_request_id, status: submitted,
+        signers_added: [{signer_id, name_en}]}. The wizard's rules on the registration as
+        it would be after the change (REG-4, REG-5, REG-10; field-named ValidationFailed,
+        `change_request_empty` when nothing changes). Raises RegistrationNotFound,
+        ChangeRequestOpen (one open at a time), ValidationFailed."""
+
+    def check_change_request(self, caller: dict, payload: dict) -> dict:
+        """ChangeRequestSchema checked as submit_change_request checks it, nothing written:
+        ChangeRequestPreviewSchema (the pages' review). Raises as submit_change_request."""
+
+    def change_request_basis(self, caller: dict) -> dict:
+        """What a change starts from: {trade_registration_number, company, signers (the
+        active ones, identity's), open_change_request_id, max_extra_addresses,
+        reason_required_from (REG-10: the first new signer needing a reason)}. Raises
+        RegistrationNotFound."""
+
+    def change_requests(self, caller: dict) -> list[dict]:
+        """ChangeRequestSummarySchema list of the admin's registration, newest first.
+        Raises RegistrationNotFound."""
+
+    def change_request(self, caller: dict, number: str) -> dict:
+        """ChangeRequestViewSchema of the admin's own registration. Raises
+        ChangeRequestNotFound."""
+
+    def change_request_form(self, caller: dict, number: str, form: str) -> dict:
+        """business-description (company changed) or signature-registration (signers
+        added), the change request's number in the QR code; documents' `render` answer.
+        Raises ChangeRequestNotFound, FormNotFound."""
+
+    def staff_change_requests(self, caller: dict, status: str | None = None) -> list[dict]:
+        """ChangeRequestSummarySchema list of the caller's chamber."""
+
+    def staff_change_request(self, caller: dict, number: str) -> dict:
+        """ChangeRequestViewSchema. Raises ChangeRequestNotFound (another chamber's too)."""
+
+    def staff_change_request_form(self, caller: dict, number: str, form: str) -> dict:
+        """As change_request_form, for staff. Raises ChangeRequestNotFound, FormNotFound."""
+
+    def upload_change_signature(self, caller: dict, number: str, signer_id: str,
+                                scan_base64: str) -> dict:
+        """REG-7 for a signer the change adds, as upload_signature. Raises
+        ChangeRequestNotFound, ChangeRequestClosed, SignerNotFound, documents'
+        SignatureRejected."""
+
+    def change_signer_signature(self, caller: dict, number: str, signer_id: str) -> dict:
+        """{file_id} of a new signer's registered signature. Raises SignerNotFound."""
+
+    def return_change_request(self, caller: dict, number: str, payload: dict) -> dict:
+        """ReturnSchema: {change_request_id, status}. Publishes `change_request_returned`.
+        Raises ChangeRequestNotFound, ChangeRequestClosed."""
+
+    def approve_change_request(self, caller: dict, number: str) -> dict:
+        """Applies the change at once (ChangeRequestViewSchema): the registration's company,
+        identity's `apply_registration_change` (new user IDs, removed ones retired), a new
+        trade registration certificate. Publishes `registration_changed`. Safe to repeat.
+        Raises ChangeRequestNotFound, ChangeRequestClosed (returned), ApplicationIncomplete
+        (a signature missing), identity's and documents' errors (then a new attempt
+        completes it)."""
+
     def registration_validity(self, cci_code: str, number: str) -> dict:
         """For issuance: {valid_until, valid}. Raises RegistrationNotFound."""
 
@@ -216,7 +278,34 @@ class RegistrationExpiring(RegistrationEvent):
     days_left = fields.Integer(required=True)
 
 
+class ChangeRequestReturned(RegistrationEvent):
+    """`change_request_returned`: staff returned the change request for `reason`;
+    `signers_added` new signers were asked for, the registration is `registration_type`
+    as the request would have left it."""
+
+    change_request_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    signers_added = fields.Integer(required=True)
+    registration_type = fields.String(required=True)
+
+
+class ChangedUser(Schema):
+    signer_id = fields.String(required=True)
+    login_id = fields.String(required=True)
+
+
+class RegistrationChanged(RegistrationEvent):
+    """`registration_changed`: a change request was approved and applied; the new signers'
+    user IDs, how many signers' IDs ended; a new trade registration certificate exists."""
+
+    change_request_id = fields.String(required=True)
+    users = fields.List(fields.Nested(ChangedUser), required=True)
+    signers_removed = fields.Integer(required=True)
+
+
 EVENTS = {
+    "change_request_returned": ChangeRequestReturned,
+    "registration_changed": RegistrationChanged,
     "invitation_created": InvitationCreated,
     "registration_returned": RegistrationReturned,
     "registration_approved": RegistrationApproved,

@@ -67,8 +67,11 @@ class Signer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signer_id: Mapped[str] = mapped_column(String(36), unique=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id",
-                                                           ondelete="CASCADE"), index=True)
+    # a signer of an application (REG-5), or one added by a change request (変更申請)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    change_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("change_requests.id", ondelete="CASCADE"), index=True)
     name_ja: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
@@ -119,6 +122,30 @@ class Renewal(Base):
     valid_until: Mapped[date | None]
     renewed_at: Mapped[datetime | None]
     renewed_by: Mapped[str | None] = mapped_column(String(32))  # the staff ID
+
+
+class ChangeRequest(Base):
+    """変更申請: the admin ID asks to change an approved registration's company and signers.
+    Applied at once when staff approve it (the registration's company, identity's IDs, a new
+    trade registration certificate)."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_request_number: Mapped[str] = mapped_column(String(30), unique=True)
+    cci_code: Mapped[str] = mapped_column(String(4), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # submitted|returned|approved
+    requested_by: Mapped[str] = mapped_column(String(32))  # the admin ID
+    company: Mapped[dict | None] = mapped_column(JSON)  # the new company, when it changes
+    # the signers to remove as they were when asked: login_id, name_ja, name_en, title_en
+    signers_removed: Mapped[list] = mapped_column(JSON, default=list)
+    returned_reason: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    # what approval gave the new signers: [{signer_id, login_id}]
+    signers_added_ids: Mapped[list | None] = mapped_column(JSON)
 
 
 class Counter(Base):

@@ -298,6 +298,8 @@ class RegisteredSignerSchema(Schema):
     title_en = fields.String(allow_none=True)
 
 
+
+
 class RegistrationViewSchema(Schema):
     """GET /api/v1/registration: the registration as registered and its validity (REG-9)."""
 
@@ -343,3 +345,86 @@ class RenewedSchema(Schema):
     trade_registration_number = fields.String()
     valid_until = fields.Date()
     previous_valid_until = fields.Date()
+
+
+# --- change requests (変更申請) of an approved registration ----------------------------------
+
+LOGIN_ID = validate.Regexp(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class ChangeRequestSchema(Schema):
+    """POST /api/v1/registration/change-requests: the new company (REG-4, as the wizard's),
+    signers to add (REG-5, REG-10, as the wizard's) and the user IDs of signers to remove."""
+
+    company = fields.Nested(CompanySchema, load_default=None, allow_none=True)
+    signers_added = fields.List(fields.Nested(NewSignerSchema), load_default=list)
+    signers_removed = fields.List(fields.String(validate=LOGIN_ID), load_default=list)
+
+
+class RemovedSignerSchema(Schema):
+    login_id = fields.String()
+    name_ja = fields.String()
+    name_en = fields.String(allow_none=True)
+    title_en = fields.String(allow_none=True)
+
+
+
+
+class AddedSignerSchema(SignerViewSchema):
+    login_id = fields.String(allow_none=True, metadata={
+        "description": "the new user ID, once the change request is approved"})
+
+
+class ChangeRequestViewSchema(Schema):
+    """A change request as the admin and staff see it, and what the rules say about it."""
+
+    change_request_id = fields.String(metadata={"example": "C1504-2026-00001"})
+    cci_code = fields.String()
+    trade_registration_number = fields.String()
+    status = fields.String(metadata={"enum": ["submitted", "returned", "approved"]})
+    company = fields.Dict(allow_none=True, metadata={
+        "description": "the new company (REG-4), null when it does not change"})
+    company_before = fields.Dict(metadata={"description": "the company as registered now"})
+    signers_added = fields.List(fields.Nested(AddedSignerSchema))
+    signers_removed = fields.List(fields.Nested(RemovedSignerSchema))
+    requested_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    returned_reason = fields.String(allow_none=True)
+    forms = fields.List(fields.String(), metadata={
+        "description": "the forms this change prints: business-description when the company "
+                       "changes, signature-registration when signers are added",
+        "example": ["business-description", "signature-registration"]})
+    max_signature_scan_bytes = fields.Integer()
+
+
+class ChangeRequestCreatedSchema(Schema):
+    change_request_id = fields.String()
+    status = fields.String()
+    signers_added = fields.List(fields.Nested(Schema.from_dict(
+        {"signer_id": fields.String(), "name_en": fields.String()},
+        name="ChangeRequestAddedSigner")))
+
+
+class ChangeRequestSummarySchema(Schema):
+    """A line of the staff's change request queue."""
+
+    change_request_id = fields.String()
+    trade_registration_number = fields.String()
+    status = fields.String()
+    name_ja = fields.String()
+    changes_company = fields.Boolean()
+    signers_added = fields.Integer()
+    signers_removed = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ChangeRequestPreviewSchema(Schema):
+    """What a change request would ask for (the pages' review step; nothing written)."""
+
+    company = fields.Dict(allow_none=True)
+    company_before = fields.Dict()
+    signers_added = fields.List(fields.Nested(NewSignerSchema))
+    signers_removed = fields.List(fields.Nested(RemovedSignerSchema))

@@ -2,7 +2,7 @@ from datetime import date
 
 from nameko.timer import timer
 
-from services.registration import domain
+from services.registration import changes, domain
 from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
 from services.registration.models import RateLimit, Registration
@@ -11,6 +11,10 @@ from services.registration.schemas import (
     ApplicationViewSchema,
     ApprovalResultSchema,
     ApprovalSchema,
+    ChangeRequestPreviewSchema,
+    ChangeRequestSchema,
+    ChangeRequestSummarySchema,
+    ChangeRequestViewSchema,
     CompanySchema,
     ConsentSchema,
     InvitationSchema,
@@ -138,10 +142,15 @@ class RegistrationService(HealthCheck):
         ink touches the frame or the box is empty."""
         with self.db.transaction() as session:
             application = domain.editable(domain.in_chamber(session, caller, number))
-            signer = domain.find_signer(session, application, signer_id)
-            image = self.documents.store_signature(scan_base64)
-            signer.signature_file_id = image["file_id"]
-            return SignerViewSchema().dump(domain.signer_view(signer))
+            return self._store_signature(session, application, signer_id, scan_base64)
+
+    def _store_signature(self, session, owner, signer_id: str, scan_base64: str) -> dict:
+        """REG-7, for an application's signer or one a change request adds: documents reads
+        the scan (and refuses it with the reason), the signer keeps the image's file."""
+        signer = domain.find_signer(session, owner, signer_id)
+        image = self.documents.store_signature(scan_base64)
+        signer.signature_file_id = image["file_id"]
+        return SignerViewSchema().dump(domain.signer_view(signer))
 
     @rpc
     def signer_signature(self, caller: dict, number: str, signer_id: str) -> dict:
@@ -227,6 +236,112 @@ class RegistrationService(HealthCheck):
             return RenewedSchema().dump({"trade_registration_number": number,
                                          "valid_until": renewal.valid_until,
                                          "previous_valid_until": renewal.previous_valid_until})
+
+    # --- change requests (変更申請): the admin asks, staff approve or return -----------------
+
+    @rpc
+    def submit_change_request(self, caller: dict, payload: dict) -> dict:
+        data = load(ChangeRequestSchema(), payload)
+        current = self.identity.active_signers(caller["cci_code"],
+                                               caller["trade_registration_number"] or "")
+        with self.db.transaction() as session:
+            request = changes.submit(session, caller, data, current)
+            return {"change_request_id": request.change_request_number,
+                    "status": request.status,
+                    "signers_added": [{"signer_id": s.signer_id, "name_en": s.name_en}
+                                      for s in domain.signers_of(session, request)]}
+
+    @rpc
+    def check_change_request(self, caller: dict, payload: dict) -> dict:
+        data = load(ChangeRequestSchema(), payload)
+        current = self.identity.active_signers(caller["cci_code"],
+                                               caller["trade_registration_number"] or "")
+        return ChangeRequestPreviewSchema().dump(
+            changes.preview(self.db.session, caller, data, current))
+
+    @rpc
+    def change_request_basis(self, caller: dict) -> dict:
+        current = self.identity.active_signers(caller["cci_code"],
+                                               caller["trade_registration_number"] or "")
+        return changes.basis(self.db.session, caller, current)
+
+    @rpc
+    def change_requests(self, caller: dict) -> list[dict]:
+        return ChangeRequestSummarySchema(many=True).dump(
+            changes.of_registration(self.db.session, caller))
+
+    @rpc
+    def change_request(self, caller: dict, number: str) -> dict:
+        session = self.db.session
+        return ChangeRequestViewSchema().dump(
+            changes.view(session, changes.of_admin(session, caller, number)))
+
+    @rpc
+    def change_request_form(self, caller: dict, number: str, form: str) -> dict:
+        return self._render_change_form(changes.of_admin(self.db.session, caller, number),
+                                        form)
+
+    @rpc
+    def staff_change_requests(self, caller: dict, status: str | None = None) -> list[dict]:
+        return ChangeRequestSummarySchema(many=True).dump(
+            changes.staff_queue(self.db.session, caller["cci_code"], status))
+
+    @rpc
+    def staff_change_request(self, caller: dict, number: str) -> dict:
+        session = self.db.session
+        return ChangeRequestViewSchema().dump(
+            changes.view(session, changes.in_chamber(session, caller, number)))
+
+    @rpc
+    def staff_change_request_form(self, caller: dict, number: str, form: str) -> dict:
+        return self._render_change_form(changes.in_chamber(self.db.session, caller, number),
+                                        form)
+
+    @rpc
+    def upload_change_signature(self, caller: dict, number: str, signer_id: str,
+                                scan_base64: str) -> dict:
+        """REG-7 for a signer the change request adds: as for an application's."""
+        with self.db.transaction() as session:
+            request = changes.is_open(changes.in_chamber(session, caller, number))
+            return self._store_signature(session, request, signer_id, scan_base64)
+
+    @rpc
+    def change_signer_signature(self, caller: dict, number: str, signer_id: str) -> dict:
+        session = self.db.session
+        signer = domain.find_signer(session, changes.in_chamber(session, caller, number),
+                                    signer_id)
+        if signer.signature_file_id is None:
+            raise SignerNotFound(message="no signature registered for this signer")
+        return {"file_id": signer.signature_file_id}
+
+    @rpc
+    def return_change_request(self, caller: dict, number: str, payload: dict) -> dict:
+        data = load(ReturnSchema(), payload)
+        with self.db.transaction() as session:
+            request = changes.in_chamber(session, caller, number, lock=True)
+            changes.return_request(session, request, data["reason"])
+            return {"change_request_id": number, "status": request.status}
+
+    @rpc
+    def approve_change_request(self, caller: dict, number: str) -> dict:
+        """Applied at once, never half-done (as REG-8's approval, changes.approve)."""
+        chamber = self.identity.get_chamber(caller["cci_code"])
+        with self.db.transaction() as session:
+            request = changes.in_chamber(session, caller, number, lock=True)
+            changes.approve(
+                session, request, chamber, today=japan_today(),
+                apply_accounts=self.identity.apply_registration_change,
+                render_certificate=lambda p: self.documents.render(
+                    "registration-certificate", p))
+            return ChangeRequestViewSchema().dump(changes.view(session, request))
+
+    def _render_change_form(self, request, form: str) -> dict:
+        registration = domain.registration_by_id(self.db.session, request.registration_id)
+        current = self.identity.active_signers(registration.cci_code,
+                                               registration.trade_registration_number)
+        chamber = self.identity.get_chamber(request.cci_code)
+        payload = changes.form_payload(self.db.session, request, chamber, form, current)
+        return self.documents.render(domain.FORMS[form], payload)
 
     @rpc
     def registration_validity(self, cci_code: str, number: str) -> dict:

@@ -1,5 +1,8 @@
 """A registration approved through the API, for tests that start after approval."""
+import re
+
 from tests.api.registration_data import SIGNERS, company, invitation_token
+from tests.helpers import pdf as pdfs
 from tests.helpers.scans import frame, paper, scanned, sign
 
 
@@ -53,3 +56,24 @@ def approved_registration(web, smtp_sink, rpc_client, mails_before=0) -> str:
                         headers=staff, json={"registration_fee_receipt_no": "R-9"})
     assert approved.status_code == 201, approved.text
     return approved.json()["trade_registration_number"]
+
+
+def approved_with_admin(web, smtp_sink, rpc_client, signers=SIGNERS,
+                        new_password="Admin2026x") -> tuple[str, dict, dict]:
+    """An approved registration of two signers; (number, staff headers, admin headers), the
+    admin's initial password read from the certificate and changed."""
+    staff = staff_headers(web, rpc_client)
+    number = submitted_application(web, smtp_sink, staff, signers=signers)
+    approved = web.post(f"/api/v1/staff/registration-applications/{number}/approval",
+                        headers=staff, json={"registration_fee_receipt_no": "R-9"})
+    assert approved.status_code == 201, approved.text
+    trade_number = approved.json()["trade_registration_number"]
+    certificate = web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
+                          headers=staff)
+    admin_id, password = re.search(r"管理者ID\s+(\S+)\n\s+初期パスワード\s+(\S+)\n",
+                                   pdfs.text(certificate.content, layout=True)).groups()
+    token = web.post("/api/v1/sessions", json={
+        "cci_code": "1504", "login_id": admin_id, "password": password}).json()["token"]
+    assert web.put("/api/v1/me/password", headers={"Authorization": f"Bearer {token}"}, json={
+        "current_password": password, "new_password": new_password}).status_code == 204
+    return trade_number, staff, {"Authorization": f"Bearer {token}"}

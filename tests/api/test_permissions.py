@@ -58,6 +58,8 @@ BODIES = {
     ("POST", "/api/v1/staff/registration-applications/<number>/return"): {"reason": "不備"},
     ("POST", "/api/v1/staff/registrations/<number>/renewal"): {
         "registration_fee_receipt_no": "R-2"},
+    ("POST", "/api/v1/registration/change-requests"): {"signers_removed": ["U0000000"]},
+    ("POST", "/api/v1/staff/change-requests/<change_request_id>/return"): {"reason": "不備"},
     ("POST", "/api/v1/sub-ids/<login_id>/notification"): {
         "target_trade_registration_number": "{number}", "target_email": "h@example.jp",
         "subject": "【貿易関係証明発給システム】サブID付与のお知らせ", "body": "本文"},
@@ -92,6 +94,10 @@ class World:
                              "other_chamber": self.application("1301")}
         self.registrations = {"own": self.approved("1504"),
                               "other_chamber": self.approved("1301")}
+        # A change request of each approved registration, adding a signer whose signature
+        # staff have scanned: for the change request routes.
+        self.change_requests = {owner: self.change_request(owner)
+                                for owner in ("own", "other_chamber")}
 
     def staff(self, cci_code):
         return self.rpc.identity.authorize(login(self.rpc, cci_code, f"staff{cci_code}"),
@@ -127,6 +133,23 @@ class World:
                                                {"registration_fee_receipt_no": "R-0"})
         return {"number": result["trade_registration_number"]}
 
+    def change_request(self, owner):
+        import base64
+
+        from tests.api.registration_data import SIGNERS
+
+        registration = self.registrations[owner]
+        cci_code = registration["number"][:4]
+        admin = {"cci_code": cci_code, "login_id": "A0000000",
+                 "trade_registration_number": registration["number"]}
+        created = self.rpc.registration.submit_change_request(admin, {"signers_added": [
+            {**SIGNERS[1], "email": "another@example.jp"}]})
+        number, signer_id = created["change_request_id"], \
+            created["signers_added"][0]["signer_id"]
+        self.rpc.registration.upload_change_signature(self.staff(cci_code), number, signer_id,
+                                                      base64.b64encode(SCAN).decode("ascii"))
+        return {"number": number, "signer_id": signer_id}
+
     def token(self, role):
         own = self.companies["own"]
         login_id = f"staff{own.cci_code}" if role == "staff" else getattr(own, role)
@@ -138,10 +161,14 @@ class World:
         objects = self.registrations if url.startswith("/api/v1/staff/registrations/") \
             else self.applications
         application = objects.get(owner, objects["own"])
+        change = "<change_request_id>" in url
+        if change:
+            application = self.change_requests[owner]
         login_id = company.sub if url.startswith("/api/v1/sub-ids/") else company.user
         return (url.replace("<login_id>", login_id).replace("<number>", application["number"])
+                .replace("<change_request_id>", application["number"])
                 .replace("<signer_id>", application.get("signer_id", ""))
-                .replace("<form>", "pledge"))
+                .replace("<form>", "signature-registration" if change else "pledge"))
 
     def restore(self):
         """Undo what the last request changed, so every case starts alike: sub IDs that were
@@ -168,7 +195,7 @@ def owners(url):
     """Objects of IDs belong to a company; staff's objects to a chamber."""
     if "<login_id>" in url:
         return OWNERS
-    if "<number>" in url:
+    if "<number>" in url or "<change_request_id>" in url:
         return ("own", "other_chamber")
     return ("own",)
 
@@ -183,6 +210,15 @@ ALLOWED = {
     ("GET", "/api/v1/registration"): 404,
     ("GET", "/api/v1/signers"): 200,
     ("GET", "/api/v1/signers/<login_id>/registration-certificate.pdf"): 200,
+    # the matrix's companies are made in identity alone: no registration, no change request
+    ("GET", "/api/v1/registration/change-requests"): 404,
+    ("GET", "/api/v1/registration/change-requests/<change_request_id>"): 404,
+    ("GET", "/api/v1/registration/change-requests/<change_request_id>/forms/<form>.pdf"): 404,
+    ("GET", "/api/v1/staff/change-requests"): 200,
+    ("GET", "/api/v1/staff/change-requests/<change_request_id>"): 200,
+    ("GET", "/api/v1/staff/change-requests/<change_request_id>/forms/<form>.pdf"): 200,
+    ("GET", "/api/v1/staff/change-requests/<change_request_id>/signers/<signer_id>/signature.png"):
+        200,
     ("GET", "/api/v1/staff/registration-applications"): 200,
     ("GET", "/api/v1/staff/registration-applications/<number>"): 200,
     ("GET", "/api/v1/staff/registration-applications/<number>/forms/<form>.pdf"): 200,
@@ -197,6 +233,10 @@ ALLOWED = {
     ("POST", "/api/v1/me/email-verification/confirm"): 422,
     # the matrix's companies are made in identity alone, with no registration behind them
     ("POST", "/api/v1/registration/renewal"): 404,
+    ("POST", "/api/v1/registration/change-requests"): 404,
+    ("POST", "/api/v1/staff/change-requests/<change_request_id>/approval"): 200,
+    # tried after the approval: an approved change request is returned no more
+    ("POST", "/api/v1/staff/change-requests/<change_request_id>/return"): 409,
     ("POST", "/api/v1/staff/registration-applications/<number>/approval"): 201,
     # tried after the approval: an approved application is returned no more
     ("POST", "/api/v1/staff/registration-applications/<number>/return"): 409,
@@ -207,6 +247,8 @@ ALLOWED = {
     # the matrix keeps every ID's password: the same one again is refused, field-named (ID-2)
     ("PUT", "/api/v1/me/password"): 422,
     ("PUT", "/api/v1/signers/<login_id>/password"): 204,
+    ("PUT", "/api/v1/staff/change-requests/<change_request_id>/signers/<signer_id>/signature"):
+        409,  # tried after the approval: the change is applied, its signatures final
     ("PUT", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature"):
         409,  # tried after the approval too: the signatures of an approved one are final
     ("PUT", "/api/v1/sub-ids/<login_id>/password"): 204,

@@ -203,3 +203,11 @@ def staff_logs_in(page, site, running_system):
     page.locator("#f-password").fill(password)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page).to_have_url(f"{site}/staff/registrations")
+
+
+def scan_file(tmp_path, name, image) -> str:
+    from tests.helpers.scans import scanned
+
+    path = tmp_path / f"{name}.png"
+    path.write_bytes(scanned(image))
+    return str(path)

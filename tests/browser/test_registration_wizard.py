@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GUIDANCE, Mailbox, staff_logs_in, submitted_application
+from tests.browser.conftest import (
+    GUIDANCE,
+    Mailbox,
+    scan_file,
+    staff_logs_in,
+    submitted_application,
+)
 
 SIGNERS = [("山田 太郎", "TARO YAMADA", "EXPORT MANAGER", "t.yamada@sakura.example.jp"),
            ("佐藤 花子", "HANAKO SATO", "GENERAL MANAGER", "h.sato@sakura.example.jp")]
@@ -327,14 +333,6 @@ def test_an_expired_link_leads_back_to_the_guidance_page(page, site, mailbox, db
     expect(page).to_have_url(f"{site}/c/1504/registration")
     page.browser_errors[:] = [e for e in page.browser_errors
                               if "status of 401" not in e and "status of 410" not in e]
-
-
-def scan_file(tmp_path, name, image) -> str:
-    from tests.helpers.scans import scanned
-
-    path = tmp_path / f"{name}.png"
-    path.write_bytes(scanned(image))
-    return str(path)
 
 
 def test_staff_find_upload_signatures_and_approve(page, site, running_system, shoot, tmp_path):

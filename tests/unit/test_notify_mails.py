@@ -148,3 +148,38 @@ def test_the_renewal_mail_names_the_new_end_and_the_fee_in_the_manuals_words():
     assert "新しい有効期限: 2030-11-30" in body and "更新前の有効期限: 2028-11-30" in body
     assert "貿易登録手数料の領収書番号: R-77" in body
     assert "REG-" not in body
+
+
+def test_a_returned_change_request_asks_for_the_signature_form_only_with_new_signers():
+    """変更申請: an agent (or a change without new signers) is never asked for a signature
+    registration form."""
+    contact = {"email": "a@example.jp", "company_name_ja": "さくら貿易"}
+    facts = {"cci_code": "1504", "trade_registration_number": "1504-000001",
+             "valid_until": "2028-11-30", "change_request_id": "C1504-2026-00001",
+             "reason": "押印がありません", "signers_added": 1,
+             "registration_type": "applicant"}
+
+    subject, with_signers = domain.render("change_request_returned",
+                                          mails.change_request_returned(facts, contact, URL))
+    _, agent = domain.render("change_request_returned", mails.change_request_returned(
+        {**facts, "signers_added": 0, "registration_type": "agent"}, contact, URL))
+
+    assert subject.endswith("登録内容変更申請の差戻しのお知らせ")
+    assert "押印がありません" in with_signers and "C1504-2026-00001" in with_signers
+    assert "署名届" in with_signers and "signature registration form" in with_signers
+    assert "署名届" not in agent and "signature registration" not in agent
+    assert f"{URL}/registration/changes/C1504-2026-00001" in agent
+
+
+def test_an_applied_change_names_the_new_user_ids():
+    contact = {"email": "a@example.jp", "company_name_ja": "さくら貿易"}
+    changed = {"cci_code": "1504", "trade_registration_number": "1504-000001",
+               "valid_until": "2028-11-30", "change_request_id": "C1504-2026-00001",
+               "users": [{"signer_id": "s9", "login_id": "U0000009"}], "signers_removed": 1}
+
+    subject, body = domain.render("registration_changed",
+                                  mails.registration_changed(changed, contact, URL))
+
+    assert subject.endswith("登録内容変更完了のお知らせ")
+    assert "U0000009" in body and "削除した署名者: 1名" in body
+    assert body.startswith("さくら貿易 ご担当者様")

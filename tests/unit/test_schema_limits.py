@@ -60,6 +60,10 @@ STORED = {
     (IS.RegistrationAccountsSchema, "cci_code"): [identity.Chamber.cci_code],
     (IS.RegistrationAccountsSchema, "trade_registration_number"):
         [identity.Registration.trade_registration_number],
+    # change requests (変更申請): looked up, never stored as given
+    (IS.RegistrationChangeSchema, "cci_code"): [identity.Chamber.cci_code],
+    (IS.RegistrationChangeSchema, "trade_registration_number"):
+        [identity.Registration.trade_registration_number],
 }
 
 #: Answers only (dumped, never loaded): no value of theirs goes into a column.
@@ -67,7 +71,10 @@ OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewS
            RS.ApprovalResultSchema, RS.ApplicationSummarySchema, RS.RenewalSchema,
            RS.RegisteredSignerSchema, RS.RegistrationViewSchema, RS.RenewalRequestedSchema,
            RS.RenewalQueueItemSchema, RS.RenewedSchema, IS.AccountSchema,
-           IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema}
+           IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema,
+           RS.RemovedSignerSchema, RS.AddedSignerSchema, RS.ChangeRequestViewSchema,
+           RS.ChangeRequestCreatedSchema, RS.ChangeRequestSummarySchema,
+           RS.ChangeRequestPreviewSchema}
 #: Input fields named like a column but never stored as given (hashed, or only compared).
 #: (The company, and a user ID's signer, are kept whole, as JSON.)
 NOT_STORED = {(IS.NewStaffSchema, "password"), (IS.SubIdSchema, "password"),
