@@ -3,6 +3,7 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
+from gateway.routes.account_staff_pages import AccountStaffPages
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
@@ -13,7 +14,7 @@ from tradecert import config
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, PageRoutes,
-                     AccountPages, RegistrationPages, RegistrationStaffPages):
+                     AccountPages, RegistrationPages, RegistrationStaffPages, AccountStaffPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

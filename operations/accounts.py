@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.identity import domain
 from services.identity.models import Chamber
-from services.identity.schemas import ChamberSchema, NewStaffSchema
+from services.identity.schemas import ChamberContactSchema, ChamberSchema, NewStaffSchema
 from tradecert import config
 from tradecert.db import make_engine, upgrade
 from tradecert.schemas import load
@@ -42,6 +42,17 @@ def add_chamber(cci_code: str, name_ja: str, name_en: str, fee_member: int = 0,
             "registration_fee_jpy": {"member": fee_member, "non_member": fee_non_member},
             "registration_validity_years": validity_years})
         domain.add_chamber(session, data)
+    return True
+
+
+def set_chamber_contact(cci_code: str, contact: dict, if_absent: bool = False) -> bool:
+    """The chamber's contact for applicants (department, phone, e-mail, hours; ja and en);
+    False (and nothing written) when `if_absent` and one is set. Raises TradecertError
+    (field-named) for bad input or an unknown chamber."""
+    with identity_transaction() as session:
+        if if_absent and domain.get_chamber(session, cci_code).contact:
+            return False
+        domain.set_chamber_contact(session, cci_code, load(ChamberContactSchema(), contact))
     return True
 
 

@@ -24,7 +24,13 @@ STOP_TIMEOUT_S = 20
 READY_TIMEOUT_S = 90
 SEED_CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
                 "name_en": "The Saitama Chamber of Commerce and Industry",
-                "fee_member": 0, "fee_non_member": 16200}
+                "fee_member": 0, "fee_non_member": 16200,
+                # whom applicants call (the manual); an example for the development seed
+                "contact": {"department_ja": "国際部 貿易証明担当",
+                            "department_en": "International Division, Trade Certificates",
+                            "phone": "048-641-0061", "email": "shomei@example.jp",
+                            "hours_ja": "平日 9:00〜17:00（12:00〜13:00を除く）",
+                            "hours_en": "Weekdays 9:00-17:00 (closed 12:00-13:00)"}}
 SEED_STAFF_LOGIN = "saitama-staff"
 
 _PR_SET_PDEATHSIG = 1
@@ -151,6 +157,8 @@ class Supervisor:
             self.say(f"chamber {c['cci_code']} added: {c['name_ja']} / {c['name_en']}")
         else:
             self.say(f"chamber {c['cci_code']} exists")
+        if accounts.set_chamber_contact(c["cci_code"], c["contact"], if_absent=True):
+            self.say(f"chamber {c['cci_code']}: contact set")
         password_file = self.var / "staff-login.txt"
         kept = password_file.read_text().strip() if password_file.exists() else None
         try:

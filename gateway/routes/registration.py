@@ -1,5 +1,6 @@
 """Trade registration (API.md: Trade registration; REG-1 … REG-10). Thin: parse, RPC, answer."""
 import base64
+from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
@@ -7,6 +8,7 @@ from gateway.auth import application_token, authorized, public
 from gateway.http import http, json_body, json_response, no_content, pdf_response
 from gateway.openapi import doc
 from services.registration.schemas import (
+    AdminPasswordResultSchema,
     ApplicationViewSchema,
     ApprovalResultSchema,
     ApprovalSchema,
@@ -23,6 +25,10 @@ from tradecert.errors import ValidationFailed
 TAGS = ["trade registration"]
 STAFF_TAGS = ["trade registration: chamber staff"]
 SIGNATURE_TYPES = ("image/png", "image/jpeg")
+
+
+def certificate_url(number: str) -> str:
+    return f"/api/v1/staff/registrations/{quote(number, safe='')}/certificate.pdf"
 
 
 class RegistrationRoutes:
@@ -164,6 +170,18 @@ class RegistrationRoutes:
         rendered = self.registration.registration_certificate(caller, number)
         return pdf_response(self.documents.fetch(rendered["file_id"]),
                             f"trade-registration-certificate-{number}.pdf")
+
+    @http("POST", "/api/v1/staff/registrations/<number>/admin-password")
+    @doc("A new admin password for a company that lost it: generated, printed on a new trade "
+         "registration certificate (which `certificate_url`, GET "
+         "/api/v1/staff/registrations/{n}/certificate.pdf, gives from now on) and only then "
+         "in effect; the admin must change it at the next login, its sessions end. Repeating "
+         "issues another password (the certificate always shows the one that works).",
+         response=AdminPasswordResultSchema, errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.accounts")
+    def new_admin_password(self, request, caller, number):
+        result = self.registration.new_admin_password(caller, number)
+        return json_response({**result, "certificate_url": certificate_url(number)})
 
     # --- admin ID -----------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ class Chamber(Base):
     registration_fee_non_member_jpy: Mapped[int] = mapped_column(default=0)
     registration_validity_years: Mapped[int] = mapped_column(default=2)  # REG-9
     rules: Mapped[list] = mapped_column(JSON, default=list)
+    # Whom applicants call (the manual): department_ja/_en, phone, email, hours_ja/_en.
+    contact: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -71,6 +73,12 @@ class Account(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     notified_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
+    # Staff locked this ID (a leaked one): no login, no session until unlocked. Its own
+    # column, apart from any other reason an ID stops working.
+    locked_at: Mapped[datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(String(32))  # the staff member's login ID
+    unlocked_at: Mapped[datetime | None]
+    unlocked_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Session(Base):
@@ -81,12 +89,16 @@ class Session(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A page login's cookie credential (its SHA-256): another secret than the API's bearer
+    # token, so the cookie never carries a token the API accepts (and vice versa).
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
                                             index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
     ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | replaced | expired
+    # logout | replaced | expired | locked | password_reset
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class LoginThrottle(Base):
@@ -127,3 +139,20 @@ class SubIdActivation(Base):
     cancelled_at: Mapped[datetime | None]
     failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AdminPasswordReset(Base):
+    """A new admin password staff issued for a company that lost it. Kept sealed until the
+    trade registration certificate that prints it exists; then it takes effect (only if no
+    later one has), so identity never has a password that no certificate shows."""
+
+    __tablename__ = "admin_password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    password_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    issued_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    applied_at: Mapped[datetime | None]

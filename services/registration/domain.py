@@ -441,9 +441,41 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def registration_in(session: Session, cci_code: str, number: str) -> Registration:
-    registration = session.scalar(select(Registration).where(
-        Registration.cci_code == cci_code, Registration.trade_registration_number == number))
+def certificate_payload(registration: Registration, chamber: dict, admin_login_id: str,
+                        password: str, today: date) -> dict:
+    """The trade registration certificate (REG-8) of a registration as it stands, with the
+    admin ID and a password (a new one: staff's new admin password, issue 9)."""
+    return {"chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
+            "trade_registration_number": registration.trade_registration_number,
+            "company": company_name(registration.company),
+            "valid_from": registration.valid_from.isoformat(),
+            "valid_until": registration.valid_until.isoformat(),
+            "admin_login_id": admin_login_id, "initial_password": password,
+            "issued_on": today.isoformat()}
+
+
+def admin_password_reissued(session: Session, registration: Registration, certificate: dict,
+                            issued: dict, caller: dict) -> None:
+    """Issue 9: the certificate printing the new admin password is the registration's now;
+    the event (also the record of who did it) puts the password in effect in identity."""
+    registration.certificate_file_id = certificate["file_id"]
+    registration.admin_login_id = issued["admin_login_id"]
+    session.flush()
+    outbox.record(session, SERVICE, "admin_password_reissued", {
+        "cci_code": registration.cci_code,
+        "trade_registration_number": registration.trade_registration_number,
+        "valid_until": registration.valid_until.isoformat(),
+        "admin_login_id": issued["admin_login_id"], "ref": issued["ref"],
+        "by_login_id": caller["login_id"], "certificate_file_id": certificate["file_id"]})
+
+
+def registration_in(session: Session, cci_code: str, number: str, *,
+                    lock: bool = False) -> Registration:
+    query = select(Registration).where(
+        Registration.cci_code == cci_code, Registration.trade_registration_number == number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    registration = session.scalar(query)
     if registration is None:
         raise RegistrationNotFound(message=f"no trade registration {number}")
     return registration

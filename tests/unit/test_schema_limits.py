@@ -63,13 +63,16 @@ STORED = {
 #: Answers only (dumped, never loaded): no value of theirs goes into a column.
 OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewSchema,
            RS.ApprovalResultSchema, RS.ApplicationSummarySchema, IS.AccountSchema,
-           IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema}
+           IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema,
+           RS.AdminPasswordResultSchema, IS.StaffAccountSchema, IS.RegistrationIdsSchema}
 #: Input fields named like a column but never stored as given (hashed, or only compared).
 #: (The company, and a user ID's signer, are kept whole, as JSON.)
 NOT_STORED = {(IS.NewStaffSchema, "password"), (IS.SubIdSchema, "password"),
               (IS.SubIdSchema, "login_id"), (IS.AccountSignerSchema, "signer_id"),
               (IS.AccountSignerSchema, "name_en"), (RS.CompanySchema, "name_ja"),
-              (RS.CompanySchema, "name_en")}
+              (RS.CompanySchema, "name_en"),
+              # the chamber's contact is kept whole, as JSON (issue 9)
+              (IS.ChamberContactSchema, "email"), (IS.ChamberContactSchema, "phone")}
 
 
 def field_at(schema: type[Schema], path: str) -> fields.Field:
