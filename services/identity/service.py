@@ -6,6 +6,7 @@ from services.identity.dependencies import Database, LogContext, OutboxRelay
 from services.identity.exceptions import (
     InvalidCredentials,
     LoginThrottled,
+    SessionExpired,
     VerificationCodeInvalid,
     WrongCurrentPassword,
 )
@@ -104,7 +105,8 @@ class IdentityService(HealthCheck):
 
     @rpc
     def authorize(self, token: str | None, action: str, via: str = "bearer") -> dict:
-        with self.db.transaction() as session:
+        # An expired session is recorded as ended, though the call fails.
+        with self.db.transaction(commit_on=(SessionExpired,)) as session:
             return sessions.authorize(session, token, action, via)
 
     @rpc

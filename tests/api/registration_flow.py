@@ -1,5 +1,8 @@
 """A registration approved through the API, for tests that start after approval."""
+import re
+
 from tests.api.registration_data import SIGNERS, company, invitation_token
+from tests.helpers import pdf as pdfs
 from tests.helpers.scans import frame, paper, scanned, sign
 
 
@@ -53,3 +56,12 @@ def approved_registration(web, smtp_sink, rpc_client, mails_before=0) -> str:
                         headers=staff, json={"registration_fee_receipt_no": "R-9"})
     assert approved.status_code == 201, approved.text
     return approved.json()["trade_registration_number"]
+
+
+def admin_password_on_certificate(web, staff, trade_number) -> tuple[str, str]:
+    """(admin ID, password) as the trade registration certificate prints them."""
+    certificate = web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
+                          headers=staff)
+    assert certificate.status_code == 200
+    return re.search(r"管理者ID\s+(\S+)\n\s+初期パスワード\s+(\S+)\n",
+                     pdfs.text(certificate.content, layout=True)).groups()
