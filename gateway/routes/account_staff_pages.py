@@ -9,7 +9,7 @@ gateway); a confirmation is a page of its own (no script). Each route names its 
 from urllib.parse import quote
 
 from gateway.auth import authorized
-from gateway.forms.registration import normalise_number
+from gateway.forms.registration import certificate_url, normalise_number
 from gateway.http import http
 from gateway.i18n import translate
 from gateway.pages import render, required, see_other, staff_page
@@ -20,10 +20,6 @@ CONFIRMED = "yes"
 
 def ids_path(number: str) -> str:
     return f"/staff/trade-registrations/{quote(number, safe='')}"
-
-
-def certificate_url(number: str) -> str:
-    return f"/api/v1/staff/registrations/{quote(number, safe='')}/certificate.pdf"
 
 
 class AccountStaffPages:
@@ -51,7 +47,9 @@ class AccountStaffPages:
     @staff_page
     @authorized("staff.review")
     def staff_trade_registration_ids(self, request, caller, number):
-        return self._ids_page(request, caller, number)
+        ids = self.identity.staff_registration_accounts(caller, number)
+        return render(request, "account/staff_ids.html", account=caller, ids=ids,
+                      certificate_url=certificate_url(ids["trade_registration_number"]))
 
     @http("POST", "/staff/trade-registrations/<number>/accounts/<login_id>/lock", page=True)
     @staff_page
@@ -92,9 +90,3 @@ class AccountStaffPages:
                           action=f"{ids_path(number)}/admin-password")
         self.registration.new_admin_password(caller, number)
         return see_other(ids_path(number), "admin_password_issued", "certificate")
-
-    def _ids_page(self, request, caller, number, status=200, **context):
-        ids = self.identity.staff_registration_accounts(caller, number)
-        return render(request, "account/staff_ids.html", status=status, account=caller,
-                      ids=ids, certificate_url=certificate_url(ids["trade_registration_number"]),
-                      **context)

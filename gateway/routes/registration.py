@@ -1,10 +1,10 @@
 """Trade registration (API.md: Trade registration; REG-1 … REG-10). Thin: parse, RPC, answer."""
 import base64
-from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
 from gateway.auth import application_token, authorized, public
+from gateway.forms.registration import certificate_url
 from gateway.http import http, json_body, json_response, no_content, pdf_response
 from gateway.openapi import doc
 from services.registration.schemas import (
@@ -25,10 +25,6 @@ from tradecert.errors import ValidationFailed
 TAGS = ["trade registration"]
 STAFF_TAGS = ["trade registration: chamber staff"]
 SIGNATURE_TYPES = ("image/png", "image/jpeg")
-
-
-def certificate_url(number: str) -> str:
-    return f"/api/v1/staff/registrations/{quote(number, safe='')}/certificate.pdf"
 
 
 class RegistrationRoutes:

@@ -386,18 +386,13 @@ def approve(session: Session, application: Application, receipt_no: str, chamber
         "signers": [{"signer_id": s.signer_id, "name_ja": s.name_ja, "name_en": s.name_en,
                      "title_en": s.title_en, "email": s.email,
                      "signature_file_id": s.signature_file_id} for s in signers]})
-    certificate = render_certificate({
-        "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
-        "trade_registration_number": number, "company": company_name(company),
-        "valid_from": today.isoformat(), "valid_until": valid_until.isoformat(),
-        "admin_login_id": accounts["admin"]["login_id"],
-        "initial_password": accounts["admin"]["initial_password"],
-        "issued_on": today.isoformat()})
     registration = Registration(
         cci_code=application.cci_code, trade_registration_number=number,
         application_id=application.id, company=company, registration_fee_receipt_no=receipt_no,
-        admin_login_id=accounts["admin"]["login_id"], certificate_file_id=certificate["file_id"],
-        valid_from=today, valid_until=valid_until)
+        admin_login_id=accounts["admin"]["login_id"], valid_from=today, valid_until=valid_until)
+    registration.certificate_file_id = render_certificate(certificate_payload(
+        registration, chamber, accounts["admin"]["login_id"],
+        accounts["admin"]["initial_password"], today))["file_id"]
     session.add(registration)
     application.status = "approved"
     touch(application)
