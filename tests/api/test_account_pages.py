@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from babel.messages.extract import extract_from_dir
 
+from tests.api.pages import csrf_of, location, log_in, submit, text_of
+
 ADMIN_PASSWORD = "Admin2026x"
 USER_PASSWORD = "Signer2026x"
 SUB_PASSWORD = "SubId2026x"
@@ -20,32 +22,6 @@ CATALOGS = Path(__file__).resolve().parents[2] / "gateway" / "translations"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def csrf_of(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-def text_of(page) -> str:
-    """The page's text, tags dropped and entities decoded, for asserting on what people read."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", page.text))
-
-
-def submit(client, path, data, form_page=None, **kwargs):
-    """POST a form as the browser would: with the CSRF token of the page it came from."""
-    form_page = form_page or client.get(path)
-    return client.post(path, data={"csrf_token": csrf_of(form_page), **data},
-                       allow_redirects=False, **kwargs)
-
-
-def log_in(client, login_id, password, cci_code="1504"):
-    return submit(client, f"/c/{cci_code}/login", {"login_id": login_id, "password": password})
-
-
-def location(response) -> str:
-    assert response.status_code == 303, (response.status_code, response.text[:500])
-    parsed = urlparse(response.headers["Location"])
-    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
-
 
 def code_from(mail) -> str:
     return re.search(r"確認コード: (\d{6})", mail.get_content()).group(1)

@@ -8,8 +8,8 @@ import pytest
 
 from gateway import web as gateway_web
 from services.documents import domain as documents_domain
+from tests.api.pages import csrf_of, location, log_in, submit, text_of
 from tests.api.registration_flow import admin_password_on_certificate, approved_registration
-from tests.api.test_account_pages import csrf_of, location, log_in, submit, text_of
 from tradecert import clock
 
 CONTACT = {"department_ja": "国際部 証明担当", "department_en": "International Division",

@@ -44,6 +44,13 @@ def page(browser):
     assert errors == [], f"errors in the browser: {errors}"
 
 
+def log_in(page, login_id, password, button="ログイン"):
+    """The chamber's login form, filled in and sent."""
+    page.locator("#f-login_id").fill(login_id)
+    page.locator("#f-password").fill(password)
+    page.get_by_role("button", name=button, exact=True).click()
+
+
 # --- the account pages' data: one registration, made through the services' RPC --------------
 
 SIGNER_EMAIL = "yamada@sakura.example.jp"

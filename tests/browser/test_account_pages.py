@@ -6,17 +6,11 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, SIGNER_EMAIL, USER_PASSWORD
+from tests.browser.conftest import ADMIN_PASSWORD, SIGNER_EMAIL, USER_PASSWORD, log_in
 
 CODE_SUBJECT = "貿易関係証明発給用メールアドレス認証 確認コードのお知らせ"
 SUB_SUBJECT = "【貿易関係証明発給システム】サブID付与のお知らせ"
 SUB_PASSWORD = "SubId2026x"
-
-
-def log_in(page, login_id, password, button="ログイン"):
-    page.locator("#f-login_id").fill(login_id)
-    page.locator("#f-password").fill(password)
-    page.get_by_role("button", name=button, exact=True).click()
 
 
 def test_admin_first_login_changes_the_password_and_a_second_login_replaces_it(

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_account_pages import log_in
+from tests.browser.conftest import log_in
 from tradecert.errors import Unauthorized
 
 
