@@ -510,8 +510,8 @@ def test_every_message_of_the_registration_pages_has_japanese_and_codes_have_eng
     ids |= {msgid for _, msgid in pages.NOTICES.values()}
     catalogs = ROOT / "gateway" / "translations"
     ja = {}
-    for name in ("messages.po", "registration.po"):
-        with open(catalogs / "ja" / "LC_MESSAGES" / name, "rb") as fh:
+    for path in sorted((catalogs / "ja" / "LC_MESSAGES").glob("*.po")):  # i18n merges all
+        with open(path, "rb") as fh:
             ja.update({m.id: m.string for m in read_po(fh) if m.id})
     assert sorted(i for i in ids if not ja.get(i)) == []
     assert len(ids) > 250
