@@ -32,9 +32,11 @@ KIND_ORDER = {kind: n for n, kind in enumerate(REGISTRATION_KINDS)}
 
 
 def registration_in_chamber(session: DbSession, cci_code: str, number: str) -> Registration:
-    registration = session.scalar(select(Registration).where(
-        Registration.cci_code == cci_code,
-        Registration.trade_registration_number == str(number)[:40]))
+    registration = None
+    if isinstance(number, str) and re.fullmatch(r"[0-9A-Za-z-]{1,40}", number):
+        registration = session.scalar(select(Registration).where(
+            Registration.cci_code == cci_code,
+            Registration.trade_registration_number == number))
     if registration is None:
         raise RegistrationNotFound(message=f"no trade registration {number}")
     return registration
