@@ -12,12 +12,13 @@ PUBLIC = "public"
 APPLICATION = "application"
 
 
-def token_of(request) -> str | None:
-    """The API's Bearer token, else the web session's (the same session: API.md Auth)."""
+def credential_of(request) -> tuple[str | None, str]:
+    """(credential, via): the API's Bearer token, else the web session's own cookie
+    credential (an opaque session id, never a bearer token: identity tells them apart)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        return header[len("Bearer "):].strip() or None
-    return web.load_session(request).get("token")
+        return header[len("Bearer "):].strip() or None, "bearer"
+    return web.load_session(request).get(web.SESSION_ID), "cookie"
 
 
 def sent_bearer(request) -> bool:
@@ -30,7 +31,8 @@ def authorized(action: str):
     def decorate(fn):
         @functools.wraps(fn)
         def route(self, request, **kwargs):
-            caller = self.identity.authorize(token_of(request), action)
+            credential, via = credential_of(request)
+            caller = self.identity.authorize(credential, action, via)
             return fn(self, request, caller, **kwargs)
 
         route.action = action

@@ -85,6 +85,12 @@ NOTICES = {
                                   "the admin has been mailed."),
     "change_returned": ("status", "The change request has been returned, and the reason has "
                                   "been mailed."),
+    # chamber staff: a company's IDs (issue 9)
+    "account_locked": ("status", "%(login_id)s has been locked. Its sessions have ended."),
+    "account_unlocked": ("status", "%(login_id)s has been unlocked. It can log in again."),
+    "admin_password_issued": ("status", "A new admin password has been issued. Print the new "
+                                        "trade registration certificate below and hand it "
+                                        "to the company."),
 }
 CHAMBER_PATH = re.compile(r"/c/\d{4}(?=/|$)")
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
@@ -143,7 +149,7 @@ def render(request, template: str, status: int = 200, headers=None, **context) -
                         content_type="text/html; charset=utf-8")
     if request.args.get("lang") in i18n.LANGUAGES:  # the language switch remembers the choice
         response.set_cookie(i18n.LANG_COOKIE, lang, samesite="Lax", path="/",
-                            max_age=365 * 24 * 3600)
+                            max_age=365 * 24 * 3600, secure=web.cookie_secure())
     web.save_session(response, session)
     return response
 
@@ -333,16 +339,19 @@ def remember(request, response: Response, **items) -> Response:
     return response
 
 
-def start_session(request, response: Response, token: str, cci_code: str) -> Response:
+def start_session(request, response: Response, session_id: str, cci_code: str) -> Response:
+    """Keep the page login's session id (identity's cookie credential, not a bearer token)."""
     # A new CSRF token at login: forms rendered for an earlier session (another tab, another
     # ID in this browser) are refused instead of acting as the new ID.
-    return remember(request, response, token=token, cci_code=cci_code,
+    return remember(request, response, **{web.SESSION_ID: session_id}, cci_code=cci_code,
                     csrf=secrets.token_urlsafe(32))
 
 
 def end_session(request, response: Response) -> Response:
-    """Forget the token; keep the chamber code, so the login page can be offered again."""
-    return remember(request, response, token=None, csrf=secrets.token_urlsafe(32))
+    """Forget the session id; keep the chamber code, so the login page can be offered
+    again."""
+    return remember(request, response, **{web.SESSION_ID: None}, token=None,
+                    csrf=secrets.token_urlsafe(32))
 
 
 def login_path(cci_code: str) -> str:
@@ -365,7 +374,7 @@ def to_login(request, exc: Unauthorized) -> Response:
     if exc.code == "session_replaced":
         notice = "session_replaced"
     else:
-        notice = "session_ended" if session.get("token") else "unauthorized"
+        notice = "session_ended" if session.get(web.SESSION_ID) else "unauthorized"
     return end_session(request, see_other(login_path(cci_code), notice,
                                           next=back_here(request)))
 

@@ -3,6 +3,7 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from gateway.dependencies import HealthRpc, LogContext, ServiceRpc
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
+from gateway.routes.account_staff_pages import AccountStaffPages
 from gateway.routes.change_request_pages import ChangeRequestPages
 from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
@@ -17,7 +18,7 @@ from tradecert import config
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
-                     ChangeRequestPages, RenewalPages):
+                     ChangeRequestPages, RenewalPages, AccountStaffPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

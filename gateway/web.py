@@ -18,6 +18,7 @@ from tradecert import config
 from tradecert.errors import Forbidden
 
 SESSION_COOKIE = "tc_session"
+SESSION_ID = "sid"  # the page login's cookie credential (identity: an opaque session id)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -50,11 +51,19 @@ def load_session(request) -> dict:
     return request.environ["tradecert.session"]
 
 
+def cookie_secure() -> bool:
+    """Cookies go over HTTPS only whenever the public URL is https (or when forced)."""
+    gateway = config.section("GATEWAY")
+    configured = str(gateway.get("cookie_secure", "")).strip().lower()
+    return configured in ("true", "1", "yes") or \
+        str(gateway.get("public_url", "")).lower().startswith("https://")
+
+
 def save_session(response: Response, session: dict) -> None:
     if session.pop("new", False) or session.pop("changed", False):
         response.set_cookie(
             SESSION_COOKIE, _serializer().dumps(session), httponly=True, samesite="Lax",
-            secure=bool(config.section("GATEWAY").get("cookie_secure")), path="/")
+            secure=cookie_secure(), path="/")
 
 
 def check_csrf(request) -> None:

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from services.identity import domain
 from services.identity.models import Chamber
-from services.identity.schemas import ChamberSchema, NewStaffSchema, RuleSchema
+from services.identity.schemas import (
+    ChamberContactSchema,
+    ChamberSchema,
+    NewStaffSchema,
+    RuleSchema,
+)
 from tradecert import config
 from tradecert.db import make_engine, upgrade
 from tradecert.schemas import load
@@ -55,6 +60,17 @@ def set_rules(cci_code: str, rules: list, if_empty: bool = False) -> bool:
         if if_empty and chamber.rules:
             return False
         chamber.rules = RuleSchema(many=True).dump(data)
+    return True
+
+
+def set_chamber_contact(cci_code: str, contact: dict, if_absent: bool = False) -> bool:
+    """The chamber's contact for applicants (department, phone, e-mail, hours; ja and en);
+    False (and nothing written) when `if_absent` and one is set. Raises TradecertError
+    (field-named) for bad input or an unknown chamber."""
+    with identity_transaction() as session:
+        if if_absent and domain.get_chamber(session, cci_code).contact:
+            return False
+        domain.set_chamber_contact(session, cci_code, load(ChamberContactSchema(), contact))
     return True
 
 

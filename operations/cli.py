@@ -1,6 +1,7 @@
 """`tradecert`: the operator's command line.
 
     tradecert chamber add --cci-code 1504 --name-ja さいたま商工会議所 --name-en "Saitama CCI"
+    tradecert chamber contact --cci-code 1504 --department-ja ... --phone ... (see --help)
     tradecert staff add --cci-code 1504 --login-id staff01 --password ...
     tradecert db upgrade
     tradecert run            # every process of the system, as `make run` does
@@ -85,6 +86,21 @@ def chamber_rules(cci_code, rules_file):
     with field_errors():
         accounts.set_rules(cci_code, rules)
     click.echo(f"chamber {cci_code}: {len(rules)} rules")
+
+
+@chamber.command("contact")
+@click.option("--cci-code", required=True)
+@click.option("--department-ja", required=True, help="e.g. 国際部 証明担当")
+@click.option("--department-en", required=True, help="e.g. International Division")
+@click.option("--phone", required=True, help="e.g. 048-641-0061")
+@click.option("--email", required=True)
+@click.option("--hours-ja", required=True, help="e.g. 平日 9:00〜17:00")
+@click.option("--hours-en", required=True, help="e.g. Weekdays 9:00-17:00")
+def chamber_contact(cci_code, **contact):
+    """Set whom applicants call at the chamber (shown on its pages and in every mail)."""
+    with field_errors():
+        accounts.set_chamber_contact(cci_code, contact)
+    click.echo(f"chamber {cci_code}: contact set")
 
 
 # --- staff -------------------------------------------------------------------------------

@@ -43,7 +43,13 @@ SEED_CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
                      "kind": "terms"},
                     {"title": "個人情報保護方針", "title_en": "Privacy policy",
                      "url": "https://www.saitamacci.or.jp/privacy/", "kind": "privacy"},
-                ]}
+                ],
+                # whom applicants call (the manual); an example for the development seed
+                "contact": {"department_ja": "国際部 貿易証明担当",
+                            "department_en": "International Division, Trade Certificates",
+                            "phone": "048-641-0061", "email": "shomei@example.jp",
+                            "hours_ja": "平日 9:00〜17:00（12:00〜13:00を除く）",
+                            "hours_en": "Weekdays 9:00-17:00 (closed 12:00-13:00)"}}
 SEED_STAFF_LOGIN = "saitama-staff"
 
 _PR_SET_PDEATHSIG = 1
@@ -173,6 +179,8 @@ class Supervisor:
             # seeded before it had rules (issue 9): give it the rules, once
             if accounts.set_rules(c["cci_code"], c["rules"], if_empty=True):
                 self.say(f"chamber {c['cci_code']}: its rule documents added")
+        if accounts.set_chamber_contact(c["cci_code"], c["contact"], if_absent=True):
+            self.say(f"chamber {c['cci_code']}: contact set")
         password_file = self.var / "staff-login.txt"
         kept = password_file.read_text().strip() if password_file.exists() else None
         try:

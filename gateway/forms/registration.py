@@ -4,6 +4,7 @@ become. How many extra addresses the company form offers, which forms exist and 
 signer needs a reason are the service's answers (the application view), not kept here."""
 import re
 import unicodedata
+from urllib.parse import quote
 
 from gateway.forms import stripped
 
@@ -222,6 +223,12 @@ def change_request_values(body: dict) -> dict:
 
 
 # --- REG-7, REG-8: chamber staff ------------------------------------------------------------------
+
+def certificate_url(trade_registration_number: str) -> str:
+    """The staff's trade registration certificate (REG-8; again after a new admin password)."""
+    return f"/api/v1/staff/registrations/{quote(trade_registration_number, safe='')}" \
+        "/certificate.pdf"
+
 
 def normalise_number(text: str) -> str:
     """An application number as typed or scanned: full-width characters from a Japanese

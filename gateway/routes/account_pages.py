@@ -9,7 +9,7 @@ import math
 import re
 
 from gateway import web
-from gateway.auth import authorized, public, token_of
+from gateway.auth import authorized, credential_of, public
 from gateway.forms import stripped
 from gateway.forms.account import (
     CODE_PATTERN,
@@ -97,8 +97,10 @@ class AccountPages:
         if errors:
             return again(422, errors=errors)
         try:
+            # the page's own credential: the cookie never carries a bearer token
             result = self.identity.login({"cci_code": cci_code, "login_id": values["login_id"],
-                                          "password": password}, client_address(request))
+                                          "password": password}, "cookie",
+                                         client_address(request))
         except TooManyAttempts as exc:
             seconds = retry_after(exc)
             return again(429, translate(request, "Too many failed logins. Try again in "
@@ -121,7 +123,7 @@ class AccountPages:
     @session_page
     @authorized("session.end")
     def logout_submit(self, request, caller):
-        self.identity.logout(token_of(request))
+        self.identity.logout(*credential_of(request))
         return end_session(request, see_other(login_path(caller["cci_code"]), "logged_out"))
 
     # --- the own ID (ID-2, ID-5) --------------------------------------------------------------
@@ -193,7 +195,7 @@ class AccountPages:
                     return again(422, errors={"code": [translate(
                         request, "Enter the 6-digit code from the mail.")]})
                 self.identity.confirm_email_verification(caller, {"code": code})
-                self.identity.logout(token_of(request))  # ID-5: "returns to login"
+                self.identity.logout(*credential_of(request))  # ID-5: "returns to login"
                 # issue 9: the login page has the ID filled in
                 return end_session(request, see_other(login_path(caller["cci_code"]),
                                                       "email_verified",

@@ -1,5 +1,5 @@
 """Sessions and IDs (API.md: Sessions and IDs; ID-1 … ID-9). Thin: parse, RPC, answer."""
-from gateway.auth import authorized, public, sent_bearer, token_of
+from gateway.auth import authorized, credential_of, public, sent_bearer
 from gateway.http import (
     client_address,
     http,
@@ -16,7 +16,9 @@ from services.identity.schemas import (
     LoginSchema,
     NewPasswordSchema,
     PasswordChangeSchema,
+    RegistrationIdsSchema,
     SignerSchema,
+    StaffAccountSchema,
     SubIdActivationSchema,
     SubIdNotificationSchema,
     SubIdSchema,
@@ -25,6 +27,7 @@ from services.identity.schemas import (
 from tradecert.errors import Forbidden
 
 TAGS = ["sessions and IDs"]
+STAFF_TAGS = ["sessions and IDs: chamber staff"]
 
 
 class IdentityRoutes:
@@ -33,14 +36,14 @@ class IdentityRoutes:
          response=LoginResultSchema, status=201, errors=[401, 422, 429], tags=TAGS)
     @public
     def login(self, request):
-        result = self.identity.login(json_body(request), client_address(request))
+        result = self.identity.login(json_body(request), "bearer", client_address(request))
         return json_response(result, status=201)
 
     @http("DELETE", "/api/v1/sessions/current")
     @doc("Log out", status=204, errors=[401], tags=TAGS)
     @authorized("session.end")
     def logout(self, request, caller):
-        self.identity.logout(token_of(request))
+        self.identity.logout(*credential_of(request))
         return no_content()
 
     @http("GET", "/api/v1/me")
@@ -161,3 +164,30 @@ class IdentityRoutes:
     def activate_sub_id(self, request):
         self.identity.activate_sub_id(json_body(request))
         return no_content()
+
+    # --- chamber staff: a registration's IDs (issue 9) -----------------------------------------
+
+    @http("GET", "/api/v1/staff/registrations/<number>/accounts")
+    @doc("The admin, user and sub IDs of a trade registration of the staff's chamber, each "
+         "with its locked state", response=RegistrationIdsSchema, errors=[401, 403, 404],
+         tags=STAFF_TAGS)
+    @authorized("staff.accounts")
+    def staff_registration_accounts(self, request, caller, number):
+        return json_response(self.identity.staff_registration_accounts(caller, number))
+
+    @http("POST", "/api/v1/staff/accounts/<login_id>/lock")
+    @doc("Lock an admin, user or sub ID of the staff's chamber (a leaked one): its sessions "
+         "end at once (their next call: 401) and its logins are answered as a wrong "
+         "password (401 invalid_credentials) until unlocked. Another chamber's ID, an "
+         "unknown one or a staff ID: 404. Locking a locked ID changes nothing.",
+         response=StaffAccountSchema, errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.accounts")
+    def lock_account(self, request, caller, login_id):
+        return json_response(self.identity.lock_account(caller, login_id))
+
+    @http("POST", "/api/v1/staff/accounts/<login_id>/unlock")
+    @doc("Unlock an ID locked by staff: it can log in again with its password",
+         response=StaffAccountSchema, errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.accounts")
+    def unlock_account(self, request, caller, login_id):
+        return json_response(self.identity.unlock_account(caller, login_id))

@@ -6,7 +6,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect, safe_join
 from werkzeug.wrappers import Response
 
-from gateway import i18n
+from gateway import i18n, web
 from gateway.auth import public
 from gateway.http import http
 from gateway.pages import render, safe_next
@@ -32,7 +32,7 @@ class PageRoutes:
         response = redirect(safe_next(request.args.get("next")) or "/")  # never off-site
         if lang in i18n.LANGUAGES:
             response.set_cookie(i18n.LANG_COOKIE, lang, samesite="Lax", path="/",
-                                max_age=365 * 24 * 3600)
+                                max_age=365 * 24 * 3600, secure=web.cookie_secure())
         return response
 
     @http("GET", "/favicon.ico")

@@ -1,5 +1,6 @@
 """Trade registration (API.md: Trade registration; REG-1 … REG-10). Thin: parse, RPC, answer."""
 from gateway.auth import application_token, authorized, public
+from gateway.forms.registration import certificate_url
 from gateway.http import (
     client_address,
     http,
@@ -12,6 +13,7 @@ from gateway.http import (
 )
 from gateway.openapi import doc
 from services.registration.schemas import (
+    AdminPasswordResultSchema,
     ApplicationViewSchema,
     ApprovalResultSchema,
     ApprovalSchema,
@@ -162,6 +164,18 @@ class RegistrationRoutes:
         rendered = self.registration.registration_certificate(caller, number)
         return pdf_response(self.documents.fetch(rendered["file_id"]),
                             f"trade-registration-certificate-{number}.pdf")
+
+    @http("POST", "/api/v1/staff/registrations/<number>/admin-password")
+    @doc("A new admin password for a company that lost it: generated, printed on a new trade "
+         "registration certificate (which `certificate_url`, GET "
+         "/api/v1/staff/registrations/{n}/certificate.pdf, gives from now on) and only then "
+         "in effect; the admin must change it at the next login, its sessions end. Repeating "
+         "issues another password (the certificate always shows the one that works).",
+         response=AdminPasswordResultSchema, errors=[401, 403, 404], tags=STAFF_TAGS)
+    @authorized("staff.accounts")
+    def new_admin_password(self, request, caller, number):
+        result = self.registration.new_admin_password(caller, number)
+        return json_response({**result, "certificate_url": certificate_url(number)})
 
     @http("GET", "/api/v1/staff/renewals")
     @doc("The chamber's renewals, `?status=requested` for the queue (oldest request first; "

@@ -71,6 +71,7 @@ def chamber_as_dict(chamber: Chamber) -> dict:
                                  "non_member": chamber.registration_fee_non_member_jpy},
         "registration_validity_years": chamber.registration_validity_years,
         "rules": list(chamber.rules or []),
+        "contact": dict(chamber.contact) if chamber.contact else None,
     }
 
 
@@ -96,11 +97,21 @@ def add_chamber(session: Session, data: dict) -> Chamber:
         registration_fee_member_jpy=fee["member"],
         registration_fee_non_member_jpy=fee["non_member"],
         registration_validity_years=data["registration_validity_years"],
-        rules=data["rules"],
+        rules=data["rules"], contact=data.get("contact"),
     )
     session.add(chamber)
     session.flush()
-    outbox.record(session, SERVICE, "chamber_added", chamber_as_dict(chamber))
+    added = chamber_as_dict(chamber)
+    added.pop("contact")  # `chamber_added` is as it was; the contact is asked (get_chamber)
+    outbox.record(session, SERVICE, "chamber_added", added)
+    return chamber
+
+
+def set_chamber_contact(session: Session, cci_code: str, contact: dict) -> Chamber:
+    """The chamber's contact for applicants (a loaded ChamberContactSchema)."""
+    chamber = get_chamber(session, cci_code)
+    chamber.contact = dict(contact)
+    session.flush()
     return chamber
 
 

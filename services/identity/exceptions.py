@@ -133,3 +133,9 @@ class SubIdNotNotified(Conflict):
 
 class RegistrationNotFound(NotFound):
     default_code = "registration_not_found"
+
+
+class SessionExpired(SessionEnded):
+    """Idle too long, or older than the absolute lifetime of a session."""
+
+    default_code = "session_expired"

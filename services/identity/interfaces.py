@@ -48,19 +48,25 @@ class IdentityRpc(Protocol):
 
     # --- sessions and the one authorization path (ID-1, ID-7 … ID-9) ---
 
-    def login(self, payload: dict, client_address: str | None = None) -> dict:
+    def login(self, payload: dict, via: str = "bearer",
+              client_address: str | None = None) -> dict:
         """LoginSchema in; {token, account, must_change_password, must_verify_email} out.
-        Requests an e-mail verification code at a user ID's first login (ID-5).
-        `client_address` is the client's as the gateway determined it (None: not limited
-        per address); failures are counted per address, address and ID, and ID. Raises
-        ValidationFailed, InvalidCredentials, LoginThrottled (429 for this address)."""
+        `via="cookie"` (the pages' login): `token` is the session's cookie credential, which
+        is no bearer token. Requests an e-mail verification code at a user ID's first login
+        (ID-5). `client_address` is the client's as the gateway determined it (None: not
+        limited per address); failures are counted per address, address and ID, and ID.
+        Raises ValidationFailed, InvalidCredentials (also for a locked or retired ID),
+        LoginThrottled (429 for this address)."""
 
-    def logout(self, token: str) -> None:
-        """Ends the session of `token`, if any."""
+    def logout(self, token: str, via: str = "bearer") -> None:
+        """Ends the session of `token` (a bearer token, or `via="cookie"` a cookie
+        credential), if any."""
 
-    def authorize(self, token: str | None, action: str) -> dict:
-        """The caller context for `action` (ID-7's table). Raises SessionEnded,
-        SessionReplaced, NotPermitted, PasswordChangeRequired, EmailVerificationRequired."""
+    def authorize(self, token: str | None, action: str, via: str = "bearer") -> dict:
+        """The caller context for `action` (ID-7's table); `token` is a bearer token or,
+        `via="cookie"`, a page session's cookie credential. Raises SessionEnded (also for a
+        locked ID), SessionExpired (idle or past the absolute lifetime), SessionReplaced,
+        NotPermitted, PasswordChangeRequired, EmailVerificationRequired."""
 
     def me(self, caller: dict) -> dict:
         """The caller's account, chamber, registration and pending obligations."""
@@ -102,6 +108,29 @@ class IdentityRpc(Protocol):
         password kept for its signer registration certificate, ID-3), the removed signers'
         user IDs and their sub IDs retired, their sessions ended: {users: [{signer_id,
         login_id}]}. Idempotent on the change request. Raises RegistrationNotFound."""
+    # --- chamber staff: a registration's IDs (issue 9) ---
+
+    def staff_registration_accounts(self, caller: dict, number: str) -> dict:
+        """RegistrationIdsSchema: the admin, user and sub IDs of a trade registration of the
+        caller's chamber, each with its locked state. Raises RegistrationNotFound."""
+
+    def lock_account(self, caller: dict, login_id: str) -> dict:
+        """Locks an admin, user or sub ID of the caller's chamber: its sessions end, its
+        logins fail as a wrong password. StaffAccountSchema out. Publishes `account_locked`.
+        Raises AccountNotFound (another chamber's, unknown, or a staff ID)."""
+
+    def unlock_account(self, caller: dict, login_id: str) -> dict:
+        """Undoes `lock_account`. Publishes `account_unlocked`. Raises AccountNotFound."""
+
+    def prepare_admin_password(self, caller: dict, number: str) -> dict:
+        """A new admin password for a registration of the caller's chamber, kept sealed and
+        not in effect: {admin_login_id, password, ref}. Raises RegistrationNotFound,
+        AccountNotFound."""
+
+    def admin_password_certified(self, cci_code: str, number: str, ref: str) -> None:
+        """The trade registration certificate printing password `ref` is kept: it takes
+        effect (forced change at the next login, the admin's sessions end). Idempotent; also
+        done on registration's `admin_password_reissued`. Raises RegistrationNotFound."""
 
     def list_signers(self, caller: dict) -> list[dict]:
         """SignerSchema list: every signer with the sub IDs each created (ID-6.4)."""
@@ -227,7 +256,18 @@ class SubIdNotified(AccountEvent):
     expires_in_days = fields.Integer(required=True)
 
 
+class AccountLockChanged(AccountEvent):
+    """`account_locked` / `account_unlocked`: staff (`by_login_id`) locked or unlocked an
+    ID of their chamber at `at` (ISO date-time)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("admin", "user", "sub")))
+    by_login_id = fields.String(required=True, validate=LOGIN_ID)
+    at = fields.String(required=True)
+
+
 EVENTS = {
+    "account_locked": AccountLockChanged,
+    "account_unlocked": AccountLockChanged,
     "chamber_added": ChamberAdded,
     "account_created": AccountCreated,
     "registration_accounts_created": RegistrationAccountsCreated,

@@ -25,6 +25,8 @@ class Chamber(Base):
     registration_fee_non_member_jpy: Mapped[int] = mapped_column(default=0)
     registration_validity_years: Mapped[int] = mapped_column(default=2)  # REG-9
     rules: Mapped[list] = mapped_column(JSON, default=list)
+    # Whom applicants call (the manual): department_ja/_en, phone, email, hours_ja/_en.
+    contact: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -75,6 +77,12 @@ class Account(Base):
     # A signer removed by an approved change request (変更申請), and the sub IDs it made: the
     # row stays (history, certificates issued), the ID no longer logs in or acts.
     retired_at: Mapped[datetime | None]
+    # Staff locked this ID (a leaked one): no login, no session until unlocked. Its own
+    # column, apart from any other reason an ID stops working.
+    locked_at: Mapped[datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(String(32))  # the staff member's login ID
+    unlocked_at: Mapped[datetime | None]
+    unlocked_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Session(Base):
@@ -85,12 +93,16 @@ class Session(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A page login's cookie credential (its SHA-256): another secret than the API's bearer
+    # token, so the cookie never carries a token the API accepts (and vice versa).
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
                                             index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
     ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | replaced | expired
+    # logout | replaced | expired | locked | password_reset
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class RateLimit(RateLimitMixin, Base):
@@ -125,3 +137,20 @@ class SubIdActivation(Base):
     cancelled_at: Mapped[datetime | None]
     failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AdminPasswordReset(Base):
+    """A new admin password staff issued for a company that lost it. Kept sealed until the
+    trade registration certificate that prints it exists; then it takes effect (only if no
+    later one has), so identity never has a password that no certificate shows."""
+
+    __tablename__ = "admin_password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    password_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    issued_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    applied_at: Mapped[datetime | None]

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "certificates.print": frozenset({"user", "sub"}),
     # chamber staff
     "staff.review": frozenset({"staff"}),
+    # lock / unlock a company's IDs, a new admin password (issue 9)
+    "staff.accounts": frozenset({"staff"}),
 }
 
 #: Until the admin has changed its initial password (ID-2) only these work.

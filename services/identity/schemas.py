@@ -25,8 +25,20 @@ class RegistrationFeeSchema(Schema):
     non_member = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
+class ChamberContactSchema(Schema):
+    """Whom applicants call at the chamber (the manual): `tradecert chamber contact`."""
+
+    department_ja = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    department_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = fields.String(required=True, validate=validate.Regexp(r"^[0-9+() -]{6,20}$"))
+    email = Email(required=True)
+    hours_ja = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    hours_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
 class ChamberSchema(Schema):
-    """GET /api/v1/chambers/{cci_code} (API.md) and `tradecert chamber add`."""
+    """GET /api/v1/chambers/{cci_code} (API.md) and `tradecert chamber add`; `contact` is
+    null until set (`tradecert chamber contact`)."""
 
     cci_code = fields.String(required=True, validate=CCI_CODE)
     name_ja = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -36,6 +48,7 @@ class ChamberSchema(Schema):
     registration_validity_years = fields.Integer(load_default=2,
                                                  validate=validate.Range(min=1, max=10))
     rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+    contact = fields.Nested(ChamberContactSchema, load_default=None, allow_none=True)
 
 
 class NewStaffSchema(Schema):
@@ -206,3 +219,27 @@ class RegistrationChangeSchema(Schema):
     contact = fields.Nested(AccountContactSchema, required=True)
     signers_added = fields.List(fields.Nested(AccountSignerSchema), load_default=list)
     signers_removed = fields.List(fields.String(validate=LOGIN_ID), load_default=list)
+
+
+class StaffAccountSchema(Schema):
+    """An admin, user or sub ID as chamber staff see it (issue 9: lock and unlock)."""
+
+    login_id = fields.String()
+    kind = fields.String(metadata={"enum": ["admin", "user", "sub"]})
+    name = fields.String()
+    created_by = fields.String(allow_none=True, metadata={
+        "description": "a sub ID: the user ID (signer) that made it"})
+    locked = fields.Boolean()
+    locked_at = fields.DateTime(allow_none=True)
+    locked_by = fields.String(allow_none=True)
+    unlocked_at = fields.DateTime(allow_none=True)
+    unlocked_by = fields.String(allow_none=True)
+
+
+class RegistrationIdsSchema(Schema):
+    """GET /api/v1/staff/registrations/{trade_registration_number}/accounts."""
+
+    trade_registration_number = fields.String()
+    company = fields.Dict()
+    accounts = fields.List(fields.Nested(StaffAccountSchema))
+

@@ -2,11 +2,12 @@ import eventlet
 from nameko.events import event_handler
 from nameko.timer import timer
 
-from services.identity import accounts, domain, sessions, verification
+from services.identity import accounts, domain, sessions, staff, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
 from services.identity.exceptions import (
     InvalidCredentials,
     LoginThrottled,
+    SessionExpired,
     VerificationCodeInvalid,
     WrongActivationPassword,
     WrongCurrentPassword,
@@ -24,7 +25,9 @@ from services.identity.schemas import (
     PublicAccountSchema,
     RegistrationAccountsSchema,
     RegistrationChangeSchema,
+    RegistrationIdsSchema,
     SignerSchema,
+    StaffAccountSchema,
     SubIdActivationCheckSchema,
     SubIdActivationSchema,
     SubIdNotificationSchema,
@@ -87,7 +90,8 @@ class IdentityService(HealthCheck):
     # --- sessions and the one authorization path --------------------------------------------
 
     @rpc
-    def login(self, payload: dict, client_address: str | None = None) -> dict:
+    def login(self, payload: dict, via: str = "bearer",
+              client_address: str | None = None) -> dict:
         data = load(LoginSchema(), payload)
         with self.db.transaction() as session:
             delay = sessions.login_delay(session, data["cci_code"], data["login_id"])
@@ -95,7 +99,7 @@ class IdentityService(HealthCheck):
         # A failed attempt is counted even though the call fails (ID-1 throttling).
         with self.db.transaction(commit_on=(InvalidCredentials, LoginThrottled)) as session:
             token, account = sessions.login(session, data["cci_code"], data["login_id"],
-                                            data["password"], client_address)
+                                            data["password"], client_address, via)
             must_verify = sessions.needs_email_verification(account)
             if must_verify:
                 verification.code_at_login(session, account)  # ID-5: at the first login
@@ -104,14 +108,15 @@ class IdentityService(HealthCheck):
                 "must_verify_email": must_verify}
 
     @rpc
-    def logout(self, token: str) -> None:
+    def logout(self, token: str, via: str = "bearer") -> None:
         with self.db.transaction() as session:
-            sessions.logout(session, token)
+            sessions.logout(session, token, via)
 
     @rpc
-    def authorize(self, token: str | None, action: str) -> dict:
-        with self.db.transaction() as session:
-            return sessions.authorize(session, token, action)
+    def authorize(self, token: str | None, action: str, via: str = "bearer") -> dict:
+        # An expired session is recorded as ended, though the call fails.
+        with self.db.transaction(commit_on=(SessionExpired,)) as session:
+            return sessions.authorize(session, token, action, via)
 
     @rpc
     def me(self, caller: dict) -> dict:
@@ -165,6 +170,44 @@ class IdentityService(HealthCheck):
         longer kept (ID-3 keeps a signer's only until its certificate, too)."""
         accounts.certificate_issued(session, event["data"]["cci_code"],
                                     event["data"]["trade_registration_number"])
+
+    # --- chamber staff: a registration's IDs (issue 9) -----------------------------------------
+
+    @rpc
+    def staff_registration_accounts(self, caller: dict, number: str) -> dict:
+        return RegistrationIdsSchema().dump(
+            staff.registration_accounts(self.db.session, caller, number))
+
+    @rpc
+    def lock_account(self, caller: dict, login_id: str) -> dict:
+        with self.db.transaction() as session:
+            return StaffAccountSchema().dump(staff.account_view(
+                staff.lock(session, caller, login_id)))
+
+    @rpc
+    def unlock_account(self, caller: dict, login_id: str) -> dict:
+        with self.db.transaction() as session:
+            return StaffAccountSchema().dump(staff.account_view(
+                staff.unlock(session, caller, login_id)))
+
+    @rpc
+    def prepare_admin_password(self, caller: dict, number: str) -> dict:
+        with self.db.transaction() as session:
+            return staff.prepare_admin_password(session, caller, number)
+
+    @rpc
+    def admin_password_certified(self, cci_code: str, number: str, ref: str) -> None:
+        with self.db.transaction() as session:
+            staff.admin_password_certified(session, cci_code, number, ref)
+
+    @event_handler(REGISTRATION, "admin_password_reissued")
+    @once_per_event
+    def on_admin_password_reissued(self, session, event):
+        """The certificate with the new admin password is kept: the password takes effect
+        (if registration's own call after its commit did not get through)."""
+        data = event["data"]
+        staff.admin_password_certified(session, data["cci_code"],
+                                       data["trade_registration_number"], data["ref"])
 
     @rpc
     def active_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:

@@ -1,8 +1,15 @@
 """Logging in and the one authorization path (ID-1, ID-2, ID-5, ID-7, ID-8, ID-9, ID-10).
 
-A session is a random token, stored only as its SHA-256. Every tab of a browser shares the
-one session cookie, so any number of tabs work; a newer login with the same ID ends the
+A session is a random secret, stored only as its SHA-256. An API login gets a bearer token;
+a page login gets another secret, its cookie credential, and no bearer token: the cookie
+never carries what the API accepts as `Authorization: Bearer`, and a bearer token is no
+cookie credential (`via` says which the gateway was given). Every tab of a browser shares
+the one session cookie, so any number of tabs work; a newer login with the same ID ends the
 older session, which is then answered `session_replaced` so its holder knows why.
+
+A session ends after `SESSIONS.idle_timeout_min` without a request and, however busy,
+`SESSIONS.max_age_h` after its login (`session_expired`). A locked ID (staff) cannot log in
+(the same answer as a wrong password) and its sessions end at once.
 """
 import functools
 import hashlib
@@ -22,10 +29,11 @@ from services.identity.exceptions import (
     NotPermitted,
     PasswordChangeRequired,
     SessionEnded,
+    SessionExpired,
     SessionReplaced,
 )
 from services.identity.models import Account, Chamber, RateLimit, Registration, Session
-from tradecert import config, ratelimit
+from tradecert import clock, config, ratelimit
 from tradecert.db import utcnow
 from tradecert.ratelimit import Limit
 
@@ -37,6 +45,19 @@ FAILURES_PER_ADDRESS = Limit("login_failures_per_address", 20, 15 * 60)
 FAILURES_PER_ADDRESS_AND_ID = Limit("login_failures_per_address_and_id", 5, 15 * 60)
 FAILURES_PER_ID = Limit("login_failures_per_id", 3, 15 * 60)  # free ones, then the delay
 DELAY_BASE_S, DELAY_MAX_S = 0.25, 3.0
+MAX_AGE = timedelta(hours=12)
+VIA = ("bearer", "cookie")
+
+
+def idle_timeout() -> timedelta:
+    minutes = config.section("SESSIONS").get("idle_timeout_min")
+    return timedelta(minutes=float(minutes)) if minutes else IDLE_TIMEOUT
+
+
+def max_age() -> timedelta:
+    """The absolute lifetime of a session, however busy (config SESSIONS.max_age_h)."""
+    hours = config.section("SESSIONS").get("max_age_h")
+    return timedelta(hours=float(hours)) if hours else MAX_AGE
 
 
 def token_hash(token: str) -> str:
@@ -44,17 +65,18 @@ def token_hash(token: str) -> str:
 
 
 def login(session: DbSession, cci_code: str, login_id: str, password: str,
-          client_address: str | None = None) -> tuple[str, Account]:
-    """A new session token for the account, or InvalidCredentials (unknown ID and wrong
-    password alike) or LoginThrottled when this address failed too often."""
+          client_address: str | None = None, via: str = "bearer") -> tuple[str, Account]:
+    """A new session's secret for the account (a bearer token, or with `via="cookie"` a page
+    login's cookie credential), or InvalidCredentials (unknown ID, wrong password, a locked
+    or retired ID alike) or LoginThrottled when this address failed too often."""
     now = utcnow()
     with password_attempt(session, cci_code, login_id, client_address, InvalidCredentials):
         account = session.scalar(select(Account).where(Account.cci_code == cci_code,
                                                        Account.login_id == login_id))
-        # A retired ID (a signer removed by a change request, or its sub IDs) answers as a
-        # wrong password does.
-        usable = account is not None and account.retired_at is None and (
-            account.kind != "sub" or account.activated_at)
+        # A retired ID (a signer removed by a change request, or its sub IDs) and an ID
+        # locked by staff answer as a wrong password does.
+        usable = account is not None and account.retired_at is None \
+            and account.locked_at is None and (account.kind != "sub" or account.activated_at)
         # Verify against a real hash even for an unknown ID: the time taken tells nothing.
         if not verify_password(account.password_hash if account else dummy_hash(), password) \
                 or not usable:
@@ -64,7 +86,14 @@ def login(session: DbSession, cci_code: str, login_id: str, password: str,
                                           Session.ended_at.is_(None))
                     .values(ended_at=now, end_reason="replaced"))
     token = secrets.token_urlsafe(32)
-    session.add(Session(token_hash=token_hash(token), account_id=account.id))
+    if via == "cookie":  # no bearer token exists for a page login: a random one, never given
+        row = Session(token_hash=token_hash(secrets.token_urlsafe(32)),
+                      cookie_hash=token_hash(token))
+    else:
+        row = Session(token_hash=token_hash(token))
+    moment = clock.now()
+    row.account_id, row.created_at, row.last_seen_at = account.id, moment, moment
+    session.add(row)
     session.flush()
     return token, account
 
@@ -107,22 +136,33 @@ def delay_after(failures: int, free: int) -> float:
                base * 2 ** min(failures - free, 30))  # past 2**30 the cap has long won
 
 
-def logout(session: DbSession, token: str) -> None:
-    session.execute(update(Session).where(Session.token_hash == token_hash(token),
+def _hash_column(via: str):
+    if via not in VIA:
+        raise ValueError(f"via must be one of {VIA}")
+    return Session.cookie_hash if via == "cookie" else Session.token_hash
+
+
+def logout(session: DbSession, token: str, via: str = "bearer") -> None:
+    session.execute(update(Session).where(_hash_column(via) == token_hash(token or ""),
                                           Session.ended_at.is_(None))
                     .values(ended_at=utcnow(), end_reason="logout"))
 
 
-def current(session: DbSession, token: str | None) -> tuple[Session, Account]:
-    """The live session of a token and its account; SessionReplaced or SessionEnded."""
-    found = session.scalar(select(Session).where(Session.token_hash == token_hash(token or "")))
+def current(session: DbSession, token: str | None,
+            via: str = "bearer") -> tuple[Session, Account]:
+    """The live session of a bearer token or cookie credential (`via`) and its account;
+    SessionReplaced, SessionExpired or SessionEnded."""
+    found = session.scalar(select(Session).where(_hash_column(via) == token_hash(token or "")))
     if found is None:
         raise SessionEnded(message="not logged in")
-    now = utcnow()
-    if found.ended_at is None and now - found.last_seen_at > IDLE_TIMEOUT:
+    now = clock.now()
+    if found.ended_at is None and (now - found.last_seen_at > idle_timeout()
+                                   or now - found.created_at > max_age()):
         found.ended_at, found.end_reason = now, "expired"
     if found.end_reason == "replaced":
         raise SessionReplaced(message="this ID logged in elsewhere; this session has ended")
+    if found.end_reason == "expired":
+        raise SessionExpired(message="session expired")
     if found.ended_at is not None:
         raise SessionEnded(message=f"session {found.end_reason}")
     account = session.get(Account, found.account_id)
@@ -134,10 +174,12 @@ def current(session: DbSession, token: str | None) -> tuple[Session, Account]:
     return found, account
 
 
-def authorize(session: DbSession, token: str | None, action: str) -> dict:
+def authorize(session: DbSession, token: str | None, action: str, via: str = "bearer") -> dict:
     """The one authorization path of every gateway route: who is calling, and may that kind
     of ID do `action` (ID-7)? Returns the caller's context for the services."""
-    _, account = current(session, token)
+    _, account = current(session, token, via)
+    if account.locked_at is not None:  # its sessions ended at the lock; never let one by
+        raise SessionEnded(message="session locked")
     if not permissions.allowed(account.kind, action):
         raise NotPermitted(message=f"{account.kind} IDs may not {action}",
                            params={"action": action})

@@ -40,9 +40,20 @@ def render(template: str, context: dict) -> tuple[str, str]:
     return subject, body
 
 
+def contact_footer(chamber: dict) -> str | None:
+    """The chamber's contact at the foot of a customer mail (the manual tells applicants to
+    call the chamber); None while the chamber has none."""
+    if not chamber.get("contact"):
+        return None
+    return templates.get_template("_chamber_contact.txt").render(chamber)
+
+
 def queue(session: Session, *, to: str, template: str, context: dict, sender_domain: str,
-          cci_code: str | None = None, source_event_id: str | None = None) -> MailMessage:
+          cci_code: str | None = None, source_event_id: str | None = None,
+          footer: str | None = None) -> MailMessage:
     subject, body = render(template, context)
+    if footer:
+        body = f"{body}\n{footer.strip()}\n"
     message = MailMessage(
         message_id=f"<{uuid.uuid4().hex}@{sender_domain}>", template=template, to_address=to,
         subject=subject, body=body, cci_code=cci_code, source_event_id=source_event_id,

@@ -1,6 +1,11 @@
 """Each event's mail: the template's values, built from the event's facts and what notify
 asked the owning service (names, addresses). Links to the gateway's pages are made here, from
-the tokens the events carry, so no other service writes notify's mails. Free of Nameko."""
+the tokens the events carry, so no other service writes notify's mails. Free of Nameko.
+
+Every mail but those to chamber staff (`STAFF_MAILS`) ends with the chamber's contact
+(`domain.contact_footer`), asked from identity's get_chamber."""
+
+STAFF_MAILS = frozenset({"staff_account_created"})
 
 
 def staff_account_created(account: dict, public_url: str) -> dict:

@@ -9,6 +9,7 @@ from services.notify.schemas import MailMessageSchema, MailRequestSchema
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.errors import NotFound
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
@@ -157,8 +158,14 @@ class NotifyService(HealthCheck):
                     source_event_id=event["event_id"])
 
     def _queue(self, session, to, template, context, **kwargs):
+        footer = None
+        if kwargs.get("cci_code") and template not in mails.STAFF_MAILS:
+            try:
+                footer = domain.contact_footer(self.identity.get_chamber(kwargs["cci_code"]))
+            except NotFound:  # send_mail for a chamber identity does not know: no footer
+                footer = None
         return domain.queue(session, to=to, template=template, context=context,
-                            sender_domain=self.mailer.sender_domain, **kwargs)
+                            sender_domain=self.mailer.sender_domain, footer=footer, **kwargs)
 
 
 def public_url() -> str:

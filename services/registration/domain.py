@@ -474,18 +474,13 @@ def approve(session: Session, application: Application, receipt_no: str, chamber
         "signers": [{"signer_id": s.signer_id, "name_ja": s.name_ja, "name_en": s.name_en,
                      "title_en": s.title_en, "email": s.email,
                      "signature_file_id": s.signature_file_id} for s in signers]})
-    certificate = render_certificate({
-        "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
-        "trade_registration_number": number, "company": company_name(company),
-        "valid_from": today.isoformat(), "valid_until": valid_until.isoformat(),
-        "admin_login_id": accounts["admin"]["login_id"],
-        "initial_password": accounts["admin"]["initial_password"],
-        "issued_on": today.isoformat()})
     registration = Registration(
         cci_code=application.cci_code, trade_registration_number=number,
         application_id=application.id, company=company, registration_fee_receipt_no=receipt_no,
-        admin_login_id=accounts["admin"]["login_id"], certificate_file_id=certificate["file_id"],
-        valid_from=today, valid_until=valid_until)
+        admin_login_id=accounts["admin"]["login_id"], valid_from=today, valid_until=valid_until)
+    registration.certificate_file_id = render_certificate(certificate_payload(
+        registration, chamber, accounts["admin"]["login_id"],
+        accounts["admin"]["initial_password"], today))["file_id"]
     session.add(registration)
     application.status = "approved"
     touch(application)
@@ -528,6 +523,34 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def certificate_payload(registration: Registration, chamber: dict, admin_login_id: str,
+                        password: str, today: date) -> dict:
+    """The trade registration certificate (REG-8) of a registration as it stands, with the
+    admin ID and a password (a new one: staff's new admin password, issue 9)."""
+    return {"chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
+            "trade_registration_number": registration.trade_registration_number,
+            "company": company_name(registration.company),
+            "valid_from": registration.valid_from.isoformat(),
+            "valid_until": registration.valid_until.isoformat(),
+            "admin_login_id": admin_login_id, "initial_password": password,
+            "issued_on": today.isoformat()}
+
+
+def admin_password_reissued(session: Session, registration: Registration, certificate: dict,
+                            issued: dict, caller: dict) -> None:
+    """Issue 9: the certificate printing the new admin password is the registration's now;
+    the event (also the record of who did it) puts the password in effect in identity."""
+    registration.certificate_file_id = certificate["file_id"]
+    registration.admin_login_id = issued["admin_login_id"]
+    session.flush()
+    outbox.record(session, SERVICE, "admin_password_reissued", {
+        "cci_code": registration.cci_code,
+        "trade_registration_number": registration.trade_registration_number,
+        "valid_until": registration.valid_until.isoformat(),
+        "admin_login_id": issued["admin_login_id"], "ref": issued["ref"],
+        "by_login_id": caller["login_id"], "certificate_file_id": certificate["file_id"]})
 
 
 def registration_in(session: Session, cci_code: str, number: str, *,

@@ -102,6 +102,15 @@ class RegistrationRpc(Protocol):
     def registration_certificate(self, caller: dict, number: str) -> dict:
         """{file_id} of the trade registration certificate. Raises RegistrationNotFound."""
 
+    def new_admin_password(self, caller: dict, number: str) -> dict:
+        """Staff give a company that lost it a new admin password (issue 9): identity keeps
+        a new one sealed, documents renders the trade registration certificate with it, the
+        certificate is kept as the registration's, then the password takes effect.
+        AdminPasswordResultSchema (without `certificate_url`, the gateway's). Publishes
+        `admin_password_reissued`. Safe to repeat (a repeat issues another password; the
+        certificate kept is always the one whose password works). Raises
+        RegistrationNotFound, identity's and documents' errors."""
+
     # --- admin ID, validity (REG-9, REG-10) ---
 
     def registration_view(self, caller: dict) -> dict:
@@ -303,7 +312,19 @@ class RegistrationChanged(RegistrationEvent):
     signers_removed = fields.Integer(required=True)
 
 
+class AdminPasswordReissued(RegistrationEvent):
+    """`admin_password_reissued` (issue 9): staff (`by_login_id`) had a new admin password
+    printed on a new trade registration certificate, now the registration's; `ref` names the
+    password in identity, which puts it in effect on this event (or on registration's call)."""
+
+    admin_login_id = fields.String(required=True)
+    ref = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+    by_login_id = fields.String(required=True)
+    certificate_file_id = fields.String(required=True)
+
+
 EVENTS = {
+    "admin_password_reissued": AdminPasswordReissued,
     "change_request_returned": ChangeRequestReturned,
     "registration_changed": RegistrationChanged,
     "invitation_created": InvitationCreated,

@@ -253,6 +253,17 @@ class ApprovalResultSchema(Schema):
     admin_login_id = fields.String()
 
 
+class AdminPasswordResultSchema(Schema):
+    """POST /api/v1/staff/registrations/{trade_registration_number}/admin-password: the new
+    admin password is printed on the new trade registration certificate, nowhere else."""
+
+    trade_registration_number = fields.String()
+    admin_login_id = fields.String()
+    certificate_url = fields.String(metadata={
+        "description": "the new trade registration certificate (PDF) with the admin ID and "
+                       "its new password; GET /api/v1/staff/registrations/{n}/certificate.pdf"})
+
+
 class ReturnSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 

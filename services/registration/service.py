@@ -7,6 +7,7 @@ from services.registration.dependencies import Database, LogContext, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
 from services.registration.models import RateLimit, Registration
 from services.registration.schemas import (
+    AdminPasswordResultSchema,
     ApplicationSummarySchema,
     ApplicationViewSchema,
     ApprovalResultSchema,
@@ -197,6 +198,30 @@ class RegistrationService(HealthCheck):
     def registration_certificate(self, caller: dict, number: str) -> dict:
         registration = domain.registration_in(self.db.session, caller["cci_code"], number)
         return {"file_id": registration.certificate_file_id}
+
+    @rpc
+    def new_admin_password(self, caller: dict, number: str) -> dict:
+        """Issue 9: a new admin password for a company that lost it, on a new trade
+        registration certificate. It cannot half-fail: identity keeps the password sealed
+        (not in effect) until the certificate printing it is committed here, with the event
+        that puts it in effect; identity is then told at once as well. A failure before the
+        commit leaves the old password and the old certificate; after it, the event does
+        the rest. The registration's row lock orders two at once (the later one wins)."""
+        chamber = self.identity.get_chamber(caller["cci_code"])
+        with self.db.transaction() as session:
+            registration = domain.registration_in(session, caller["cci_code"], number,
+                                                  lock=True)
+            issued = self.identity.prepare_admin_password(caller, number)
+            certificate = self.documents.render("registration-certificate",
+                                                domain.certificate_payload(
+                                                    registration, chamber,
+                                                    issued["admin_login_id"],
+                                                    issued["password"], japan_today()))
+            domain.admin_password_reissued(session, registration, certificate, issued, caller)
+        self.identity.admin_password_certified(caller["cci_code"], number, issued["ref"])
+        return AdminPasswordResultSchema().dump(
+            {"trade_registration_number": number,
+             "admin_login_id": issued["admin_login_id"]})
 
     # --- admin ID, validity (REG-9) -------------------------------------------------------------
 

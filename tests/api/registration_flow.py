@@ -77,3 +77,12 @@ def approved_with_admin(web, smtp_sink, rpc_client, signers=SIGNERS,
     assert web.put("/api/v1/me/password", headers={"Authorization": f"Bearer {token}"}, json={
         "current_password": password, "new_password": new_password}).status_code == 204
     return trade_number, staff, {"Authorization": f"Bearer {token}"}
+
+
+def admin_password_on_certificate(web, staff, trade_number) -> tuple[str, str]:
+    """(admin ID, password) as the trade registration certificate prints them."""
+    certificate = web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
+                          headers=staff)
+    assert certificate.status_code == 200
+    return re.search(r"管理者ID\s+(\S+)\n\s+初期パスワード\s+(\S+)\n",
+                     pdfs.text(certificate.content, layout=True)).groups()

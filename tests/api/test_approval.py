@@ -1,7 +1,6 @@
 """Approval (REG-8) through the gateway: no step can half-fail. A failed render, a double
 click, a retry: each leaves a state from which the next approval succeeds, and the chamber's
 trade registration numbers stay in order, none lost, none given twice."""
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,10 +12,13 @@ from services.identity.models import Account
 from services.identity.models import Registration as IdentityRegistration
 from services.registration.models import Registration
 from tests.api.registration_data import SIGNERS, company
-from tests.api.registration_flow import staff_headers, submitted_application
+from tests.api.registration_flow import (
+    admin_password_on_certificate,
+    staff_headers,
+    submitted_application,
+)
 from tests.api.world import signature_file_id
 from tests.conftest import wait_for
-from tests.helpers import pdf as pdfs
 from tradecert.errors import Conflict
 
 RECEIPT = {"registration_fee_receipt_no": "R-001"}
@@ -24,14 +26,6 @@ RECEIPT = {"registration_fee_receipt_no": "R-001"}
 
 def approval(number: str) -> str:
     return f"/api/v1/staff/registration-applications/{number}/approval"
-
-
-def admin_password_on_certificate(web, staff, trade_number) -> tuple[str, str]:
-    certificate = web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
-                          headers=staff)
-    assert certificate.status_code == 200
-    return re.search(r"管理者ID\s+(\S+)\n\s+初期パスワード\s+(\S+)\n",
-                     pdfs.text(certificate.content, layout=True)).groups()
 
 
 def identity_numbers(db_session) -> list[str]:

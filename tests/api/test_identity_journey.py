@@ -67,6 +67,8 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     user_password = re.search(r"パスワード\s+(\S+)\n", text).group(1)
     assert re.fullmatch(r"[A-Za-z0-9]{8,16}", user_password)
     with clock.frozen(first_output + timedelta(days=1)):
+        # a day later the admin logs in again (a session lives 12 hours at most, ID-8)
+        admin = bearer(login(web, "1504", company.admin, "Admin2026x").json()["token"])
         masked = web.get(f"/api/v1/signers/{company.user}/registration-certificate.pdf",
                          headers=admin)
     masked_text = pdfs.text(masked.content, layout=True)

@@ -188,11 +188,14 @@ class World:
                                                   Account.cci_code == company.cci_code)
                             .values(notified_at=utcnow(), activated_at=utcnow()))
             assert user is not None
+        session.execute(update(Account).values(locked_at=None, locked_by=None))  # issue 9
         session.commit()
 
 
 def owners(url):
     """Objects of IDs belong to a company; staff's objects to a chamber."""
+    if url.startswith("/api/v1/staff/") and "<login_id>" in url:
+        return ("own", "other_chamber")  # any company's IDs of the staff's own chamber
     if "<login_id>" in url:
         return OWNERS
     if "<number>" in url or "<change_request_id>" in url:
@@ -224,6 +227,7 @@ ALLOWED = {
     ("GET", "/api/v1/staff/registration-applications/<number>/forms/<form>.pdf"): 200,
     ("GET", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature.png"):
         200,
+    ("GET", "/api/v1/staff/registrations/<number>/accounts"): 200,
     ("GET", "/api/v1/staff/registrations/<number>/certificate.pdf"): 200,
     ("GET", "/api/v1/staff/renewals"): 200,
     ("GET", "/api/v1/sub-ids"): 200,
@@ -234,12 +238,15 @@ ALLOWED = {
     # the matrix's companies are made in identity alone, with no registration behind them
     ("POST", "/api/v1/registration/renewal"): 404,
     ("POST", "/api/v1/registration/change-requests"): 404,
+    ("POST", "/api/v1/staff/accounts/<login_id>/lock"): 200,     # issue 9
+    ("POST", "/api/v1/staff/accounts/<login_id>/unlock"): 200,
     ("POST", "/api/v1/staff/change-requests/<change_request_id>/approval"): 200,
     # tried after the approval: an approved change request is returned no more
     ("POST", "/api/v1/staff/change-requests/<change_request_id>/return"): 409,
     ("POST", "/api/v1/staff/registration-applications/<number>/approval"): 201,
     # tried after the approval: an approved application is returned no more
     ("POST", "/api/v1/staff/registration-applications/<number>/return"): 409,
+    ("POST", "/api/v1/staff/registrations/<number>/admin-password"): 200,  # issue 9
     # approved today: renewal opens 30 days before the end (REG-9)
     ("POST", "/api/v1/staff/registrations/<number>/renewal"): 409,
     ("POST", "/api/v1/sub-ids"): 201,

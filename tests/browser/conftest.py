@@ -56,6 +56,13 @@ def is_csp_violation(text: str) -> bool:
     return "Content Security Policy" in text or "Content-Security-Policy" in text
 
 
+def log_in(page, login_id, password, button="ログイン"):
+    """The chamber's login form, filled in and sent."""
+    page.locator("#f-login_id").fill(login_id)
+    page.locator("#f-password").fill(password)
+    page.get_by_role("button", name=button, exact=True).click()
+
+
 # --- the account pages' data: one registration, made through the services' RPC --------------
 
 SIGNER_EMAIL = "yamada@sakura.example.jp"
@@ -160,12 +167,6 @@ class Mailbox:
             return mails[-1] if mails else None
 
         return wait_for(found, timeout=30, message=f"mail {subject} to {to}")
-
-
-def log_in(page, login_id, password, button="ログイン"):
-    page.locator("#f-login_id").fill(login_id)
-    page.locator("#f-password").fill(password)
-    page.get_by_role("button", name=button, exact=True).click()
 
 
 def submitted_application(site, running_system) -> str:

@@ -108,7 +108,7 @@ def test_an_ordinary_body_still_goes_through(gateway):
     response = gateway.web.post("/api/v1/sessions", json=body)
 
     assert response.status_code == 201
-    gateway.identity.login.assert_called_once_with(body, "127.0.0.1")
+    gateway.identity.login.assert_called_once_with(body, "bearer", "127.0.0.1")
 
 
 def test_a_60_mb_body_is_refused_on_its_content_length_before_it_is_read(gateway):
@@ -162,7 +162,7 @@ def test_a_small_chunked_body_is_read(gateway, small_limit):
                                 headers={"Content-Type": "application/json"})
 
     assert response.status_code == 201
-    gateway.identity.login.assert_called_once_with({"login_id": "A1"}, "127.0.0.1")
+    gateway.identity.login.assert_called_once_with({"login_id": "A1"}, "bearer", "127.0.0.1")
 
 
 def test_a_form_over_the_limit_is_a_413_page(gateway, small_limit):

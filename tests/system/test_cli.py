@@ -98,3 +98,25 @@ def test_render_sample_goes_through_the_service_code(tmp_path):
 
     unknown = invoke("render-sample", "nope", "--out", str(out))
     assert unknown.exit_code != 0 and "co" in unknown.output
+
+
+def test_chamber_contact_is_set_and_served_with_the_chamber(fresh_databases, db_session):
+    # issue 9: whom applicants call (the manual), ja and en where text
+    invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京", "--name-en", "Tokyo")
+    contact = ["--department-ja", "国際部", "--department-en", "International Division",
+               "--phone", "03-3283-7500", "--email", "shomei@tokyo.example.jp",
+               "--hours-ja", "平日 9:00〜17:00", "--hours-en", "Weekdays 9:00-17:00"]
+    done = invoke("chamber", "contact", "--cci-code", "1301", *contact)
+    assert done.exit_code == 0, done.output
+    bad = invoke("chamber", "contact", "--cci-code", "1301",
+                 *[v if v != "03-3283-7500" else "call us" for v in contact])
+    assert bad.exit_code != 0 and "phone" in bad.output
+    unknown = invoke("chamber", "contact", "--cci-code", "9999", *contact)
+    assert unknown.exit_code != 0 and "no chamber 9999" in unknown.output
+    from services.identity.domain import chamber_as_dict
+
+    chamber = chamber_as_dict(db_session("identity").get(Chamber, "1301"))
+    assert chamber["contact"] == {
+        "department_ja": "国際部", "department_en": "International Division",
+        "phone": "03-3283-7500", "email": "shomei@tokyo.example.jp",
+        "hours_ja": "平日 9:00〜17:00", "hours_en": "Weekdays 9:00-17:00"}

@@ -183,3 +183,19 @@ def test_an_applied_change_names_the_new_user_ids():
     assert subject.endswith("登録内容変更完了のお知らせ")
     assert "U0000009" in body and "削除した署名者: 1名" in body
     assert body.startswith("さくら貿易 ご担当者様")
+
+
+def test_the_chambers_contact_is_the_foot_of_customer_mails_only():
+    # issue 9: the manual tells applicants to call the chamber; staff mails go without it
+    from services.notify import domain, mails
+
+    chamber = {"name_ja": "さいたま商工会議所", "name_en": "Saitama CCI", "contact": {
+        "department_ja": "国際部", "department_en": "International Division",
+        "phone": "048-641-0061", "email": "shomei@example.jp", "hours_ja": "平日 9:00〜17:00",
+        "hours_en": "Weekdays 9:00-17:00"}}
+    footer = domain.contact_footer(chamber)
+    for text in ("さいたま商工会議所 国際部", "048-641-0061", "shomei@example.jp",
+                 "平日 9:00〜17:00", "Saitama CCI, International Division", "Weekdays"):
+        assert text in footer
+    assert domain.contact_footer({**chamber, "contact": None}) is None
+    assert {"staff_account_created"} == mails.STAFF_MAILS

@@ -74,14 +74,17 @@ OUTPUTS = {RS.StartedApplicationSchema, RS.SignerViewSchema, RS.ApplicationViewS
            IS.PublicAccountSchema, IS.LoginResultSchema, IS.SignerSchema,
            RS.RemovedSignerSchema, RS.AddedSignerSchema, RS.ChangeRequestViewSchema,
            RS.ChangeRequestCreatedSchema, RS.ChangeRequestSummarySchema,
-           RS.ChangeRequestPreviewSchema}
+           RS.ChangeRequestPreviewSchema, RS.AdminPasswordResultSchema, IS.StaffAccountSchema,
+           IS.RegistrationIdsSchema}
 #: Input fields named like a column but never stored as given (hashed, or only compared).
 #: (The company, and a user ID's signer, are kept whole, as JSON.)
 NOT_STORED = {(IS.NewStaffSchema, "password"), (IS.SubIdSchema, "password"),
               (IS.SubIdSchema, "login_id"), (IS.AccountSignerSchema, "signer_id"),
               (IS.AccountSignerSchema, "name_en"), (RS.CompanySchema, "name_ja"),
               (RS.CompanySchema, "name_en"),
-              (IS.RuleSchema, "kind")}  # a rule's kind is kept in the chamber's JSON rules
+              (IS.RuleSchema, "kind"),  # a rule's kind is kept in the chamber's JSON rules
+              # the chamber's contact is kept whole, as JSON (issue 9)
+              (IS.ChamberContactSchema, "email"), (IS.ChamberContactSchema, "phone")}
 
 
 def field_at(schema: type[Schema], path: str) -> fields.Field:
