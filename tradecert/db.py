@@ -41,6 +41,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def one_or_raise(session: Session, query, not_found: Exception, *, lock: bool = False):
+    """The one row `query` selects, or `not_found` raised (another company's or chamber's
+    row is not found either: the query scopes it). `lock` holds the row until the
+    transaction ends and reads it afresh (approval, renewal, change requests)."""
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalar(query)
+    if row is None:
+        raise not_found
+    return row
+
+
 #: Constraint names Alembic can rely on, the same in every service's database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -32,7 +32,7 @@ from services.identity.exceptions import (
 from services.identity.models import Account, RateLimit, Registration, Session, SubIdActivation
 from services.identity.schemas import LOGIN_ID_PATTERN
 from tradecert import config, outbox, ratelimit
-from tradecert.db import utcnow
+from tradecert.db import one_or_raise, utcnow
 from tradecert.errors import Conflict
 from tradecert.ratelimit import Limit
 
@@ -182,14 +182,9 @@ def _signers_accounts(session: DbSession, registration: Registration, cci_code: 
 
 def _registration_by_number(session: DbSession, cci_code: str, number: str, *,
                             lock: bool = False) -> Registration:
-    query = select(Registration).where(Registration.cci_code == cci_code,
-                                       Registration.trade_registration_number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    registration = session.scalar(query)
-    if registration is None:
-        raise RegistrationNotFound(message=f"no trade registration {number}")
-    return registration
+    return one_or_raise(session, select(Registration).where(
+        Registration.cci_code == cci_code, Registration.trade_registration_number == number),
+        RegistrationNotFound(message=f"no trade registration {number}"), lock=lock)
 
 
 def active_signers(session: DbSession, cci_code: str, number: str) -> list[dict]:

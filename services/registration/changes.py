@@ -22,7 +22,7 @@ from services.registration.interfaces import SERVICE  # registers the events rec
 from services.registration.models import ChangeRequest, Registration, Signer
 from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES, CompanySchema
 from tradecert import outbox
-from tradecert.db import utcnow
+from tradecert.db import one_or_raise, utcnow
 from tradecert.errors import ValidationFailed
 
 OPEN = "submitted"
@@ -173,14 +173,10 @@ def of_admin(session: Session, caller: dict, number: str) -> ChangeRequest:
 def in_chamber(session: Session, caller: dict, number: str, *,
                lock: bool = False) -> ChangeRequest:
     """Staff see their own chamber's change requests; any other is not found (ID-9)."""
-    query = select(ChangeRequest).where(ChangeRequest.change_request_number == number,
-                                        ChangeRequest.cci_code == caller["cci_code"])
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    request = session.scalar(query)
-    if request is None:
-        raise ChangeRequestNotFound(message=f"no change request {number}")
-    return request
+    return one_or_raise(session, select(ChangeRequest).where(
+        ChangeRequest.change_request_number == number,
+        ChangeRequest.cci_code == caller["cci_code"]),
+        ChangeRequestNotFound(message=f"no change request {number}"), lock=lock)
 
 
 def is_open(request: ChangeRequest) -> ChangeRequest:

@@ -42,7 +42,7 @@ from services.registration.models import (
 )
 from services.registration.schemas import APPLICANT_TYPES, MAX_EXTRA_ADDRESSES
 from tradecert import outbox, ratelimit
-from tradecert.db import utcnow
+from tradecert.db import one_or_raise, utcnow
 from tradecert.errors import ValidationFailed
 from tradecert.ratelimit import Limit
 
@@ -398,14 +398,10 @@ def in_chamber(session: Session, caller: dict, application_number: str, *,
                lock: bool = False) -> Application:
     """Staff see their own chamber's applications; any other is not found (ID-9). `lock`
     holds the row until the transaction ends and reads it afresh (approval, REG-8)."""
-    query = select(Application).where(Application.application_number == application_number,
-                                      Application.cci_code == caller["cci_code"])
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    application = session.scalar(query)
-    if application is None:
-        raise ApplicationNotFound(message=f"no application {application_number}")
-    return application
+    return one_or_raise(session, select(Application).where(
+        Application.application_number == application_number,
+        Application.cci_code == caller["cci_code"]),
+        ApplicationNotFound(message=f"no application {application_number}"), lock=lock)
 
 
 def return_application(session: Session, application: Application, reason: str) -> None:
@@ -557,14 +553,9 @@ def registration_in(session: Session, cci_code: str, number: str, *,
                     lock: bool = False) -> Registration:
     """A registration of the chamber; any other is not found (ID-9). `lock` holds its row
     until the transaction ends and reads it afresh (renewal, REG-9)."""
-    query = select(Registration).where(Registration.cci_code == cci_code,
-                                       Registration.trade_registration_number == number)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    registration = session.scalar(query)
-    if registration is None:
-        raise RegistrationNotFound(message=f"no trade registration {number}")
-    return registration
+    return one_or_raise(session, select(Registration).where(
+        Registration.cci_code == cci_code, Registration.trade_registration_number == number),
+        RegistrationNotFound(message=f"no trade registration {number}"), lock=lock)
 
 
 def registration_by_id(session: Session, registration_id: int) -> Registration:
