@@ -130,6 +130,28 @@ def test_compose_config_is_valid():
     assert result.returncode == 0, result.stderr or result.stdout
 
 
+def test_compose_production_profile_serves_https_behind_its_proxy():
+    """Issue 9: in production the public URL is https (Secure session cookie, HSTS) and the
+    gateway believes X-Forwarded-For from the TLS proxy in front of it, no one else."""
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COMPOSE_", "TRADECERT_"))}
+    result = subprocess.run(
+        [tool, "-f", str(COMPOSE_FILE), "--env-file", str(ROOT / "deploy" / "production.env"),
+         "--profile", "production", "config"],
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr or result.stdout
+    services = yaml.safe_load(result.stdout)["services"]
+    gateway = services["gateway"]["environment"]
+    assert gateway["TRADECERT_PUBLIC_URL"].startswith("https://")
+    assert "172.16.0.0/12" in gateway["TRADECERT_TRUSTED_PROXIES"]
+    assert "gateway:8000" in services["proxy"]["command"]
+    assert "proxy" not in _compose()["services"] or \
+        _compose()["services"]["proxy"]["profiles"] == ["production"]
+
+
 # --- deploy/k8s -----------------------------------------------------------------------
 
 
