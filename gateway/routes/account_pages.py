@@ -53,6 +53,7 @@ CCI_CODE_PATTERN = re.compile(r"[0-9]{4}")
 # The signer registration certificate this browser output last (ID-3), served by a GET that
 # renders nothing: {cci_code, login_id, file_id}.
 SIGNER_CERTIFICATE = "signer_certificate"
+ACTIVATION_TOKEN = "sub_id_activation_token"  # ID-6.3: the mailed link's, kept in the session
 
 
 def retry_after(exc: TooManyAttempts) -> int:
@@ -408,8 +409,14 @@ class AccountPages:
     @public
     def sub_id_activation_form(self, request):
         """The link says at once when it was used, cancelled or is too old (issue 9), with
-        the way to the chamber's login."""
+        the way to the chamber's login. The mailed link's token goes into the session and
+        the browser on to the same page without it (issue 9: tokens leave the address)."""
         token = request.args.get("token", "")
+        if token:
+            return remember(request, see_other("/sub-id/activate",
+                                               lang=request.args.get("lang")),
+                            **{ACTIVATION_TOKEN: token})
+        token = web.load_session(request).get(ACTIVATION_TOKEN, "")
         try:
             if not token:
                 raise Gone(code="activation_invalid", message="the link lacks its token")
@@ -424,7 +431,10 @@ class AccountPages:
     @http("POST", "/sub-id/activate", page=True)
     @public
     def sub_id_activation_submit(self, request):
-        token = request.args.get("token", "") or request.form.get("token", "")
+        # the session's (the link's token left the address); a form sent with the token in
+        # its address, as before, still works
+        token = request.args.get("token", "") or \
+            web.load_session(request).get(ACTIVATION_TOKEN, "")
         password = request.form.get("password", "")
 
         def again(status, state="form", alert=None, errors=None):

@@ -124,4 +124,7 @@ def test_a_used_activation_link_says_so_when_opened(gateway):
     gateway.identity.check_sub_id_activation.return_value = {"cci_code": "1504"}
     form = gateway.web.get("/sub-id/activate?token=" + "t" * 43)
     assert form.status_code == 200 and 'name="password"' in form.text
+    # issue 9: the token leaves the address once the page has it (the session keeps it)
+    assert "token=" not in form.url and "token=" not in form.text
+    gateway.identity.check_sub_id_activation.assert_called_with("t" * 43)
     assert '<span class="chamber-name">Saitama CCI</span>' in form.text  # ?lang=en stays
