@@ -116,6 +116,12 @@ def test_a_change_request_is_applied_at_once_on_approval(smtp_sink, saitama, web
     assert login(web, new_id, password).status_code == 201
     assert login(web, kept, PASSWORD).status_code == 201
 
+    # the registration as the admin sees it (GET /api/v1/registration): the new name and
+    # the signers after the change
+    registration = web.get("/api/v1/registration", headers=admin).json()
+    assert registration["company"]["name_en"] == "Sakura Trading International"
+    assert [s["login_id"] for s in registration["signers"]] == [kept, new_id]
+
     # the trade registration certificate, issued again with the new name, no password
     reissued = pdfs.text(web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
                                  headers=staff).content, layout=True)
