@@ -75,11 +75,11 @@ def check(registration: Registration, data: dict, current: list[dict]) -> dict:
     remaining = [s for s in current if s["login_id"] not in removed_ids]
     if not agent and not remaining and not added:
         errors["signers_removed"] = ["at_least_one_signer"]  # REG-6: an applicant signs
-    seen = {(s["name_ja"], (s.get("email") or "").lower()) for s in remaining}
+    seen = {domain.signer_key(s["name_ja"], s.get("email")) for s in remaining}
     for index, signer in enumerate(added):
         if domain.reason_required(len(remaining) + index) and not signer.get("reason"):
             errors[f"signers_added.{index}.reason"] = ["reason_required_from_16th_signer"]
-        key = (signer["name_ja"], signer["email"].lower())
+        key = domain.signer_key(signer["name_ja"], signer["email"])
         if key in seen:
             errors[f"signers_added.{index}.email"] = ["duplicate_signer"]
         seen.add(key)

@@ -208,14 +208,16 @@ def add_signer(session: Session, application: Application, data: dict) -> Signer
     return signer
 
 
-def duplicate_of(session: Session, application: Application, data: dict) -> None:
-    """REG-5: a signer is entered once. The same name and e-mail address again (spacing and
-    letter case aside) is refused, naming both fields (issue 9)."""
-    def key(name: str, email: str):
-        return " ".join(unicodedata.normalize("NFKC", name).split()), email.casefold()
+def signer_key(name_ja: str, email: str | None) -> tuple[str, str]:
+    """REG-5: who counts as the same signer: the same name and e-mail address, spacing and
+    letter case aside (issue 9)."""
+    return " ".join(unicodedata.normalize("NFKC", name_ja).split()), (email or "").casefold()
 
-    new = key(data["name_ja"], data["email"])
-    if any(key(s.name_ja, s.email) == new for s in signers_of(session, application)):
+
+def duplicate_of(session: Session, application: Application, data: dict) -> None:
+    """REG-5: a signer is entered once. The same one again is refused, naming both fields."""
+    new = signer_key(data["name_ja"], data["email"])
+    if any(signer_key(s.name_ja, s.email) == new for s in signers_of(session, application)):
         raise ValidationFailed(code="duplicate_signer",
                                message="this signer is entered already",
                                fields={"name_ja": ["duplicate_signer"],

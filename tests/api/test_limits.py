@@ -169,7 +169,8 @@ def test_the_11th_sub_id_notification_of_a_day_is_429_and_each_mail_names_the_co
     assert "「会社1504-000777」（貿易登録番号 1504-000777）" in body
     assert "COMPANY 1504-000777 (trade registration number 1504-000777)" in body
     assert "<b>本文 3</b>" in body  # the sender's text as written, never as HTML
-    with clock.travel(days=1, seconds=1):
+    with clock.travel(days=1, seconds=1):  # the day is over (and the session too: log in)
+        user.update(bearer(login(web, company.user, PASSWORD, "198.51.100.21").json()["token"]))
         assert notify(11).status_code == 202
 
 

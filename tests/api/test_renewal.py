@@ -50,6 +50,15 @@ def login(web, login_id) -> dict:
     return bearer(response.json()["token"])
 
 
+def staff_login(web, login_id="staff10") -> dict:
+    """Sessions end 12 hours after their login (issue 9): a frozen clock a year on needs a
+    login of its own."""
+    response = web.post("/api/v1/sessions", json={"cci_code": "1504", "login_id": login_id,
+                                                  "password": "Staff2026x"})
+    assert response.status_code == 201, response.text
+    return bearer(response.json()["token"])
+
+
 def test_the_registration_and_its_signers_for_admin_and_user_not_sub(
         smtp_sink, saitama, web, rpc_client, db_session):
     # REG-9 and the ID table: admin and user IDs see the registration and the signers
@@ -86,6 +95,7 @@ def test_renewing_an_expiring_registration(smtp_sink, saitama, web, rpc_client, 
         (old - timedelta(days=30)).isoformat())["renewal_reminders"] == 1
 
     with clock.frozen(on(old - timedelta(days=20))):
+        admin, staff = login(web, ids.admin), staff_login(web)
         assert web.get("/api/v1/registration", headers=admin).json()["status"] == "expiring"
         requested = web.post("/api/v1/registration/renewal", headers=admin)
         assert requested.status_code == 202, requested.text
@@ -138,6 +148,7 @@ def test_an_expired_registration_is_renewed_from_today(smtp_sink, saitama, web, 
                              .json()["valid_until"])
     today = old + timedelta(days=45)
     with clock.frozen(on(today)):
+        admin, staff = login(web, ids.admin), staff_login(web)
         assert rpc_client.registration.registration_validity("1504", number)["valid"] is False
         assert web.get("/api/v1/registration", headers=admin).json()["status"] == "expired"
         renewed = web.post(f"/api/v1/staff/registrations/{number}/renewal", headers=staff,

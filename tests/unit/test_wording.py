@@ -32,3 +32,17 @@ def test_the_registration_fee_is_the_manuals_word():
     for path in [*ROOT.glob("gateway/translations/ja/LC_MESSAGES/*.po"),
                  *ROOT.glob("services/notify/templates/*.txt")]:
         assert "貿易登録料" not in path.read_text(), path.name
+
+
+def test_a_message_has_one_translation_across_the_catalogs():
+    """i18n merges every catalog of a language: a msgid translated twice, differently,
+    would show whichever came last (two parts of issue 9 did that once)."""
+    for lang in ("ja", "en"):
+        seen = {}
+        for catalog in sorted(ROOT.glob(f"gateway/translations/{lang}/LC_MESSAGES/*.po")):
+            with open(catalog, "rb") as fh:
+                for message in read_po(fh):
+                    if message.id:
+                        first = seen.setdefault(message.id, (catalog.name, message.string))
+                        assert first[1] == message.string, (lang, message.id, first[0],
+                                                            catalog.name)
