@@ -234,6 +234,9 @@ class StaffAccountSchema(Schema):
     locked_by = fields.String(allow_none=True)
     unlocked_at = fields.DateTime(allow_none=True)
     unlocked_by = fields.String(allow_none=True)
+    retired_at = fields.DateTime(allow_none=True, metadata={
+        "description": "a signer removed by a change request (変更申請), or a sub ID it made: "
+                       "the ID works no more, whatever its lock"})
 
 
 class RegistrationIdsSchema(Schema):

@@ -60,7 +60,7 @@ def account_view(account: Account, creator: Account | None = None) -> dict:
             "created_by": creator.login_id if creator else None,
             "locked": account.locked_at is not None, "locked_at": account.locked_at,
             "locked_by": account.locked_by, "unlocked_at": account.unlocked_at,
-            "unlocked_by": account.unlocked_by}
+            "unlocked_by": account.unlocked_by, "retired_at": account.retired_at}
 
 
 def chamber_account(session: DbSession, caller: dict, login_id: str) -> Account:

@@ -122,6 +122,11 @@ def test_a_change_request_is_applied_at_once_on_approval(smtp_sink, saitama, web
     assert registration["company"]["name_en"] == "Sakura Trading International"
     assert [s["login_id"] for s in registration["signers"]] == [kept, new_id]
 
+    # staff see the removed signer's ID and its sub ID as removed, no longer to lock
+    ids = web.get(f"/api/v1/staff/registrations/{trade_number}/accounts", headers=staff)
+    retired = {a["login_id"] for a in ids.json()["accounts"] if a["retired_at"]}
+    assert retired == {removed, sub_id}
+
     # the trade registration certificate, issued again with the new name, no password
     reissued = pdfs.text(web.get(f"/api/v1/staff/registrations/{trade_number}/certificate.pdf",
                                  headers=staff).content, layout=True)
