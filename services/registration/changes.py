@@ -293,15 +293,9 @@ def approve(session: Session, request: ChangeRequest, chamber: dict, *, today: d
         "signers_removed": [s["login_id"] for s in request.signers_removed]})
     # The trade registration certificate again, with the new content. The admin's password
     # is not printed again: it was on the first certificate and has been changed since.
-    certificate = render_certificate({
-        "chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
-        "trade_registration_number": registration.trade_registration_number,
-        "company": domain.company_name(company),
-        "valid_from": registration.valid_from.isoformat(),
-        "valid_until": registration.valid_until.isoformat(),
-        "admin_login_id": registration.admin_login_id, "initial_password": None,
-        "issued_on": today.isoformat()})
     registration.company = company
+    certificate = render_certificate(domain.certificate_payload(
+        registration, chamber, registration.admin_login_id, None, today))
     registration.certificate_file_id = certificate["file_id"]
     request.status = "approved"
     request.signers_added_ids = accounts["users"]

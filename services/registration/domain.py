@@ -524,9 +524,10 @@ def add_years(day: date, years: int) -> date:
 
 
 def certificate_payload(registration: Registration, chamber: dict, admin_login_id: str,
-                        password: str, today: date) -> dict:
+                        password: str | None, today: date) -> dict:
     """The trade registration certificate (REG-8) of a registration as it stands, with the
-    admin ID and a password (a new one: staff's new admin password, issue 9)."""
+    admin ID and a password (the initial one, or staff's new one: issue 9), or none (issued
+    again after a change request: the admin's password has been changed since)."""
     return {"chamber": {k: chamber[k] for k in ("cci_code", "name_ja", "name_en")},
             "trade_registration_number": registration.trade_registration_number,
             "company": company_name(registration.company),
