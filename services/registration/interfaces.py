@@ -134,9 +134,10 @@ class RegistrationRpc(Protocol):
 
     def renew(self, caller: dict, number: str, payload: dict) -> dict:
         """RenewSchema (REG-9): renews with or without a request, {trade_registration_number,
-        valid_until, previous_valid_until}. The same receipt number again answers the same
-        renewal. Publishes `registration_renewed`. Raises RegistrationNotFound,
-        RenewalNotOpen, ValidationFailed."""
+        valid_until, previous_valid_until}; the trade registration certificate is issued
+        again for the new period. The same receipt number again answers the same renewal.
+        Publishes `registration_renewed`. Raises RegistrationNotFound, RenewalNotOpen,
+        ValidationFailed, documents' errors (nothing is kept then)."""
 
     # --- change requests (変更申請) ---
 

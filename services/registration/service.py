@@ -252,12 +252,19 @@ class RegistrationService(HealthCheck):
 
     @rpc
     def renew(self, caller: dict, number: str, payload: dict) -> dict:
-        """REG-9: the chamber's validity years, from the old end or from today."""
+        """REG-9: the chamber's validity years, from the old end or from today; the trade
+        registration certificate is issued again with the new period (no password: the
+        admin's has been changed since the first one), in the same transaction."""
         data = load(RenewSchema(), payload)
         chamber = self.identity.get_chamber(caller["cci_code"])
+        today = japan_today()
         with self.db.transaction() as session:
             renewal = domain.renew(session, caller, number, data["registration_fee_receipt_no"],
-                                   chamber["registration_validity_years"], japan_today())
+                                   chamber["registration_validity_years"], today)
+            registration = domain.registration_in(session, caller["cci_code"], number)
+            registration.certificate_file_id = self.documents.render(
+                "registration-certificate", domain.certificate_payload(
+                    registration, chamber, registration.admin_login_id, None, today))["file_id"]
             return RenewedSchema().dump({"trade_registration_number": number,
                                          "valid_until": renewal.valid_until,
                                          "previous_valid_until": renewal.previous_valid_until})

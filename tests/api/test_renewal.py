@@ -11,6 +11,7 @@ from services.registration.models import Registration, Renewal
 from tests.api.registration_flow import approved_registration, staff_headers
 from tests.api.world import PASSWORD, Company, make_ready
 from tests.conftest import wait_for
+from tests.helpers import pdf as pdfs
 from tradecert import clock
 from tradecert.clock import JAPAN
 
@@ -119,6 +120,11 @@ def test_renewing_an_expiring_registration(smtp_sink, saitama, web, rpc_client, 
         assert (view["valid_until"], view["status"]) == (new.isoformat(), "valid")
         assert view["renewal"]["status"] == "renewed"
         assert web.get("/api/v1/staff/renewals?status=requested", headers=staff).json() == []
+        # the trade registration certificate, issued again for the new period, no password
+        certificate = pdfs.text(web.get(f"/api/v1/staff/registrations/{number}/certificate.pdf",
+                                        headers=staff).content, layout=True)
+        assert f"{new.year}年{new.month}月{new.day}日" in certificate
+        assert "初期パスワード" not in certificate
 
     mail = wait_for(lambda: [m for m in smtp_sink.messages() if m["Subject"] == RENEWED_SUBJECT],
                     message="the renewal mail")
