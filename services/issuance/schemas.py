@@ -1,1 +1,149 @@
-"""Issuance's message and payload schemas (marshmallow), versioned by name."""
+"""Issuance's payload schemas (marshmallow): API.md "Issuance" → "Applications".
+
+Each field's own format is checked here; the rules between fields and those that depend on
+the day of submission (ISS-4, ISS-5, ISS-6, ISS-10) are in rules.py, which loads a body
+with these schemas and adds its own findings to the same one 422."""
+from marshmallow import Schema, fields, validate
+
+from tradecert.schemas import PrintedEnglish
+
+CO_TYPES = ("co_japan", "co_foreign")
+CERTIFICATE_TYPES = (*CO_TYPES, "signature")
+TRANSPORT_MODES = ("vessel", "air", "truck", "rail", "post")
+#: ISS-4 box 6: only these items, each with its title.
+REMARK_TITLES = ("manufacturer", "end_user", "buyer", "lc_no", "order_no", "trade_terms")
+#: ISS-4 box 8: a concrete unit matching the invoice; never "lot".
+UNITS = ("pcs", "sets", "pairs", "dozens", "kg", "g", "t", "m", "m2", "m3", "l", "units")
+#: ISS-5: what a foreign-origin CO may be for.
+FOREIGN_BASES = ("re_export", "bonded_reshipment", "intermediary_trade")
+#: ISS-10: the chamber's designated forms for an online signature certification.
+DOCUMENT_KINDS = ("health_certificate", "free_sale_certificate", "translation_declaration",
+                  "other")
+#: ISS-6: the main goods category, for statistics only (not printed).
+GOODS_CATEGORIES = ("general_machinery", "electrical_equipment", "transport_equipment",
+                    "precision_instruments", "metals", "chemicals", "textiles", "foodstuffs",
+                    "miscellaneous", "other")
+MAX_GOODS = 500  # API.md: goods 1 … 500; more go on attached sheets of one application
+MAX_COPIES = 5  # ISS-12: at most 5 copies per application
+
+TEXT = validate.Length(min=1, max=300)
+LINES = validate.Length(max=5)
+COUNTRY_CODE = validate.Regexp(r"^[A-Z]{2}$", error="format_country_code")  # HK
+QUANTITY = validate.Regexp(r"^\d{1,12}(\.\d{1,6})?$", error="format_quantity")  # 1200, 12.5
+
+
+class ConsigneeSchema(Schema):
+    """ISS-4 box 2: one party with its full address and country."""
+
+    name = PrintedEnglish(required=True, validate=TEXT)
+    address_lines = fields.List(PrintedEnglish(validate=TEXT), required=True, validate=LINES)
+    country = PrintedEnglish(required=True, validate=TEXT)
+
+
+class InvoiceSchema(Schema):
+    """ISS-4 box 3: every invoice; none (`[]`) prints NIL."""
+
+    number = PrintedEnglish(required=True, validate=validate.Length(min=1, max=100))
+    date = fields.Date(required=True)
+
+
+class TransportSchema(Schema):
+    """ISS-4 box 5: from / to / via / by / on or about; loading in Japan."""
+
+    from_ = PrintedEnglish(required=True, data_key="from", validate=TEXT)
+    to = PrintedEnglish(required=True, validate=TEXT)
+    via = PrintedEnglish(load_default=None, allow_none=True, validate=TEXT)
+    by = fields.String(required=True, validate=validate.OneOf(TRANSPORT_MODES))
+    vessel_or_flight = PrintedEnglish(load_default=None, allow_none=True, validate=TEXT)
+    on_or_about = fields.Date(required=True)
+
+
+class RemarkSchema(Schema):
+    """ISS-4 box 6: optional, only the listed items, each with its title."""
+
+    title = fields.String(required=True,
+                          validate=validate.OneOf(REMARK_TITLES, error="remark_title_not_listed"))
+    value = PrintedEnglish(required=True, validate=TEXT)
+
+
+class QuantitySchema(Schema):
+    """ISS-4 box 8."""
+
+    value = fields.String(required=True, validate=QUANTITY)
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS, error="unit_not_listed"))
+
+
+class GoodsSchema(Schema):
+    """ISS-4 box 7 (marks as on the invoice or "N/M", packages, a generic description), box 8
+    (quantity) and box 4 (origin; ISS-5: each item's own in a foreign-origin CO)."""
+
+    marks = PrintedEnglish(required=True, validate=validate.Length(min=1, max=1000))
+    packages = PrintedEnglish(required=True, validate=TEXT)
+    description = PrintedEnglish(required=True, validate=validate.Length(min=1, max=2000))
+    quantity = fields.Nested(QuantitySchema, required=True)
+    origin = PrintedEnglish(load_default=None, allow_none=True,
+                            validate=validate.Length(max=100))
+
+
+class DeclarationSchema(Schema):
+    """ISS-4 box 9: the signature and printed name are the registered signer's, never typed."""
+
+    date = fields.Date(required=True)
+    place = PrintedEnglish(required=True, validate=TEXT)
+
+
+class StatisticsSchema(Schema):
+    """ISS-6: asked for statistics only, never printed."""
+
+    goods_category = fields.String(required=True, validate=validate.OneOf(GOODS_CATEGORIES))
+    destination_country = fields.String(required=True, validate=COUNTRY_CODE)
+
+
+class ForeignSchema(Schema):
+    """ISS-5: why a foreign-origin CO is asked for, and when the goods were shipped."""
+
+    basis = fields.String(required=True, validate=validate.OneOf(FOREIGN_BASES))
+    shipment_date = fields.Date(required=True)
+
+
+class ApplicationBodySchema(Schema):
+    """API.md's body of a certificate of origin (`co_japan`, `co_foreign`; ISS-4, ISS-5)."""
+
+    certificate_type = fields.String(
+        required=True, validate=validate.OneOf(CERTIFICATE_TYPES, error="certificate_type_unknown"))
+    consignee = fields.Nested(ConsigneeSchema, required=True)
+    invoices = fields.List(fields.Nested(InvoiceSchema), required=True,
+                           validate=validate.Length(max=MAX_GOODS))
+    transport = fields.Nested(TransportSchema, required=True)
+    remarks = fields.List(fields.Nested(RemarkSchema), load_default=list,
+                          validate=validate.Length(max=len(REMARK_TITLES)))
+    goods = fields.List(fields.Nested(GoodsSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_GOODS, error="goods_count"))
+    declaration = fields.Nested(DeclarationSchema, required=True)
+    copies = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=0, max=MAX_COPIES, error="copies_range"))
+    statistics = fields.Nested(StatisticsSchema, required=True)
+    replaces = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=100))
+    foreign = fields.Nested(ForeignSchema, load_default=None, allow_none=True)
+
+
+class SignatureBodySchema(Schema):
+    """API.md's body of a signature certification (ISS-10)."""
+
+    certificate_type = fields.String(
+        required=True, validate=validate.OneOf(CERTIFICATE_TYPES, error="certificate_type_unknown"))
+    document_kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    document_title = fields.String(required=True, validate=TEXT)
+    destination_country = fields.String(required=True, validate=COUNTRY_CODE)
+    copies = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=0, max=MAX_COPIES, error="copies_range"))
+    statistics = fields.Nested(StatisticsSchema, required=True)
+    replaces = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=100))
+
+
+def body_schema(body) -> Schema:
+    """The schema of a body by its `certificate_type` (a CO's when it names none)."""
+    kind = body.get("certificate_type") if isinstance(body, dict) else None
+    return SignatureBodySchema() if kind == "signature" else ApplicationBodySchema()
