@@ -25,6 +25,7 @@ GOODS_CATEGORIES = ("general_machinery", "electrical_equipment", "transport_equi
                     "miscellaneous", "other")
 MAX_GOODS = 500  # API.md: goods 1 … 500; more go on attached sheets of one application
 MAX_COPIES = 5  # ISS-12: at most 5 copies per application
+MAX_INVOICES = 100  # ISS-4 box 3: every invoice of the shipment, within reason
 
 TEXT = validate.Length(min=1, max=300)
 LINES = validate.Length(max=5)
@@ -113,7 +114,7 @@ class ApplicationBodySchema(Schema):
         required=True, validate=validate.OneOf(CERTIFICATE_TYPES, error="certificate_type_unknown"))
     consignee = fields.Nested(ConsigneeSchema, required=True)
     invoices = fields.List(fields.Nested(InvoiceSchema), required=True,
-                           validate=validate.Length(max=MAX_GOODS))
+                           validate=validate.Length(max=MAX_INVOICES))
     transport = fields.Nested(TransportSchema, required=True)
     remarks = fields.List(fields.Nested(RemarkSchema), load_default=list,
                           validate=validate.Length(max=len(REMARK_TITLES)))
