@@ -5,6 +5,7 @@ PledgeSchema, RegistrationCertificateSchema, ...); errors are services/documents
 It publishes no events yet."""
 from typing import Protocol
 
+from services.documents.labels import LEGAL_ENTITY_TYPES
 from tradecert import outbox
 
 SERVICE = "documents"
@@ -12,6 +13,20 @@ SERVICE = "documents"
 #: REG-7: the largest signature scan `store_signature` reads (10 MiB: a 600-dpi colour box
 #: scan is far below); callers say it to people instead of keeping a copy.
 MAX_SIGNATURE_SCAN_BYTES = 10 * 1024 * 1024
+
+
+def company_name_ja(company: dict) -> str:
+    """REG-4.4: the Japanese company name as documents print it: entered without the entity
+    type, which goes before or after it. Here so that a service that shows or passes on the
+    name (registration's `exporter` for issuance) says it the same way."""
+    entity = company.get("legal_entity_type")
+    if not entity:
+        return company["name_ja"]
+    label = (company.get("legal_entity_type_other") if entity == "other"
+             else LEGAL_ENTITY_TYPES[entity])
+    if company.get("legal_entity_position") == "before":
+        return f"{label}{company['name_ja']}"
+    return f"{company['name_ja']}{label}"
 
 
 class DocumentsRpc(Protocol):

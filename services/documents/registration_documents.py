@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.documents import layouts, samples
+from services.documents.interfaces import company_name_ja
 from services.documents.labels import (
     BUSINESS_FORMS,
     INDUSTRIES,
@@ -36,18 +37,6 @@ MASKED_PASSWORD = "************"  # ID-3: the password after the day of first ou
 PLEDGE_ROLES = {"applicant": ("applicant",), "agent": ("agent",),
                 "applicant_and_agent": ("applicant", "agent")}
 ROLES = {"applicant": "申請者", "agent": "代行業者"}
-
-
-def company_name_ja(company: dict) -> str:
-    """REG-4.4: the name is entered without the entity type, which goes before or after it."""
-    entity = company.get("legal_entity_type")
-    if not entity:
-        return company["name_ja"]
-    label = (company.get("legal_entity_type_other") if entity == "other"
-             else LEGAL_ENTITY_TYPES[entity])
-    if company.get("legal_entity_position") == "before":
-        return f"{label}{company['name_ja']}"
-    return f"{company['name_ja']}{label}"
 
 
 def postal_code(code: str | None) -> str:

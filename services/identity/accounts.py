@@ -22,8 +22,10 @@ from services.identity.exceptions import (
     AccountNotFound,
     ActivationInvalid,
     LoginIdTaken,
+    NotPermitted,
     PasswordUnchanged,
     RegistrationNotFound,
+    SignerUnavailable,
     SubIdNotificationsUsedUp,
     SubIdNotNotified,
     WrongActivationPassword,
@@ -305,6 +307,36 @@ def registered_signers(session: DbSession, cci_code: str, number: str) -> list[d
     return [{k: v for k, v in signer_view(user).items()
              if k in ("login_id", "name_ja", "name_en", "title_en")}
             for user in _active_users(session, cci_code, number)]
+
+
+def applicant(session: DbSession, caller: dict) -> dict:
+    """ISS-3: who applies and who signs. A user ID signs its own applications; a sub ID's
+    are signed by the user ID that created it; the admin ID and staff do not apply (ID-7).
+    Read afresh: a signer retired (変更申請) or locked since the caller's login signs
+    nothing, nor does a caller that no longer works itself."""
+    account = session.get(Account, caller.get("account_id")) \
+        if caller.get("account_id") is not None else None
+    if account is None or account.kind not in ("user", "sub") \
+            or account.cci_code != caller.get("cci_code") \
+            or (account.kind == "sub" and not working(account)):
+        raise NotPermitted(message=f"{caller.get('kind')} IDs do not apply for certificates")
+    signer = session.get(Account, account.creator_id) if account.kind == "sub" else account
+    if signer is None or not working(signer):
+        raise SignerUnavailable(message=f"the signer of {account.login_id} is unavailable",
+                                params={"signer_login_id": signer.login_id if signer else None})
+    registration = session.get(Registration, account.registration_id)
+    view = signer_view(signer)
+    return {"login_id": account.login_id, "kind": account.kind,
+            "signer_login_id": signer.login_id,
+            "signer": {k: view[k] for k in ("name_ja", "name_en", "title_en")},
+            "signature_file_id": signer.signature_file_id,
+            "trade_registration_number": registration.trade_registration_number,
+            "cci_code": account.cci_code}
+
+
+def working(account: Account) -> bool:
+    """Neither retired by a change request nor locked by staff."""
+    return account.retired_at is None and account.locked_at is None
 
 
 def signer_view(user: Account) -> dict:

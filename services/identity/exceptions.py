@@ -131,6 +131,13 @@ class SubIdNotNotified(Conflict):
     default_code = "sub_id_not_notified"
 
 
+class SignerUnavailable(Conflict):
+    """ISS-3: the signer an application would be signed by (the user ID itself, or the one
+    that created the sub ID) was removed by a change request or locked by staff."""
+
+    default_code = "signer_unavailable"
+
+
 class RegistrationNotFound(NotFound):
     default_code = "registration_not_found"
 

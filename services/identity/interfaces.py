@@ -135,6 +135,14 @@ class IdentityRpc(Protocol):
     def list_signers(self, caller: dict) -> list[dict]:
         """SignerSchema list: every signer with the sub IDs each created (ID-6.4)."""
 
+    def applicant(self, caller: dict) -> dict:
+        """For issuance (ISS-3): the applying user or sub ID and who signs for it:
+        {login_id, kind, signer_login_id (a user ID itself; a sub ID the user ID that
+        created it), signer: {name_ja, name_en, title_en}, signature_file_id (the signer's
+        registered signature image, REG-7), trade_registration_number, cci_code}. Raises
+        NotPermitted (the admin ID, staff, an ID that no longer works), SignerUnavailable
+        (409 `signer_unavailable`: the signer was removed by a change request or locked)."""
+
     def registration_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
         """For registration's view of a registration (REG-9), which scopes the caller:
         [{login_id, name_ja, name_en, title_en}] of its user IDs ([] when unknown)."""

@@ -226,6 +226,11 @@ class IdentityService(HealthCheck):
             accounts.signers_with_sub_ids(self.db.session, caller))
 
     @rpc
+    def applicant(self, caller: dict) -> dict:
+        """For issuance (ISS-3): the applying ID, its signer and the signer's signature."""
+        return accounts.applicant(self.db.session, caller)
+
+    @rpc
     def registration_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
         return accounts.registered_signers(self.db.session, cci_code, trade_registration_number)
 

@@ -11,7 +11,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.documents.interfaces import MAX_SIGNATURE_SCAN_BYTES  # REG-7: said in the view
+from services.documents.interfaces import (  # REG-7: said in the view; REG-4.4: as printed
+    MAX_SIGNATURE_SCAN_BYTES,
+    company_name_ja,
+)
 from services.registration.exceptions import (
     AgentsHaveNoSigners,
     AgreementRequired,
@@ -509,6 +512,26 @@ def registration_contact(session: Session, cci_code: str, number: str) -> dict:
             "cci_code": registration.cci_code,
             "email": registration.company["contact"]["email"],
             "company_name_ja": registration.company["name_ja"]}
+
+
+def exporter(session: Session, cci_code: str, number: str, today: date) -> dict:
+    """What box 1 of a certificate of origin prints and what issuance checks (ISS-3, REG-9):
+    the names as the trade registration certificate prints them, the English addresses as
+    registered (REG-4.5, REG-4.6: the current one, then each extra one), membership for the
+    fee, and the validity on `today` (Japan's). Another chamber's is not found (ID-9)."""
+    registration = registration_in(session, cci_code, number)
+    company = registration.company
+    return {"trade_registration_number": registration.trade_registration_number,
+            "name_en": company_name(company)["name_en"],
+            "name_ja": company_name_ja(company),
+            "address_en_lines": [company["current_address_en"],
+                                 *(extra["address_en"]
+                                   for extra in company.get("extra_addresses") or [])],
+            "country": "JAPAN",
+            "membership": "member" if company["membership"] == "member" else "non_member",
+            "registration_type": company["registration_type"],
+            "valid": is_valid(registration, today),
+            "valid_until": registration.valid_until.isoformat()}
 
 
 def company_name(company: dict) -> dict:

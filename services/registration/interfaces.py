@@ -204,6 +204,14 @@ class RegistrationRpc(Protocol):
     def registration_validity(self, cci_code: str, number: str) -> dict:
         """For issuance: {valid_until, valid}. Raises RegistrationNotFound."""
 
+    def exporter(self, cci_code: str, trade_registration_number: str) -> dict:
+        """For issuance (ISS-3, box 1 of a certificate of origin): {trade_registration_number,
+        name_en (as the trade registration certificate prints it), name_ja (with the legal
+        entity word placed as registered), address_en_lines (current_address_en, then each
+        extra address's address_en, each exactly as registered), country: "JAPAN",
+        membership: member | non_member, registration_type, valid (REG-9, Japan's today),
+        valid_until}. Raises RegistrationNotFound (also another chamber's)."""
+
     def run_daily_jobs(self, today: str | None = None) -> dict:
         """Renewal reminders and old drafts: {renewal_reminders, draft_warnings,
         drafts_removed}. Publishes `registration_expiring`, `draft_expiring`."""

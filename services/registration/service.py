@@ -383,6 +383,12 @@ class RegistrationService(HealthCheck):
                 "valid": domain.is_valid(registration, japan_today())}
 
     @rpc
+    def exporter(self, cci_code: str, trade_registration_number: str) -> dict:
+        """For issuance: box 1 of a certificate of origin and the validity (interfaces.py)."""
+        return domain.exporter(self.db.session, cci_code, trade_registration_number,
+                               japan_today())
+
+    @rpc
     def application_contact(self, number: str) -> dict:
         """For notify: who an application's mails go to (interfaces.py)."""
         return domain.application_contact(self.db.session, number)
