@@ -190,19 +190,14 @@ def _registration_by_number(session: DbSession, cci_code: str, number: str, *,
 
 
 def active_signers(session: DbSession, cci_code: str, number: str) -> list[dict]:
-    """The registration's signers whose user IDs work (not retired by a change)."""
-    _registration_by_number(session, cci_code, number)
+    """The registration's signers whose user IDs work: not retired by a change request (a
+    locked one is still a registered signer)."""
+    registration = _registration_by_number(session, cci_code, number)
+    users = session.scalars(select(Account).where(
+        Account.registration_id == registration.id, Account.kind == "user",
+        Account.retired_at.is_(None)).order_by(Account.id))
     return [{**signer_view(user), "signer_id": (user.signer or {}).get("signer_id")}
-            for user in _active_users(session, cci_code, number)]
-
-
-def _active_users(session: DbSession, cci_code: str, number: str) -> list[Account]:
-    """A registration's user IDs that work: not retired by a change request (a locked one
-    is still a registered signer)."""
-    return session.scalars(select(Account).join(
-        Registration, Account.registration_id == Registration.id).where(
-        Registration.cci_code == cci_code, Registration.trade_registration_number == number,
-        Account.kind == "user", Account.retired_at.is_(None)).order_by(Account.id)).all()
+            for user in users]
 
 
 def apply_registration_change(session: DbSession, data: dict) -> dict:
@@ -298,15 +293,6 @@ def signers_with_sub_ids(session: DbSession, caller: dict) -> list[dict]:
         Account.retired_at.is_(None)).order_by(Account.id)).all()
     return [{**signer_view(user), "sub_ids": [sub_view(s) for s in subs_of(session, user)]}
             for user in users]
-
-
-def registered_signers(session: DbSession, cci_code: str, number: str) -> list[dict]:
-    """The signers of a registration as registered now (REG-5; a signer removed by a change
-    request no longer is): their user IDs and names, for the registration's own view
-    (registration scopes who asks)."""
-    return [{k: v for k, v in signer_view(user).items()
-             if k in ("login_id", "name_ja", "name_en", "title_en")}
-            for user in _active_users(session, cci_code, number)]
 
 
 def applicant(session: DbSession, caller: dict) -> dict:

@@ -143,10 +143,6 @@ class IdentityRpc(Protocol):
         NotPermitted (the admin ID, staff, an ID that no longer works), SignerUnavailable
         (409 `signer_unavailable`: the signer was removed by a change request or locked)."""
 
-    def registration_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
-        """For registration's view of a registration (REG-9), which scopes the caller:
-        [{login_id, name_ja, name_en, title_en}] of its user IDs ([] when unknown)."""
-
     def signer_certificate(self, caller: dict, login_id: str) -> dict:
         """Renders a signer registration certificate (ID-3): {file_id, password_shown}.
         Raises AccountNotFound, RegistrationNotFound, documents' errors."""

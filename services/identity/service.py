@@ -231,10 +231,6 @@ class IdentityService(HealthCheck):
         return accounts.applicant(self.db.session, caller)
 
     @rpc
-    def registration_signers(self, cci_code: str, trade_registration_number: str) -> list[dict]:
-        return accounts.registered_signers(self.db.session, cci_code, trade_registration_number)
-
-    @rpc
     def signer_certificate(self, caller: dict, login_id: str) -> dict:
         """ID-3: rendered by documents; the password only on the day of the first output."""
         today = japan_today()

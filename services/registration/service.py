@@ -416,8 +416,9 @@ class RegistrationService(HealthCheck):
 
     def _view(self, registration) -> dict:
         chamber = self.identity.get_chamber(registration.cci_code)
-        signers = self.identity.registration_signers(registration.cci_code,
-                                                     registration.trade_registration_number)
+        # the signers as registered now (RegistrationViewSchema keeps the names of each)
+        signers = self.identity.active_signers(registration.cci_code,
+                                               registration.trade_registration_number)
         return RegistrationViewSchema().dump(domain.registration_view(
             self.db.session, registration, japan_today(),
             chamber["registration_validity_years"], signers))
