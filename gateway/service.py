@@ -7,6 +7,7 @@ from gateway.routes.account_staff_pages import AccountStaffPages
 from gateway.routes.change_request_pages import ChangeRequestPages
 from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.issuance import IssuanceRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
 from gateway.routes.registration import RegistrationRoutes
@@ -18,12 +19,13 @@ from tradecert import config
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
-                     ChangeRequestPages, RenewalPages, AccountStaffPages):
+                     ChangeRequestPages, RenewalPages, AccountStaffPages, IssuanceRoutes):
     name = "gateway"
 
     identity = ServiceRpc("identity")
     documents = ServiceRpc("documents")
     registration = ServiceRpc("registration")
+    issuance = ServiceRpc("issuance")
     cluster = HealthRpc()
     log_context = LogContext()
 

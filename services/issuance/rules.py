@@ -66,7 +66,7 @@ def _co_rules(body: dict):
     """(path, code) for each rule between a CO's fields (ISS-4, ISS-5)."""
     foreign_origin = body["certificate_type"] == "co_foreign"
     for index, item in _items(body.get("goods")):
-        origin = _country(item.get("origin"))
+        origin = normalized_country(item.get("origin"))
         if not foreign_origin and origin not in ("", JAPAN):
             yield f"goods.{index}.origin", "origin_not_japan"  # ISS-5: never mixed
         if foreign_origin and origin in ("", JAPAN):
@@ -81,7 +81,7 @@ def _co_rules(body: dict):
         if declared and invoiced and invoiced > declared:  # ISS-4 box 3 / box 9
             yield f"invoices.{index}.date", "invoice_after_declaration"
     consignee = _part(body, "consignee")
-    if not consignee.get("address_lines") and _country(consignee.get("name")) != TO_ORDER:
+    if not consignee.get("address_lines") and normalized_country(consignee.get("name")) != TO_ORDER:
         yield "consignee.address_lines", "consignee_address_required"  # ISS-4 box 2
 
 
@@ -124,7 +124,7 @@ def _part(body: dict, name: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _country(value) -> str:
+def normalized_country(value) -> str:
     return unicodedata.normalize("NFKC", value).strip().upper() if isinstance(value, str) else ""
 
 

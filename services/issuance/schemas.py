@@ -148,3 +148,150 @@ def body_schema(body) -> Schema:
     """The schema of a body by its `certificate_type` (a CO's when it names none)."""
     kind = body.get("certificate_type") if isinstance(body, dict) else None
     return SignatureBodySchema() if kind == "signature" else ApplicationBodySchema()
+
+
+#: ISS-4 box 6 as printed: each listed item's title.
+REMARK_TITLE_LABELS = {"manufacturer": "Manufacturer", "end_user": "End user", "buyer": "Buyer",
+                       "lc_no": "L/C No.", "order_no": "Order No.",
+                       "trade_terms": "Trade terms"}
+#: ISS-4 box 5 as printed.
+TRANSPORT_LABELS = {"vessel": "By vessel", "air": "By air", "truck": "By truck",
+                    "rail": "By rail", "post": "By post"}
+
+
+def dump_body(loaded: dict) -> dict:
+    """A checked body as it is kept and shown: JSON values, `transport.from` by its name."""
+    return body_schema(loaded).dump(loaded)
+
+
+class CopySchema(Schema):
+    """API.md: `{copy_from, certificate_type?}` starts a draft from an earlier application."""
+
+    copy_from = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    certificate_type = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.OneOf(CERTIFICATE_TYPES, error="certificate_type_unknown"))
+
+
+class ReasonSchema(Schema):
+    """A return (ISS-7) or a revocation (ISS-14): the reason the applicant is mailed."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class AttachmentSchema(Schema):
+    attachment_id = fields.String(attribute="id")
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    pages = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class StoredAttachmentSchema(AttachmentSchema):
+    """For the gateway only: where documents keeps the bytes."""
+
+    file_id = fields.String()
+
+
+class ListItemSchema(Schema):
+    """One row of 「発給申請状況一覧」 (ISS-2)."""
+
+    application_id = fields.String()
+    certificate_type = fields.String()
+    status = fields.String()
+    certificate_no = fields.String(allow_none=True)
+    fee_jpy = fields.Integer(allow_none=True)
+    paid = fields.Boolean()
+    updated_at = fields.AwareDateTime()
+    consignee_name = fields.String(allow_none=True)
+    destination_country = fields.String(allow_none=True)
+    applicant_login_id = fields.String()
+    issued_on = fields.Date(allow_none=True)
+
+
+class ApplicationListSchema(Schema):
+    trade_registration_number = fields.String()
+    items = fields.List(fields.Nested(ListItemSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class StaffQueueItemSchema(ListItemSchema):
+    """The staff queue: what each application is and who signs it."""
+
+    trade_registration_number = fields.String()
+    exporter_name = fields.String()
+    signer_name = fields.String()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+
+
+class StaffListSchema(Schema):
+    items = fields.List(fields.Nested(StaffQueueItemSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class ApplicationViewSchema(Schema):
+    """API.md: everything entered, plus the status, its history, the attachments and the
+    certificate. The entered fields are passed through as kept (ApplicationBodySchema /
+    SignatureBodySchema); these are the ones added."""
+
+    class Meta:
+        unknown = "include"
+
+    application_id = fields.String()
+    certificate_type = fields.String()
+    status = fields.String()
+    trade_registration_number = fields.String()
+    applicant_login_id = fields.String()
+    signer_login_id = fields.String()
+    signer_name = fields.String()
+    exporter_name = fields.String()
+    status_history = fields.List(fields.Nested(StatusChangeSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    certificate_no = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    fee_jpy = fields.Integer(allow_none=True)
+    paid = fields.Boolean()
+    return_reason = fields.String(allow_none=True)
+    print_until = fields.Date(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    replaces_certificate_no = fields.String(allow_none=True)
+    replaced_by = fields.String(allow_none=True)
+    editable = fields.Boolean()
+
+
+class StaffApplicationViewSchema(ApplicationViewSchema):
+    """The staff's review page: the application beside box 1 as registered and the
+    registered signer with the signature image's file id."""
+
+    exporter = fields.Dict()
+    signer = fields.Dict()
+    signature_file_id = fields.String(allow_none=True)
+
+
+class CertifiedSchema(Schema):
+    status = fields.String()
+    certificate_no = fields.String()
+    issued_on = fields.Date()
+    fee_jpy = fields.Integer()
+
+
+class FeeQuoteSchema(Schema):
+    fee_jpy = fields.Integer()
+    certificate_jpy = fields.Integer()
+    copy_jpy = fields.Integer()
+    copies = fields.Integer()
+    membership = fields.String()
