@@ -1,6 +1,7 @@
 """notify's contract: the RPC methods others may call (`ServiceRpc("notify")`). notify
-publishes no events; it consumes identity's and registration's, checked against the schemas
-of their interfaces.py, and builds each mail from the facts (services/notify/mails.py)."""
+publishes no events; it consumes identity's, registration's and issuance's, checked against
+the schemas of their interfaces.py, and builds each mail from the facts
+(services/notify/mails.py)."""
 from typing import Protocol
 
 from tradecert import outbox

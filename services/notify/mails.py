@@ -76,3 +76,32 @@ def registration_changed(changed: dict, contact: dict, public_url: str) -> dict:
     return {**company_mail(changed, contact), "new_login_ids": [
         u["login_id"] for u in changed["users"]],
         "link": f"{public_url}/registration/changes/{changed['change_request_id']}"}
+
+
+# --- issuance (ISS-2, ISS-7, ISS-9, ISS-13): to the applying user or sub ID ------------------
+
+#: How a mail names each certificate type, Japanese and English (ISS-1, ISS-10).
+CERTIFICATE_TYPES = {
+    "co_japan": ("原産地証明書（日本産）", "Certificate of Origin (Japanese origin)"),
+    "co_foreign": ("原産地証明書（外国産）", "Certificate of Origin (foreign origin)"),
+    "signature": ("サイン証明", "Signature certification"),
+}
+
+#: The issuance events' facts that may be absent (services/issuance/interfaces.py).
+OPTIONAL_FACTS = ("consignee_name", "destination_country", "replaces_certificate_no")
+
+
+def application_mail(facts: dict, account: dict | None, contact: dict | None,
+                     public_url: str) -> dict:
+    """Any issuance event's mail: which application (its type in Japanese and English, the
+    consignee and destination) and the link to its page; addressed to the applying ID by name
+    (`account`, identity's account_contact), or to the company's contact (`contact`,
+    registration's registration_contact) when that ID is gone (a deleted sub ID, ID-6.6)."""
+    type_ja, type_en = CERTIFICATE_TYPES[facts["certificate_type"]]
+    company = (account or {}).get("company") or {}
+    # An optional fact may be left out of an event: absent is null (the schemas' load_default).
+    return {**dict.fromkeys(OPTIONAL_FACTS), **facts,
+            "certificate_type_ja": type_ja, "certificate_type_en": type_en,
+            "name": account["name"] if account else None,
+            "company_name_ja": company.get("name_ja") or (contact or {}).get("company_name_ja"),
+            "link": f"{public_url}/applications/{facts['application_id']}"}

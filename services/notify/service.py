@@ -3,6 +3,7 @@ from nameko.timer import timer
 
 # The publishers' contracts: their events are checked against these schemas (once_per_event).
 from services.identity.interfaces import SERVICE as IDENTITY
+from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain, mails
 from services.notify.dependencies import Database, LogContext, Mailer, OutboxRelay
 from services.notify.schemas import MailMessageSchema, MailRequestSchema
@@ -141,6 +142,53 @@ class NotifyService(HealthCheck):
     def on_draft_expiring(self, session, event):
         contact = self.registration.application_contact(event["data"]["application_number"])
         self._mail(session, event, contact["email"], "draft_expiring", event["data"])
+
+    # --- issuance (ISS-2, ISS-7, ISS-9, ISS-13): to the applying user or sub ID ---------------
+    # application_withdrawn: the applicant did it, nothing to tell.
+
+    @event_handler(ISSUANCE, "application_submitted")
+    @once_per_event
+    def on_application_submitted(self, session, event):
+        self._mail_applicant(session, event, "application_submitted")
+
+    @event_handler(ISSUANCE, "application_returned")
+    @once_per_event
+    def on_application_returned(self, session, event):
+        """ISS-7: the reason; the applicant corrects and resubmits."""
+        self._mail_applicant(session, event, "application_returned")
+
+    @event_handler(ISSUANCE, "certificate_certified")
+    @once_per_event
+    def on_certificate_certified(self, session, event):
+        """ISS-2, ISS-11: the certificate number and the fee to pay before printing."""
+        self._mail_applicant(session, event, "certificate_certified")
+
+    @event_handler(ISSUANCE, "certificate_revoked")
+    @once_per_event
+    def on_certificate_revoked(self, session, event):
+        self._mail_applicant(session, event, "certificate_revoked")
+
+    @event_handler(ISSUANCE, "certificate_replaced")
+    @once_per_event
+    def on_certificate_replaced(self, session, event):
+        """ISS-13: the old certificate is no longer valid."""
+        self._mail_applicant(session, event, "certificate_replaced")
+
+    def _mail_applicant(self, session, event, template):
+        """To the applying user or sub ID; to the registration's contact when that ID has no
+        address or is gone (a sub ID is deleted for good, ID-6.6)."""
+        facts = event["data"]
+        try:
+            account = self._account(event)
+        except NotFound:
+            account = None
+        contact = None
+        if not (account and account["email"]):
+            contact = self.registration.registration_contact(facts["cci_code"],
+                                                             facts["trade_registration_number"])
+        to = contact["email"] if contact else account["email"]
+        self._mail(session, event, to, template,
+                   mails.application_mail(facts, account, contact, public_url()))
 
     def _account(self, event) -> dict:
         return self.identity.account_contact(event["data"]["cci_code"], event["data"]["login_id"])

@@ -1,14 +1,24 @@
-"""notify: mails from templates over real SMTP, retried with backoff, each one recorded."""
+"""notify: mails from templates over real SMTP, retried with backoff, each one recorded; and
+the mails issuance's events make (issue 10), to the applying ID as identity knows it."""
 import time
+import uuid
 
 import nameko
 import pytest
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_waiter
 
+from services.identity.service import IdentityService
+from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain
 from services.notify.exceptions import UnknownTemplate
 from services.notify.models import MailMessage
-from services.notify.service import NotifyService
+from services.notify.service import NotifyService, public_url
+from services.registration.service import RegistrationService
 from tests.conftest import free_port, wait_for
+from tests.helpers.identity import Registered, add_test_chamber
+from tests.helpers.registration import approve, submitted
+from tradecert.outbox import ProcessedEvent
 
 CONTEXT = {"name": "山田 太郎", "cci_code": "1504", "login_id": "staff01",
            "login_url": "http://127.0.0.1:8000/c/1504"}
@@ -118,3 +128,172 @@ def test_an_undeliverable_mail_fails_alone_and_the_others_go_once(
     assert sorted(m["To"] for m in smtp_sink.messages()) == ["first@example.jp",
                                                             "last@example.jp"]
     assert [mail_record(db_session, i).attempts for i in ids] == [1, 1, 1]
+
+
+# --- issuance's events (ISS-2, ISS-7, ISS-9, ISS-13) -------------------------------------------
+
+APPLICATION = {"cci_code": "1504", "application_id": "0b6f8e0a-5d1e-4c3a-9f4e-2a7c1d9e0001",
+               "trade_registration_number": "1504-000001", "certificate_type": "co_japan",
+               "consignee_name": "ABC Imports Ltd.", "destination_country": "HK"}
+
+
+@pytest.fixture
+def applicant(db_session):
+    """A registered company's first signer (a user ID) in identity, and identity running."""
+    session = db_session("identity")
+    add_test_chamber(session)
+    user = Registered(session).users[0]
+    session.commit()
+    return {"login_id": user.login_id, "email": user.email, "name": user.name}
+
+
+@pytest.fixture
+def notify(container_factory, smtp_sink, applicant):
+    container_factory(IdentityService).start()
+    container = container_factory(NotifyService)
+    container.start()
+    return container
+
+
+def issuance_event(event_type: str, login_id: str, **facts) -> dict:
+    """An envelope as issuance's outbox publishes it (tradecert/outbox.py)."""
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "source": ISSUANCE,
+            "occurred_at": "2026-12-01T01:00:00+00:00",
+            "data": {**APPLICATION, "login_id": login_id, **facts}}
+
+
+def dispatch(container, envelope: dict) -> None:
+    """Publish the event on issuance's exchange and wait until notify's handler has run."""
+    with entrypoint_waiter(container, f"on_{envelope['event_type']}", timeout=10):
+        event_dispatcher()(ISSUANCE, envelope["event_type"], envelope)
+
+
+def mailed(smtp_sink, notify, envelope, subject):
+    """The one mail with that subject the event made, and its body (a registration's own
+    events may mail too)."""
+    dispatch(notify, envelope)
+    [mail] = wait_for(lambda: [m for m in smtp_sink.messages() if m["Subject"] == subject],
+                      message=subject)
+    body = mail.get_content()
+    assert f"{public_url()}/applications/{APPLICATION['application_id']}" in body
+    assert body.index("申請の種類") < body.index("(English)") < body.index("Type:")  # ja first
+    return mail, body
+
+
+def test_a_submitted_application_is_acknowledged_to_the_applicant(notify, smtp_sink,
+                                                                  applicant):
+    """ISS-2: the applicant is told the chamber has it in its queue."""
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "application_submitted", applicant["login_id"], resubmitted=False),
+        "【貿易関係証明発給システム】発給申請受付のお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert body.startswith(f"さくら貿易\n{applicant['name']} 様")
+    assert "申請の種類: 原産地証明書（日本産）" in body
+    assert "Type: Certificate of Origin (Japanese origin)" in body
+    assert "仕向地: HK" in body and "Destination: HK" in body
+
+
+def test_a_returned_application_is_mailed_with_its_reason(notify, smtp_sink, applicant):
+    """ISS-7: the reason, and that the application can be corrected and resubmitted."""
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "application_returned", applicant["login_id"], certificate_type="co_foreign",
+        reason="インボイスの日付が第9欄の日付より後です"),
+        "【貿易関係証明発給システム】発給申請差戻しのお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert body.count("インボイスの日付が第9欄の日付より後です") == 2  # Japanese and English
+    assert "修正して再申請できます" in body and "submit it again" in body
+    assert "原産地証明書（外国産）" in body
+
+
+def test_a_certified_application_is_mailed_with_its_number_and_fee(notify, smtp_sink,
+                                                                   applicant):
+    """ISS-2, ISS-11: the certificate number, the issue date and the fee to pay before
+    printing, in yen with thousands separators."""
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "certificate_certified", applicant["login_id"], certificate_no="1504-26-000001",
+        issued_on="2026-12-01", fee_jpy=1260, replaces_certificate_no=None),
+        "【貿易関係証明発給システム】証明書発給（認証）のお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert "証明書番号: 1504-26-000001" in body and "発給日: 2026-12-01" in body
+    assert "お支払いいただく手数料: 1,260円（税込）" in body
+    assert "Fee to pay: 1,260 yen" in body
+    assert "発給申請状況一覧からお支払いください" in body
+    assert "代わるもの" not in body  # it replaces nothing
+
+
+def test_a_revoked_certificate_is_mailed_as_no_longer_valid(notify, smtp_sink, applicant):
+    """ISS-9, ISS-14: the number and the reason; the certificate is no longer valid."""
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "certificate_revoked", applicant["login_id"], certificate_type="signature",
+        consignee_name=None, destination_country=None, certificate_no="1504-26-000002",
+        reason="署名者が退職していました"),
+        "【貿易関係証明発給システム】証明書取消のお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert "証明書番号: 1504-26-000002" in body and "署名者が退職していました" in body
+    assert "この証明書は無効です" in body and "no longer valid" in body
+    assert "申請の種類: サイン証明" in body and "荷受人" not in body
+
+
+def test_a_replaced_certificate_is_mailed_as_no_longer_valid(notify, smtp_sink, applicant):
+    """ISS-13: the old certificate's applicant learns which one replaced it."""
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "certificate_replaced", applicant["login_id"], certificate_no="1504-26-000001",
+        replaced_by="1504-26-000007"),
+        "【貿易関係証明発給システム】証明書差替えのお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert "証明書番号 1504-26-000001 の証明書は、証明書番号 1504-26-000007 の証明書に" in body
+    assert "Certificate 1504-26-000001 is no longer valid" in body
+
+
+def test_a_withdrawn_application_mails_no_one(notify, smtp_sink, applicant, db_session):
+    """The applicant withdrew it: nothing to tell. The resubmission after it is mailed."""
+    event_dispatcher()(ISSUANCE, "application_withdrawn",
+                       issuance_event("application_withdrawn", applicant["login_id"]))
+    dispatch(notify, issuance_event("application_submitted", applicant["login_id"],
+                                    resubmitted=True))
+    [mail] = smtp_sink.wait_for_messages(1)
+    assert "再申請として受け付けました" in mail.get_content()
+    time.sleep(1.5)
+    assert len(smtp_sink.messages()) == 1
+    assert db_session("notify").query(MailMessage).count() == 1
+
+
+def test_the_same_issuance_event_twice_mails_once(notify, smtp_sink, applicant, db_session):
+    """At-least-once delivery: the second delivery of an event is skipped (once_per_event)."""
+    envelope = issuance_event("certificate_certified", applicant["login_id"],
+                              certificate_no="1504-26-000003", issued_on="2026-12-01",
+                              fee_jpy=3460)
+    dispatch(notify, envelope)
+    dispatch(notify, envelope)
+
+    smtp_sink.wait_for_messages(1)
+    time.sleep(1.5)  # delivery rounds after the second event: still one mail
+    [mail] = smtp_sink.messages()
+    assert "3,460円" in mail.get_content()
+    assert db_session("notify").query(MailMessage).count() == 1
+    assert db_session("notify").query(ProcessedEvent).filter_by(
+        event_id=envelope["event_id"]).count() == 1
+
+
+def test_an_applicant_id_that_is_gone_is_mailed_at_the_registrations_contact(
+        notify, container_factory, smtp_sink, db_session):
+    """A sub ID deleted after it applied (ID-6.6) has no address: the mail goes to the
+    registration's contact person (REG-4.7), addressed by the company's name."""
+    session = db_session("registration")
+    number = approve(session, submitted(session)).trade_registration_number
+    session.commit()
+    container_factory(RegistrationService).start()
+
+    mail, body = mailed(smtp_sink, notify, issuance_event(
+        "application_returned", "S0009999", trade_registration_number=number,
+        reason="荷受人の住所がありません"),
+        "【貿易関係証明発給システム】発給申請差戻しのお知らせ")
+
+    assert mail["To"] == "i.suzuki@sakura.example.jp"
+    assert body.startswith("さくら貿易 ご担当者様")
+    assert "荷受人の住所がありません" in body

@@ -199,3 +199,49 @@ def test_the_chambers_contact_is_the_foot_of_customer_mails_only():
         assert text in footer
     assert domain.contact_footer({**chamber, "contact": None}) is None
     assert {"staff_account_created"} == mails.STAFF_MAILS
+
+
+ISSUED = {"cci_code": "1504", "application_id": "app-1",
+          "trade_registration_number": "1504-000001", "login_id": "U0000001",
+          "certificate_type": "co_japan", "certificate_no": "1504-26-000009",
+          "issued_on": "2026-12-01", "fee_jpy": 12600}
+USER = {"cci_code": "1504", "login_id": "U0000001", "kind": "user", "name": "署名者 1",
+        "email": "signer1@example.jp",
+        "company": {"trade_registration_number": "1504-000001", "name_ja": "さくら貿易",
+                    "name_en": "SAKURA TRADING"}}
+
+
+def test_every_certificate_type_issuance_accepts_has_its_name_in_a_mail():
+    from services.issuance.schemas import CERTIFICATE_TYPES
+
+    assert set(mails.CERTIFICATE_TYPES) == set(CERTIFICATE_TYPES)
+
+
+def test_a_certified_mail_without_optional_facts_names_what_it_replaces():
+    """ISS-13: an event may leave out the consignee, the destination and what it replaces
+    (absent is null); a replacement says which certificate it replaces. ISS-11: the fee with
+    thousands separators."""
+    _, plain = domain.render("certificate_certified",
+                             mails.application_mail(ISSUED, USER, None, URL))
+    _, replacing = domain.render("certificate_certified", mails.application_mail(
+        {**ISSUED, "replaces_certificate_no": "1504-26-000001"}, USER, None, URL))
+
+    assert "荷受人" not in plain and "Consignee" not in plain and "代わるもの" not in plain
+    assert "お支払いいただく手数料: 12,600円（税込）" in plain
+    assert "証明書番号 1504-26-000001 の証明書に代わるもの" in replacing
+    assert "replaces certificate 1504-26-000001" in replacing
+    assert "\n\n\n" not in plain and "\n\n\n" not in replacing
+
+
+def test_an_issuance_mail_greets_the_applicant_or_else_the_companys_contact():
+    contact = {"email": "i.suzuki@example.jp", "company_name_ja": "さくら貿易"}
+    facts = {**ISSUED, "reason": "署名がありません"}
+
+    _, to_user = domain.render("application_returned",
+                               mails.application_mail(facts, USER, None, URL))
+    _, to_contact = domain.render("application_returned",
+                                  mails.application_mail(facts, None, contact, URL))
+
+    assert to_user.startswith("さくら貿易\n署名者 1 様\n")
+    assert to_contact.startswith("さくら貿易 ご担当者様\n")
+    assert f"{URL}/applications/app-1" in to_contact
