@@ -24,6 +24,7 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
     identity = ServiceRpc("identity")
     documents = ServiceRpc("documents")
     registration = ServiceRpc("registration")
+    payment = ServiceRpc("payment")
     cluster = HealthRpc()
     log_context = LogContext()
 

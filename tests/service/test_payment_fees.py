@@ -8,11 +8,10 @@ from services.identity.service import IdentityService
 from services.payment.models import FeeScheduleChange
 from services.payment.service import PaymentService
 from tests.helpers.identity import add_test_chamber
+from tests.helpers.payment import DEFAULT_FEES
 from tradecert.errors import ValidationFailed
 
-DEFAULT = {"co": {"member": 1260, "non_member": 3460},
-           "signature": {"member": 1260, "non_member": 3460},
-           "copy": {"member": 200, "non_member": 400}}
+DEFAULT = DEFAULT_FEES
 OWN = {"co": {"member": 1100, "non_member": 3300},
        "signature": {"member": 1650, "non_member": 4400},
        "copy": {"member": 110, "non_member": 330}}

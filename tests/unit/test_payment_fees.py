@@ -10,13 +10,12 @@ from services.payment import domain
 from services.payment.dependencies import default_fees
 from services.payment.models import FeeSchedule
 from services.payment.schemas import FeeScheduleSchema, QuoteSchema
+from tests.helpers.payment import DEFAULT_FEES
 from tradecert.clock import JAPAN, frozen
 from tradecert.errors import ValidationFailed
 from tradecert.schemas import load
 
-DEFAULT = {"co": {"member": 1260, "non_member": 3460},
-           "signature": {"member": 1260, "non_member": 3460},
-           "copy": {"member": 200, "non_member": 400}}
+DEFAULT = DEFAULT_FEES
 OWN = {"co": {"member": 1000, "non_member": 3000},
        "signature": {"member": 1500, "non_member": 4000},
        "copy": {"member": 150, "non_member": 350}}
