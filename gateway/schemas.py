@@ -1,9 +1,18 @@
 """The HTTP contract's shapes (API.md), for validation and for the OpenAPI document."""
 from marshmallow import Schema, fields
 
-from services.identity.schemas import ChamberSchema
+from services.identity.schemas import ChamberSchema as IdentityChamberSchema
+from services.payment.schemas import FeeScheduleSchema
 
 __all__ = ["ChamberSchema", "ErrorSchema", "HealthSchema"]
+
+
+class ChamberSchema(IdentityChamberSchema):
+    """GET /api/v1/chambers/{cci_code}: identity's chamber, and payment's certificate fees
+    (API.md "Payment"; ISS-11: the configured default until the chamber sets its own)."""
+
+    fees_jpy = fields.Nested(FeeScheduleSchema, required=True, metadata={
+        "description": "yen, tax included, per certificate and per extra copy"})
 
 
 class ErrorBodySchema(Schema):

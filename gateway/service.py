@@ -26,6 +26,7 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
     documents = ServiceRpc("documents")
     registration = ServiceRpc("registration")
     issuance = ServiceRpc("issuance")
+    payment = ServiceRpc("payment")
     cluster = HealthRpc()
     log_context = LogContext()
 

@@ -1,6 +1,7 @@
 """Chambers and staff accounts written straight into identity's database, with identity's
 own domain code and in one transaction with its outbox, so this works whether or not the
-services are running (the events are published when identity next runs).
+services are running (the events are published when identity next runs). A chamber's
+certificate fees are payment's: written the same way into payment's database.
 
 Used by `tradecert chamber add` / `tradecert staff add` and by the supervisor's seeding.
 """
@@ -16,6 +17,10 @@ from services.identity.schemas import (
     NewStaffSchema,
     RuleSchema,
 )
+from services.payment import domain as payment
+from services.payment.dependencies import default_fees
+from services.payment.models import FeeSchedule
+from services.payment.schemas import FeeChangeSchema, FeeScheduleSchema
 from tradecert import config
 from tradecert.db import make_engine, upgrade
 from tradecert.schemas import load
@@ -24,8 +29,15 @@ from tradecert.schemas import load
 @contextmanager
 def identity_transaction():
     """A session on identity's (migrated) database; commits when the block ends."""
-    url = config.database_url("identity")
-    upgrade("identity", url)
+    with transaction("identity") as session:
+        yield session
+
+
+@contextmanager
+def transaction(service: str):
+    """A session on the service's (migrated) database; commits when the block ends."""
+    url = config.database_url(service)
+    upgrade(service, url)
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -87,3 +99,29 @@ def add_staff(cci_code: str, login_id: str, password: str | None = None, name: s
                                        "password": password, "name": name, "email": email})
         domain.add_staff(session, data)
     return password
+
+
+def chamber_fees(cci_code: str) -> dict:
+    """ISS-11: {fees, updated_at, updated_by}: the chamber's certificate fees as payment's
+    `fees` answers them, and who set them when (both None: the configured default, the
+    chamber has set none). Raises TradecertError for an unknown chamber."""
+    with identity_transaction() as session:
+        domain.get_chamber(session, cci_code)
+    with transaction("payment") as session:
+        row = session.get(FeeSchedule, cci_code)
+        return {"fees": payment.fees(session, cci_code, default_fees()),
+                "updated_at": row.updated_at if row else None,
+                "updated_by": row.updated_by if row else None}
+
+
+def set_chamber_fees(cci_code: str, fees: dict, by: str) -> dict:
+    """ISS-11: replace the chamber's certificate fees ({co, signature, copy}: {member,
+    non_member}, yen, tax included), the change kept in payment's history as made by `by`.
+    Raises TradecertError (field-named) for bad input or an unknown chamber."""
+    change = load(FeeChangeSchema(), {"cci_code": cci_code, "by_login_id": by})
+    data = load(FeeScheduleSchema(), fees)
+    with identity_transaction() as session:
+        domain.get_chamber(session, cci_code)
+    with transaction("payment") as session:
+        return payment.set_fees(session, change["cci_code"], data, change["by_login_id"],
+                                default_fees())

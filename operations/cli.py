@@ -2,6 +2,7 @@
 
     tradecert chamber add --cci-code 1504 --name-ja さいたま商工会議所 --name-en "Saitama CCI"
     tradecert chamber contact --cci-code 1504 --department-ja ... --phone ... (see --help)
+    tradecert chamber fees --cci-code 1504 --co 1260,3460 --signature 1260,3460 --copy 200,400
     tradecert staff add --cci-code 1504 --login-id staff01 --password ...
     tradecert db upgrade
     tradecert run            # every process of the system, as `make run` does
@@ -12,6 +13,7 @@ services are running; the events they record are published when the service next
 
 Runnable without the console script as `python -m operations.cli ...`.
 """
+import getpass
 import json
 import sys
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ import click
 
 from operations import accounts
 from tradecert import SERVICES, config
+from tradecert.clock import JAPAN
 from tradecert.db import upgrade
 from tradecert.errors import TradecertError
 
@@ -101,6 +104,62 @@ def chamber_contact(cci_code, **contact):
     with field_errors():
         accounts.set_chamber_contact(cci_code, contact)
     click.echo(f"chamber {cci_code}: contact set")
+
+
+class MemberNonMember(click.ParamType):
+    """`MEMBER,NON_MEMBER`: two amounts in yen, e.g. 1260,3460 (ranges: the service's schema)."""
+
+    name = "MEMBER,NON_MEMBER"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dict):
+            return value
+        parts = [part.strip().replace("_", "") for part in str(value).split(",")]
+        if len(parts) != 2 or not all(part.isdigit() for part in parts):
+            self.fail(f"{value!r}: give the member and the non-member fee in yen, e.g. 1260,3460",
+                      param, ctx)
+        return {"member": int(parts[0]), "non_member": int(parts[1])}
+
+
+def operator() -> str:
+    """Who the fee history names for a change made here: the operating system's user."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "cli"
+
+
+@chamber.command("fees")
+@click.option("--cci-code", required=True)
+@click.option("--co", type=MemberNonMember(), help="Certificate of origin, e.g. 1260,3460.")
+@click.option("--signature", type=MemberNonMember(),
+              help="Signature certification, e.g. 1260,3460.")
+@click.option("--copy", type=MemberNonMember(), help="Each extra copy, e.g. 200,400.")
+@click.option("--by", default=operator, show_default="cli:<your user name>",
+              help="Who the fee history records as making the change.")
+def chamber_fees(cci_code, by, **fees):
+    """Show the chamber's certificate fees (yen, tax included; members, non-members), or
+    set them: all three of --co, --signature and --copy together (ISS-11). Until set, a
+    chamber charges config.yaml's PAYMENT.default_fees_jpy. Every change is kept."""
+    given = {kind: value for kind, value in fees.items() if value is not None}
+    missing = [f"--{kind}" for kind, value in fees.items() if value is None]
+    if given and missing:
+        raise click.UsageError(f"set --co, --signature and --copy together; missing: "
+                               f"{', '.join(missing)}")
+    with field_errors():
+        if given:
+            accounts.set_chamber_fees(cci_code, given, by)
+        current = accounts.chamber_fees(cci_code)
+    if given:
+        click.echo(f"chamber {cci_code}: fees set")
+    source = (f"set by {current['updated_by']} on "
+              f"{current['updated_at'].astimezone(JAPAN):%Y-%m-%d %H:%M} (Japan time)"
+              if current["updated_by"] else "the default (config.yaml PAYMENT.default_fees_jpy)")
+    click.echo(f"chamber {cci_code} fees, yen, tax included (member / non-member), {source}:")
+    for kind, label in (("co", "certificate of origin"), ("signature", "signature certification"),
+                        ("copy", "each extra copy")):
+        pair = current["fees"][kind]
+        click.echo(f"  {kind:<10} {pair['member']:>9,} / {pair['non_member']:>9,}  ({label})")
 
 
 # --- staff -------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ class PageRoutes:
     @http("GET", "/c/<cci_code>", page=True)
     @public
     def chamber_home(self, request, cci_code):
-        return render(request, "chamber.html", chamber=self.identity.get_chamber(cci_code))
+        return render(request, "chamber.html", chamber=self.identity.get_chamber(cci_code),
+                      fees=self.payment.fees(cci_code))
 
     @http("GET", "/lang/<lang>", page=True)
     @public

@@ -31,8 +31,10 @@ class PlatformRoutes:
     # --- chambers ---------------------------------------------------------------------
 
     @http("GET", "/api/v1/chambers/<cci_code>")
-    @doc("A chamber: names, registration fee, validity, rules", response=ChamberSchema,
-         errors=[404], tags=["chambers"])
+    @doc("A chamber: names, registration fee, validity, rules, certificate fees",
+         response=ChamberSchema, errors=[404], tags=["chambers"])
     @public
     def get_chamber(self, request, cci_code):
-        return json_response(ChamberSchema().dump(self.identity.get_chamber(cci_code)))
+        chamber = self.identity.get_chamber(cci_code)  # an unknown chamber: 404 here
+        return json_response(ChamberSchema().dump(
+            {**chamber, "fees_jpy": self.payment.fees(cci_code)}))

@@ -1,6 +1,10 @@
 """payment's contract: the RPC methods others may call (`ServiceRpc("payment")`) and the events
-it publishes. The service is a skeleton so far; its methods and events are written here as
-they are added (ARCHITECTURE: services/payment/)."""
+it publishes. Card payments and receipts are still to come; their methods and events are
+written here as they are added (ARCHITECTURE: services/payment/).
+
+Fees (ISS-6, ISS-11; API.md "Payment"): yen, tax included, `{co, signature, copy}` each
+`{member, non_member}` (services/payment/schemas.py FeeScheduleSchema). A chamber that has
+set none charges config.yaml's PAYMENT.default_fees_jpy."""
 from typing import Protocol
 
 from tradecert import outbox
@@ -10,6 +14,29 @@ SERVICE = "payment"
 
 class PaymentRpc(Protocol):
     """Every RPC of `payment` (services/payment/service.py implements each)."""
+
+    def fees(self, cci_code: str) -> dict:
+        """ISS-11: the chamber's fee schedule, FeeScheduleSchema: {co: {member, non_member},
+        signature: {...}, copy: {...}} (ints, yen, tax included; `copy` is per extra copy);
+        the configured default when the chamber has set none. Whether the chamber exists is
+        identity's to say (get_chamber): any well-formed code is answered. Raises
+        ValidationFailed (`cci_code`)."""
+
+    def quote(self, cci_code: str, certificate_type: str, membership: str,
+              copies: int) -> dict:
+        """ISS-6, API.md: the fee of one application at today's schedule, QuoteResultSchema:
+        {fee_jpy, certificate_jpy, copy_jpy, copies, membership}, fee_jpy = certificate_jpy
+        + copies × copy_jpy. `certificate_type`: co_japan | co_foreign (the "co" fee) |
+        signature; `membership`: member | non_member (the registration's); `copies`: 0 … 5
+        extra copies (ISS-12). The caller keeps the fee it fixes (issuance, when certified):
+        a later change of the schedule does not alter it. Raises ValidationFailed naming
+        each bad argument (`certificate_type_unknown`, `copies_range`, ...)."""
+
+    def set_fees(self, cci_code: str, payload: dict, by_login_id: str) -> dict:
+        """ISS-11: replace the chamber's schedule with FeeScheduleSchema `payload` (all six
+        amounts required, whole yen 0 … 1,000,000) and record the change (by_login_id, when,
+        before and after) in its history; returns the new schedule as `fees` answers it.
+        Raises ChamberNotFound (identity's, 404), ValidationFailed naming each field."""
 
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""

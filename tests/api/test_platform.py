@@ -6,6 +6,7 @@ import re
 
 from tests.api.conftest import SAITAMA_RULES
 from tests.conftest import wait_for
+from tests.helpers.payment import DEFAULT_FEES
 from tradecert.logs import json_formatter
 
 
@@ -42,8 +43,27 @@ def test_chamber_as_in_the_contract(web, saitama):
         "registration_validity_years": 2,
         # API.md's {title, url} stay; issue 9 adds the English name and what each is for
         "rules": SAITAMA_RULES,
-        "contact": None}  # until `tradecert chamber contact` sets it (issue 9)
+        "contact": None,  # until `tradecert chamber contact` sets it (issue 9)
+        # API.md "Payment": the configured default until the chamber sets its own (ISS-11)
+        "fees_jpy": DEFAULT_FEES}
     assert {"title", "url"} <= set(response.json()["rules"][0])
+
+
+def test_chamber_answers_the_fees_it_sets_and_its_page_shows_them(web, saitama, rpc_client):
+    """API.md "Payment": `fees_jpy` per certificate and per extra copy, member and
+    non-member, tax included; each chamber sets its own (ISS-11)."""
+    own = {"co": {"member": 1100, "non_member": 3300},
+           "signature": {"member": 1650, "non_member": 4400},
+           "copy": {"member": 0, "non_member": 550}}
+    rpc_client.payment.set_fees("1504", own, "staff01")
+
+    assert web.get("/api/v1/chambers/1504").json()["fees_jpy"] == own
+    ja = web.get("/c/1504").text
+    assert "原産地証明書 発給手数料（税込）" in ja and "3,300 円" in ja
+    assert "副本（コピー）1通ごと（税込）" in ja and "550 円" in ja
+    en = web.get("/c/1504", headers={"Accept-Language": "en"}).text
+    assert "Signature certification fee (tax included)" in en
+    assert "Members: 1,650 yen / Non-members: 4,400 yen" in " ".join(en.split())
 
 
 def test_unknown_chamber_is_404_in_the_requested_language(web):
@@ -77,7 +97,11 @@ def test_openapi_document_describes_the_routes_from_their_schemas(web):
         "$ref": "#/components/schemas/Error"}
     schemas = spec["components"]["schemas"]
     assert {"cci_code", "name_ja", "name_en", "registration_fee_jpy",
-            "registration_validity_years", "rules"} <= set(schemas["Chamber"]["properties"])
+            "registration_validity_years", "rules", "fees_jpy"} <= set(
+        schemas["Chamber"]["properties"])
+    fees = schemas["FeeSchedule"]["properties"]
+    assert set(fees) == {"co", "signature", "copy"}
+    assert set(schemas["FeePair"]["properties"]) == {"member", "non_member"}
     assert "/healthz" in spec["paths"]
 
 

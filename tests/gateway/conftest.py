@@ -1,6 +1,6 @@
 """Gateway tests with the services' RPC replaced (as nameko-examples' gateway interface
-tests): the real GatewayService in a container, its `identity`, `registration`, `documents`
-and `cluster` dependencies swapped for mocks, and an HTTP client. No broker, no database:
+tests): the real GatewayService in a container, its `identity`, `registration`, `documents`,
+`payment` and `cluster` dependencies swapped for mocks, and an HTTP client. No broker, no database:
 a page or a route is tested on what the mocked service answers."""
 import re
 from types import SimpleNamespace
@@ -10,6 +10,7 @@ from nameko.testing.services import replace_dependencies
 
 from gateway.service import GatewayService
 from tests.api.conftest import WebClient
+from tests.helpers.payment import DEFAULT_FEES
 
 CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI",
            "registration_fee_jpy": {"member": 0, "non_member": 16200},
@@ -18,12 +19,13 @@ CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所", "name_e
 
 @pytest.fixture
 def gateway(container_factory, web_config, web_config_port):
-    """`.identity`, `.registration`, `.documents`: the mocks; `.web`: a client of this
+    """`.identity`, `.registration`, `.documents`, `.payment`: the mocks; `.web`: a client of this
     gateway (relative URLs); `.new_browser()`: another client, its own cookies."""
     container = container_factory(GatewayService)
-    identity, registration, documents, _ = replace_dependencies(
-        container, "identity", "registration", "documents", "cluster")
+    identity, registration, documents, payment, _ = replace_dependencies(
+        container, "identity", "registration", "documents", "payment", "cluster")
     identity.get_chamber.return_value = CHAMBER
+    payment.fees.return_value = DEFAULT_FEES
     identity.list_chambers.return_value = [CHAMBER]
     container.start()
     clients = []
@@ -33,7 +35,8 @@ def gateway(container_factory, web_config, web_config_port):
         return clients[-1]
 
     yield SimpleNamespace(identity=identity, registration=registration, documents=documents,
-                          web=new_browser(), new_browser=new_browser, port=web_config_port)
+                          payment=payment, web=new_browser(), new_browser=new_browser,
+                          port=web_config_port)
     for client in clients:
         client.close()
 

@@ -120,3 +120,40 @@ def test_chamber_contact_is_set_and_served_with_the_chamber(fresh_databases, db_
         "department_ja": "国際部", "department_en": "International Division",
         "phone": "03-3283-7500", "email": "shomei@tokyo.example.jp",
         "hours_ja": "平日 9:00〜17:00", "hours_en": "Weekdays 9:00-17:00"}
+
+
+def test_chamber_fees_are_shown_and_set_with_each_change_kept(fresh_databases, db_session):
+    # ISS-11: each chamber sets its own fees; until then the configured default (issue 11)
+    from services.payment.models import FeeSchedule, FeeScheduleChange
+
+    invoke("chamber", "add", "--cci-code", "1301", "--name-ja", "東京", "--name-en", "Tokyo")
+    shown = invoke("chamber", "fees", "--cci-code", "1301")
+    assert shown.exit_code == 0, shown.output
+    assert "the default" in shown.output
+    assert "co             1,260 /     3,460" in shown.output
+    assert "copy             200 /       400" in shown.output
+
+    done = invoke("chamber", "fees", "--cci-code", "1301", "--co", "1100,3300",
+                  "--signature", "1200,3400", "--copy", "0,500", "--by", "ops-suzuki")
+    assert done.exit_code == 0, done.output
+    assert "fees set" in done.output and "set by ops-suzuki" in done.output
+    assert "signature      1,200 /     3,400" in done.output
+
+    partial = invoke("chamber", "fees", "--cci-code", "1301", "--co", "1,2")
+    assert partial.exit_code != 0 and "signature" in partial.output and "copy" in partial.output
+    too_much = invoke("chamber", "fees", "--cci-code", "1301", "--co", "1100,3300",
+                      "--signature", "1200,3400", "--copy", "0,1000001")
+    assert too_much.exit_code != 0 and "copy.non_member" in too_much.output
+    malformed = invoke("chamber", "fees", "--cci-code", "1301", "--co", "1260")
+    assert malformed.exit_code != 0 and "--co" in malformed.output
+    unknown = invoke("chamber", "fees", "--cci-code", "9999", "--co", "1,2", "--signature",
+                     "1,2", "--copy", "1,2")
+    assert unknown.exit_code != 0 and "no chamber 9999" in unknown.output
+
+    session = db_session("payment")
+    row = session.get(FeeSchedule, "1301")
+    assert (row.co_member_jpy, row.copy_member_jpy, row.copy_non_member_jpy) == (1100, 0, 500)
+    assert session.get(FeeSchedule, "9999") is None
+    (change,) = session.query(FeeScheduleChange).all()  # the refused ones left nothing
+    assert (change.changed_by, change.old["co"], change.new["co"]) == (
+        "ops-suzuki", {"member": 1260, "non_member": 3460}, {"member": 1100, "non_member": 3300})

@@ -30,6 +30,9 @@ def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running
     assert (var / "keys" / "1504.cert.pem").exists() and (var / "keys" / "dev-ca.cert.pem").exists()
     chamber = requests.get(f"{url}/api/v1/chambers/1504", timeout=5).json()
     assert chamber["name_ja"] == "さいたま商工会議所"
+    # issue 11: the seeded chamber charges the default, Chiba CCI's published online fees
+    assert chamber["fees_jpy"]["co"] == chamber["fees_jpy"]["signature"] == {
+        "member": 1260, "non_member": 3460}
 
     pids = {pidfile.stem: int(pidfile.read_text()) for pidfile in (var / "run").glob("*.pid")}
     assert set(pids) == {"identity", "registration", "issuance", "payment", "notify",
