@@ -220,7 +220,10 @@ def render_sample(kind, out):
         raise click.BadParameter(f"one of {', '.join(sorted(KINDS))}", param_hint="KIND")
     renderer = Renderer(KINDS, public_url=config.section("GATEWAY").get("public_url", ""))
     data = renderer.validate(kind, KINDS[kind].sample())
-    pdf, pages = domain.make_pdf(kind, data, renderer=renderer, store=build_store(),
+    store = build_store()
+    for content, content_type in KINDS[kind].sample_files():  # signature-stamp's document
+        store.put(content, content_type)
+    pdf, pages = domain.make_pdf(kind, data, renderer=renderer, store=store,
                                  sign=ChamberSigners(documents_settings()).sign)
     with open(out, "wb") as fh:
         fh.write(pdf)

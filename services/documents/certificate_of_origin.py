@@ -1,6 +1,7 @@
 """The certificate of origin (ISS-1, ISS-4): template context and document kind."""
 from services.documents import layouts, samples
 from services.documents.rendering import (
+    PREVIEW_WATERMARK,
     DocumentKind,
     Renderer,
     default_seal,
@@ -12,7 +13,8 @@ from services.documents.schemas import CertificateOfOriginSchema
 
 def prepare_certificate_of_origin(renderer: Renderer, co: dict) -> dict:
     """`co` is a validated CertificateOfOriginSchema payload."""
-    co = {**co, "verification_url": renderer.verification_url(
+    # Issue 10: a preview has no verification URL nor QR code (it is never a certificate).
+    co = {**co, "verification_url": None if co["preview"] else renderer.verification_url(
         co["certificate_no"], co["access_code"], co["certification"]["date"])}
     first, sheets = layouts.paginate_goods(co["goods"])
     return {
@@ -20,7 +22,8 @@ def prepare_certificate_of_origin(renderer: Renderer, co: dict) -> dict:
         # ISS-8: the first sheet printed is the ORIGINAL, further sheets are COPY.
         "sheet_label": "COPY" if co["copy"] else "ORIGINAL",
         "verify_page": f"{renderer.public_url}/verify",
-        "qr": qr_data_uri(co["verification_url"]),
+        "qr": qr_data_uri(co["verification_url"]) if co["verification_url"] else None,
+        "watermark": PREVIEW_WATERMARK,
         "signature": png_data_uri(co["declaration"]["signature_png"]),
         "seal": png_data_uri(co["chamber"]["seal_png"]) or default_seal(co["chamber"]["name_en"]),
     }

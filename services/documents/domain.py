@@ -4,6 +4,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 
 from PIL import Image
@@ -11,8 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.documents import overlay
+from services.documents.attachments import identify
+from services.documents.exceptions import (
+    AttachmentTooLarge,
+    DocumentNotStampable,
+    FileNotFound,
+)
 from services.documents.models import RenderedDocument, StoredImage
-from services.documents.rendering import Renderer
+from services.documents.rendering import DocumentKind, Renderer
 from services.documents.storage import FileStore
 from tradecert.errors import ValidationFailed
 from tradecert.logs import get_logger
@@ -33,10 +41,11 @@ def content_key(kind: str, data: dict, fingerprint: str = "") -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def resolve_images(data, store: FileStore):
-    """Replace every `<name>_file_id` (a stored image) by `<name>_png` (base64), in place."""
+def resolve_images(data, store: FileStore, keep: tuple[str, ...] = ()):
+    """Replace every `<name>_file_id` (a stored image) by `<name>_png` (base64), in place;
+    not the top-level keys in `keep` (a PDF to stamp onto, DocumentKind.overlay_on)."""
     if isinstance(data, dict):
-        for key in [k for k in data if k.endswith("_file_id")]:
+        for key in [k for k in data if k.endswith("_file_id") and k not in keep]:
             png_key = key[: -len("_file_id")] + "_png"
             if data[key] and not data.get(png_key):
                 data[png_key] = base64.b64encode(store.get(data[key]).data).decode("ascii")
@@ -65,21 +74,48 @@ def produce(session: Session, *, kind: str, payload: dict, renderer: Renderer,
     session.execute(insert(RenderedDocument).values(
         kind=kind, payload_hash=digest, file_id=file_id, size=len(pdf), pages=pages,
         cci_code=(data.get("chamber") or {}).get("cci_code"),
-        signed=renderer.kind(kind).certified).on_conflict_do_nothing())
+        signed=signs(renderer.kind(kind), data)).on_conflict_do_nothing())
     session.flush()
     log.info("document_rendered", kind=kind, file_id=file_id, pages=pages)
     return find(session, kind, digest)
 
 
+def signs(spec: DocumentKind, data: dict) -> bool:
+    """A certified kind is signed; its preview never is (issue 10: never a certificate)."""
+    return spec.certified and not data.get("preview")
+
+
 def make_pdf(kind: str, data: dict, *, renderer: Renderer, store: FileStore,
              sign: Callable[[dict, bytes], bytes]) -> tuple[bytes, int]:
-    """The PDF of a validated payload and its page count: images resolved, rendered, and
-    signed with the chamber's key when the kind is certified. `tradecert render-sample`
-    calls this too, so a sample goes through the service's own code."""
-    rendered = renderer.render_document(kind, resolve_images(data, store))
-    if not renderer.kind(kind).certified:
-        return rendered.pdf, rendered.pages
-    return sign(data["chamber"], rendered.pdf), rendered.pages
+    """The PDF of a validated payload and its page count: images resolved, rendered (for a
+    kind with `overlay_on`, stamped on the stored PDF it names, ISS-10), and signed with the
+    chamber's key when the kind is certified and this is no preview. `tradecert
+    render-sample` calls this too, so a sample goes through the service's own code."""
+    spec = renderer.kind(kind)
+    keep = (spec.overlay_on,) if spec.overlay_on else ()
+    rendered = renderer.render_document(kind, resolve_images(data, store, keep))
+    pdf, pages = rendered.pdf, rendered.pages
+    if spec.overlay_on:
+        pdf, pages = stamp_stored(store, data[spec.overlay_on], rendered.pdf, spec.overlay_on)
+    if not signs(spec, data):
+        return pdf, pages
+    return sign(data["chamber"], pdf), pages
+
+
+def stamp_stored(store: FileStore, file_id: str, overlay_pdf: bytes,
+                 field: str) -> tuple[bytes, int]:
+    """ISS-10: the stored PDF `file_id` with `overlay_pdf` stamped on each page."""
+    try:
+        document = store.get(file_id)
+    except FileNotFound:
+        raise DocumentNotStampable(code="document_not_found", message=f"no stored file {file_id}",
+                                   fields={field: ["document_not_found"]}) from None
+    try:
+        stamped = overlay.stamp(document.data, overlay_pdf)
+    except overlay.NotStampable as error:
+        raise DocumentNotStampable(message=str(error),
+                                   fields={field: ["document_not_stampable"]}) from None
+    return stamped.pdf, stamped.pages
 
 
 def find(session: Session, kind: str, digest: str) -> RenderedDocument | None:
@@ -107,8 +143,41 @@ def store_signature(session: Session, scan: bytes, store: FileStore) -> StoredIm
     return image
 
 
-def decode_upload(data_base64: str, field: str = "scan") -> bytes:
+def decode_upload(data_base64: str, field: str = "scan", limit: int | None = None) -> bytes:
+    """The uploaded bytes; with a `limit`, AttachmentTooLarge over it, checked on the base64
+    text's length first so a huge upload is not decoded only to be refused."""
+    if limit is not None and isinstance(data_base64, str) and \
+            len(data_base64) > (limit + 2) // 3 * 4 + 4:
+        raise too_large(field, limit)
     try:
-        return base64.b64decode(data_base64, validate=True)
+        data = base64.b64decode(data_base64, validate=True)
     except (ValueError, TypeError):
         raise ValidationFailed(message="not base64", fields={field: ["not_base64"]}) from None
+    if limit is not None and len(data) > limit:
+        raise too_large(field, limit)
+    return data
+
+
+def too_large(field: str, limit: int) -> AttachmentTooLarge:
+    return AttachmentTooLarge(message=f"larger than {limit} bytes", fields={field: [
+        "attachment_too_large"]}, params={"max_bytes": limit})
+
+
+# Printable, one line: it is shown in lists and sent back in Content-Disposition.
+_FILENAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
+
+
+def store_attachment(data: bytes, filename: str, store: FileStore) -> dict:
+    """ISS-5, ISS-6, ISS-10: keep an attachment whose content is a PDF, PNG or JPEG
+    (attachments.identify), content-addressed: the same bytes are one file, whoever sends
+    them and under whatever name. No table: the application that lists it is issuance's."""
+    if not isinstance(filename, str) or not _FILENAME.match(filename):
+        raise ValidationFailed(message="not a usable file name",
+                               fields={"filename": ["filename_invalid"]})
+    found = identify(data)
+    file_id = store.put(data, found.content_type)
+    log.info("attachment_stored", file_id=file_id, content_type=found.content_type,
+             size=len(data), pages=found.pages)
+    return {"file_id": file_id, "sha256": file_id, "content_type": found.content_type,
+            "size": len(data), "pages": found.pages, "encrypted": found.encrypted,
+            "filename": filename}

@@ -13,6 +13,9 @@ SERVICE = "documents"
 #: REG-7: the largest signature scan `store_signature` reads (10 MiB: a 600-dpi colour box
 #: scan is far below); callers say it to people instead of keeping a copy.
 MAX_SIGNATURE_SCAN_BYTES = 10 * 1024 * 1024
+#: ISS-5, ISS-6, ISS-10: the largest attachment `store_attachment` keeps (10 MiB, API.md's
+#: "≤ 10 MB"); callers say it to people instead of keeping a copy.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def company_name_ja(company: dict) -> str:
@@ -36,7 +39,14 @@ class DocumentsRpc(Protocol):
         """Validates `payload` with the kind's schema, renders (and signs, for certified
         kinds) and stores it: RenderedDocumentSchema {file_id, kind, pages, size, signed,
         created_at}. The same payload answers the same file. Raises UnknownDocumentKind,
-        ValidationFailed (the payload's fields), SigningUnavailable."""
+        ValidationFailed (the payload's fields), SigningUnavailable.
+
+        `signature-stamp` (ISS-10) stamps the chamber's certification on every page of the
+        stored PDF `document_file_id` (from `store_attachment`) and signs it; DocumentNotStampable
+        (`document_file_id`: `document_not_found`, `document_not_stampable`) when it cannot.
+        `preview: true` (`co`, `signature-stamp`; issue 10) renders the same document
+        watermarked "PREVIEW – NOT VALID / 見本・無効", without a QR code and unsigned
+        (`signed` false): certificate_no and access_code may then be left out."""
 
     def fetch(self, file_id: str) -> dict:
         """A stored file: {file_id, content_type, size, data (base64)}. Raises FileNotFound."""
@@ -45,6 +55,16 @@ class DocumentsRpc(Protocol):
         """REG-7: a scanned signature box in; the clean, cropped, transparent PNG kept:
         StoredImageSchema {file_id, width, height}. Raises ValidationFailed (`not_base64`),
         SignatureRejected (`signature_empty`, `signature_touches_frame`, ...)."""
+
+    def store_attachment(self, data_base64: str, filename: str) -> dict:
+        """ISS-5, ISS-6, ISS-10: an application's attachment in, kept in the file store by
+        its content: StoredAttachmentSchema {file_id, sha256 (the same: the id is the bytes'
+        SHA-256), content_type (application/pdf, image/png or image/jpeg, told by the
+        content, never by `filename`), size, pages, encrypted (a PDF that cannot be stamped),
+        filename}. Raises ValidationFailed: `file` `not_base64`; AttachmentTooLarge (413) `file`
+        `attachment_too_large` over MAX_ATTACHMENT_BYTES; AttachmentRefused `file`
+        `attachment_type` for anything but a PDF that parses or a readable PNG / JPEG;
+        `filename` `filename_invalid` (1-255 characters, no control characters)."""
 
     def kinds(self) -> list[str]:
         """The document kinds `render` knows."""

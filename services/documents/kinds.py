@@ -3,6 +3,7 @@ from services.documents import (
     certificate_of_origin,
     registration_documents,
     signature_certification,
+    signature_stamp,
 )
 from services.documents.rendering import DocumentKind
 
@@ -11,5 +12,6 @@ KINDS: dict[str, DocumentKind] = {
         certificate_of_origin.KIND,
         *registration_documents.KINDS,
         signature_certification.KIND,
+        signature_stamp.KIND,
     )
 }

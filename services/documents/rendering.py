@@ -36,7 +36,12 @@ class DocumentKind:
     stylesheets: tuple[str, ...]
     prepare: Callable  # (renderer, validated payload) -> template context
     sample: Callable  # () -> a built-in sample payload (render-sample, tests, bench)
-    certified: bool  # signed with the chamber's key (PAdES)
+    certified: bool  # signed with the chamber's key (PAdES), unless a preview (issue 10)
+    # ISS-10: the payload field naming a stored PDF the rendered pages are stamped onto
+    # (overlay.py): the result is that PDF's pages, not the rendered ones.
+    overlay_on: str | None = None
+    # The stored files a sample names, put in the store first (render-sample, tests, bench).
+    sample_files: Callable[[], list[tuple[bytes, str]]] = list
 
 
 def date_en(value: date | None) -> str:
@@ -46,6 +51,10 @@ def date_en(value: date | None) -> str:
 
 def date_ja(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+#: Issue 10: what a preview says across every page; never a certificate.
+PREVIEW_WATERMARK = ("PREVIEW – NOT VALID", "見本・無効")
 
 
 def png_data_uri(png_base64: str | None) -> str | None:
@@ -132,7 +141,7 @@ class Renderer:
         spec = self.kind(kind)
         digest = hashlib.sha256(f"{weasyprint.__version__}|{self.public_url}".encode())
         sources = [*sorted(TEMPLATES.iterdir()), Path(__file__),
-                   Path(__file__).with_name("layouts.py"),
+                   Path(__file__).with_name("layouts.py"), Path(__file__).with_name("overlay.py"),
                    Path(inspect.getsourcefile(spec.prepare))]
         for path in sources:
             if path.is_file():

@@ -173,3 +173,49 @@ def signature_certification() -> dict:
         "signature_png": signature_png(),
         "certification": {"place": "SAITAMA", "date": "2026-11-26"},
     }
+
+
+@functools.cache
+def applicant_document() -> bytes:
+    """ISS-10: a private document as an applicant uploads it: a two-page free-sale
+    certificate, signed by hand (the sample signature), made by some other program."""
+    from weasyprint import HTML
+
+    signature = f"data:image/png;base64,{signature_png()}"
+    html = f"""<html><head><style>
+      @page {{ size: A4; margin: 25mm 22mm 30mm 22mm; }}
+      body {{ font-family: "IPAexMincho"; font-size: 11pt; line-height: 1.6; }}
+      h1 {{ text-align: center; font-size: 18pt; }} .next {{ page-break-before: always; }}
+      img {{ height: 18mm; }}</style></head><body>
+      <h1>FREE SALE CERTIFICATE</h1>
+      <p>To whom it may concern: SAKURA TRADING CO., LTD. declares that the products listed
+      below are freely sold in Japan and comply with the laws of Japan.</p>
+      <p>1. STAINLESS STEEL BALL VALVES JIS 10K 50A</p><p>2. ELECTRIC MOTOR 3.7KW 4P</p>
+      <section class="next"><p>3. CNC LATHE MODEL TL-200</p>
+      <p>Saitama, November 24, 2026</p><p><img src="{signature}" alt=""></p>
+      <p>TARO YAMADA, EXPORT MANAGER, SAKURA TRADING CO., LTD.</p></section>
+      </body></html>"""
+    return HTML(string=html).write_pdf(pdf_identifier=False)
+
+
+def signature_stamp(document_file_id: str | None = None) -> dict:
+    """ISS-10: `applicant_document()` (by its id in the store) to be stamped and signed."""
+    from services.documents.storage import file_id_of
+
+    return {
+        "certificate_no": "1504-2026-S00078", "access_code": "Q8WN-52HC",
+        "chamber": CHAMBER,
+        "document_file_id": document_file_id or file_id_of(applicant_document()),
+        "document_kind": "free_sale_certificate",
+        "document_title": "Free Sale Certificate No. FSC-2026-0112",
+        "applicant": {"name_en": "SAKURA TRADING CO., LTD.",
+                      "trade_registration_number": TRADE_REGISTRATION_NUMBER},
+        "signer": {"name_ja": SIGNERS[0]["name_ja"], "name_en": SIGNERS[0]["name_en"],
+                   "title_en": SIGNERS[0]["title_en"]},
+        "certification": {"place": "SAITAMA", "date": "2026-11-26"},
+        "preview": False,
+    }
+
+
+def signature_stamp_files() -> list[tuple[bytes, str]]:
+    return [(applicant_document(), "application/pdf")]

@@ -7,7 +7,7 @@ Images travel as base64 PNG (`*_png`) or as the id of a file in the documents st
 import base64
 import binascii
 
-from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from services.documents import labels
@@ -16,6 +16,7 @@ from tradecert.schemas import CCI_CODE
 NAME = validate.Length(min=1, max=200)
 LINE = validate.Length(min=1, max=300)
 TEXT = validate.Length(max=2000)
+PREVIEW_NUMBER = "PREVIEW"
 
 
 class ChamberSchema(Schema):
@@ -78,11 +79,36 @@ class CertificationSchema(Schema):
     date = fields.Date(required=True)
 
 
-class CertificateOfOriginSchema(Schema):
+class PreviewSchema(Schema):
+    """Issue 10: `preview: true` renders the document as it will print, watermarked, without
+    a QR code and unsigned; before certification there is no number nor access code yet, so
+    only then may they be left out (printed as PREVIEW)."""
+
+    certificate_no = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(min=1, max=40))
+    access_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(min=4, max=40))
+    preview = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def numbers_unless_preview(self, data, **kwargs):
+        if data.get("preview"):
+            return
+        missing = {name: ["required"] for name in ("certificate_no", "access_code")
+                   if not data.get(name)}
+        if missing:
+            raise MarshmallowValidationError(missing)
+
+    @post_load
+    def placeholders(self, data, **kwargs):
+        if data.get("preview"):
+            data["certificate_no"] = data.get("certificate_no") or PREVIEW_NUMBER
+        return data
+
+
+class CertificateOfOriginSchema(PreviewSchema):
     """ISS-1 / ISS-4: the standard boxes 1-10 of a non-preferential certificate of origin."""
 
-    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    access_code = fields.String(required=True, validate=validate.Length(min=4, max=40))
     copy = fields.Boolean(load_default=False)
     chamber = fields.Nested(ChamberSchema, required=True)
     exporter = fields.Nested(PartySchema, required=True)
@@ -123,6 +149,18 @@ class StoredImageSchema(Schema):
     file_id = fields.String()
     width = fields.Integer()
     height = fields.Integer()
+
+
+class StoredAttachmentSchema(Schema):
+    """What `store_attachment` answers (ISS-5, ISS-6, ISS-10)."""
+
+    file_id = fields.String()
+    sha256 = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    pages = fields.Integer()
+    encrypted = fields.Boolean()
+    filename = fields.String()
 
 
 # --- trade registration documents (REG-4, REG-5, REG-7, REG-8, ID-3) and the signature
@@ -398,3 +436,31 @@ class SignatureCertificationSchema(Schema):
             raise MarshmallowValidationError({"document_type_other": ["required_with_other"]})
         if data.get("document_type") != "other" and data.get("document_type_other"):
             raise MarshmallowValidationError({"document_type_other": ["only_with_other"]})
+
+
+class StampApplicantSchema(Schema):
+    name_en = fields.String(required=True, validate=NAME)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+
+
+class StampSignerSchema(Schema):
+    """The signer as registered (REG-5): the Japanese name always, the English one and the
+    title when registered."""
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(load_default=None, allow_none=True, validate=NAME)
+    title_en = fields.String(load_default=None, allow_none=True, validate=NAME)
+
+
+class SignatureStampSchema(PreviewSchema):
+    """ISS-10 (API.md "Issuance"): the applicant's own signed PDF, stored by
+    `store_attachment`, with the chamber's certification stamped on each of its pages:
+    "Signature verified by ...", the signer, the number, the date, the QR code (ISS-9)."""
+
+    chamber = fields.Nested(ChamberSchema, required=True)
+    document_file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    document_kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))
+    document_title = fields.String(required=True, validate=LINE)
+    applicant = fields.Nested(StampApplicantSchema, required=True)
+    signer = fields.Nested(StampSignerSchema, required=True)
+    certification = fields.Nested(CertificationSchema, required=True)

@@ -9,7 +9,12 @@ from services.documents.dependencies import (
     OutboxRelay,
     Signers,
 )
-from services.documents.schemas import RenderedDocumentSchema, StoredImageSchema
+from services.documents.interfaces import MAX_ATTACHMENT_BYTES
+from services.documents.schemas import (
+    RenderedDocumentSchema,
+    StoredAttachmentSchema,
+    StoredImageSchema,
+)
 from tradecert.entrypoints import HealthCheck, rpc
 
 
@@ -49,6 +54,12 @@ class DocumentsService(HealthCheck):
         with self.db.transaction() as session:
             image = domain.store_signature(session, scan, self.files)
         return StoredImageSchema().dump(image)
+
+    @rpc
+    def store_attachment(self, data_base64: str, filename: str) -> dict:
+        """ISS-5, ISS-6, ISS-10: a PDF, PNG or JPEG (by its content) kept by its SHA-256."""
+        data = domain.decode_upload(data_base64, field="file", limit=MAX_ATTACHMENT_BYTES)
+        return StoredAttachmentSchema().dump(domain.store_attachment(data, filename, self.files))
 
     @rpc
     def kinds(self) -> list[str]:
