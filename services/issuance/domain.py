@@ -203,6 +203,11 @@ def withdraw(session: Session, application: Application, caller: dict, now: date
 def add_attachment(session: Session, application: Application, caller: dict, kind: str,
                    filename: str, stored: dict, now: datetime) -> Attachment:
     require(application, *EDITABLE)
+    if kind == "signed_document" and (stored["content_type"] != "application/pdf"
+                                      or stored.get("encrypted")):
+        # ISS-10: the chamber stamps the certification on the document's own pages
+        raise ValidationFailed(message="the signed document must be an unprotected PDF",
+                               fields={"file": ["signed_document_not_pdf"]})
     attachment = Attachment(
         id=new_id(), application_id=application.id, kind=kind, filename=filename,
         content_type=stored["content_type"], size=stored["size"], sha256=stored["sha256"],
