@@ -41,6 +41,13 @@ def test_a_co_japan_is_returned_corrected_and_certified(smtp_sink, saitama, web,
     assert opened.content.startswith(b"%PDF") and "inline" in \
         opened.headers["Content-Disposition"]
 
+    # the certificate as it will print, watermarked and unsigned, before submitting
+    preview = web.get(f"{BASE}/{application_id}/preview.pdf", headers=world.user)
+    assert preview.headers["Content-Type"] == "application/pdf"
+    assert "PREVIEW" in pdfs.text(preview.content) and "BALL BEARINGS TYPE 1" in \
+        pdfs.text(preview.content)
+    assert pdfs.qr_codes(preview.content) == []  # nothing to verify
+
     submitted = web.post(f"{BASE}/{application_id}/submission", headers=world.user)
     assert submitted.json() == {"status": "submitted"}, submitted.text
 
