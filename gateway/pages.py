@@ -91,6 +91,17 @@ NOTICES = {
     "admin_password_issued": ("status", "A new admin password has been issued. Print the new "
                                         "trade registration certificate below and hand it "
                                         "to the company."),
+    # applying for certificates (issue 10)
+    "application_saved": ("status", "The application has been saved. Attach the documents, "
+                                    "check the preview and submit it."),
+    "application_copied": ("status", "A new application has been made from the earlier one. "
+                                     "Enter the dates and the invoices, check the rest and "
+                                     "save it."),
+    "application_submitted": ("status", "The application has been submitted to the chamber."),
+    "application_withdrawn": ("status", "The application has been withdrawn."),
+    "application_locked": ("alert", "error.application_locked"),
+    "attachment_added": ("status", "The file has been attached."),
+    "attachment_deleted": ("status", "The attachment has been removed."),
 }
 CHAMBER_PATH = re.compile(r"/c/\d{4}(?=/|$)")
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,32}")  # used with fullmatch
