@@ -5,26 +5,11 @@ review one (box 1 as registered, the goods, the attachment and the registered si
 opened with the page's session), return it only with a reason, and certify it after a
 confirmation; Tokyo's staff see none of it (ID-9). The pages' details with the services
 mocked: tests/gateway/test_issuance_staff_pages.py."""
-from tests.api.issuance_flow import applicants, attach
-from tests.helpers.issuance import co_japan, pdf_file
+from tests.api.issuance_flow import applicants, submitted_co
 from tests.helpers.pages import location, log_in, submit, text_of
 
 BASE = "/api/v1/applications"
 STAFF = "/api/v1/staff/applications"
-
-
-def submitted(web, headers, consignee: str) -> str:
-    """A co_japan with its commercial invoice, submitted through the API."""
-    body = co_japan(goods=2)
-    body["consignee"]["name"] = consignee
-    created = web.post(BASE, headers=headers, json=body)
-    assert created.status_code == 201, created.text
-    application_id = created.json()["application_id"]
-    invoice = attach(web, headers, application_id, "commercial_invoice", pdf_file())
-    assert invoice.status_code == 201, invoice.text
-    sent = web.post(f"{BASE}/{application_id}/submission", headers=headers)
-    assert sent.status_code == 200, sent.text
-    return application_id
 
 
 def staff_browser(new_browser, rpc_client, login_id, cci_code="1504"):
@@ -39,8 +24,8 @@ def staff_browser(new_browser, rpc_client, login_id, cci_code="1504"):
 def test_staff_review_their_chambers_queue_and_return_with_a_reason(
         smtp_sink, saitama, web, rpc_client, db_session, new_browser):
     world = applicants(web, smtp_sink, rpc_client, db_session)
-    first = submitted(web, world.user, "FIRST IMPORTS LTD.")
-    second = submitted(web, world.sub, "SECOND IMPORTS LTD.")
+    first = submitted_co(web, world.user, "FIRST IMPORTS LTD.")
+    second = submitted_co(web, world.sub, "SECOND IMPORTS LTD.")
     staff = staff_browser(new_browser, rpc_client, "staff21")
 
     assert 'href="/staff/applications"' in staff.get("/me").text
@@ -49,7 +34,7 @@ def test_staff_review_their_chambers_queue_and_return_with_a_reason(
     text = text_of(queue)
     assert text.index("FIRST IMPORTS LTD.") < text.index("SECOND IMPORTS LTD.")  # oldest first
     assert "原産地証明書（日本産）" in text and world.trade_number in text
-    assert "TARO YAMADA" in text and "HK" in text
+    assert "TARO YAMADA" in text and "HONG KONG" in text  # the destination: box 5's "to"
     assert f'href="/staff/applications/{first}"' in queue.text
     assert f'href="/staff/applications/{second}"' in queue.text
 
@@ -103,7 +88,7 @@ def test_staff_certify_after_a_confirmation_and_see_the_number(
         smtp_sink, saitama, web, rpc_client, db_session, new_browser):
     """Needs payment's `quote` and documents' `store_attachment` (issue 10's other parts)."""
     world = applicants(web, smtp_sink, rpc_client, db_session)
-    application_id = submitted(web, world.user, "ABC IMPORTS LTD.")
+    application_id = submitted_co(web, world.user, "ABC IMPORTS LTD.")
     staff = staff_browser(new_browser, rpc_client, "staff22")
     page = f"/staff/applications/{application_id}"
     review = staff.get(page)
