@@ -40,7 +40,9 @@ def test_staff_return_an_application_then_certify_it(page, site, running_system,
         signature = page.get_by_role("img", name="TARO YAMADA の登録された署名")
         expect(signature).to_be_visible()
         assert signature.evaluate("image => image.naturalWidth") > 0
-        expect(page.get_by_role("link", name="invoice.pdf")).to_be_visible()
+        invoice = page.get_by_role("link", name="invoice.pdf", exact=True)
+        opened = page.request.get(site + invoice.get_attribute("href"))  # this session's
+        assert opened.status == 200 and opened.body().startswith(b"%PDF")
 
         page.locator("#f-reason").fill(REASON)
         page.get_by_role("button", name="この理由で差し戻す").click()
