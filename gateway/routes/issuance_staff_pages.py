@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 from gateway.auth import authorized
 from gateway.http import http
+from gateway.i18n import translate
 from gateway.pages import (
     chosen_status,
     errors_of,
     render,
     required,
-    return_with_reason,
     see_other,
     staff_page,
 )
@@ -31,10 +31,30 @@ from tradecert.errors import Conflict, ValidationFailed
 # Staff never see drafts (the applicant's alone until submitted): every other status, and all.
 QUEUE_STATUSES = (*(status for status in STATUSES if status != "draft"), "all")
 API_BASE = "/api/v1/staff/applications"
+# What a refusal means to staff on the review page (the API's texts speak to applicants); any
+# other refusal is shown as the service's error says it.
+STAFF_REFUSALS = {
+    "application_locked": "This application has changed meanwhile (another member of staff "
+                          "dealt with it, or the applicant withdrew it): nothing was done. "
+                          "Here it is as it is now.",
+    "registration_expired": "The trade registration has expired: it cannot be certified "
+                            "until the registration is renewed.",
+    "signer_unavailable": "The signer's ID no longer works (removed from the registration, "
+                          "or locked): nothing can be certified with this signer.",
+}
 
 
 def review_path(application_id: str, suffix: str = "") -> str:
     return f"/staff/applications/{quote(application_id, safe='')}{suffix}"
+
+
+def refusal_of(request, exc) -> tuple[str, dict]:
+    """A service's refusal as the review page's alert (in staff's words where it has them)
+    and each field's messages."""
+    alert, errors = errors_of(request, exc)
+    if exc.code in STAFF_REFUSALS:
+        alert = translate(request, STAFF_REFUSALS[exc.code])
+    return alert, errors
 
 
 def page_of(request) -> int:
@@ -72,7 +92,7 @@ class IssuanceStaffPages:
         try:
             self.issuance.certify(caller, application_id)
         except (ValidationFailed, Conflict) as exc:  # signer unavailable, expired, returned
-            alert, errors = errors_of(request, exc)
+            alert, errors = refusal_of(request, exc)
             return self._review(request, caller, application_id, status=exc.status,
                                 alert=alert, errors=errors)
         return see_other(review_path(application_id), "issuance_certified", "certificate")
@@ -81,11 +101,19 @@ class IssuanceStaffPages:
     @staff_page
     @authorized("staff.review")
     def staff_issuance_return_page(self, request, caller, application_id):
-        """ISS-7: back to the applicant with a reason, mailed."""
-        return return_with_reason(
-            request, lambda body: self.issuance.return_application(caller, application_id, body),
-            lambda **context: self._review(request, caller, application_id, **context),
-            lambda: see_other(review_path(application_id), "returned"))
+        """ISS-7: back to the applicant with a reason (required), mailed."""
+        reason = request.form.get("reason", "").strip()
+        values = {"reason": reason}
+        if not reason:
+            return self._review(request, caller, application_id, status=422, values=values,
+                                errors=required(request, values, "reason"))
+        try:
+            self.issuance.return_application(caller, application_id, {"reason": reason})
+        except (ValidationFailed, Conflict) as exc:  # certified or returned meanwhile
+            alert, errors = refusal_of(request, exc)
+            return self._review(request, caller, application_id, status=exc.status,
+                                values=values, alert=alert, errors=errors)
+        return see_other(review_path(application_id), "returned")
 
     @http("POST", "/staff/applications/<application_id>/revocation", page=True)
     @staff_page
@@ -104,7 +132,7 @@ class IssuanceStaffPages:
         try:
             self.issuance.revoke(caller, application_id, {"reason": reason})
         except (ValidationFailed, Conflict) as exc:
-            alert, errors = errors_of(request, exc)
+            alert, errors = refusal_of(request, exc)
             return self._review(request, caller, application_id, status=exc.status,
                                 values=values, alert=alert, errors=errors)
         return see_other(review_path(application_id), "issuance_revoked")
