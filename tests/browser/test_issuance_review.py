@@ -39,7 +39,8 @@ def test_staff_return_an_application_then_certify_it(page, site, running_system,
         expect(page.locator("h1")).to_have_text("原産地証明書（日本産）")
         signature = page.get_by_role("img", name="TARO YAMADA の登録された署名")
         expect(signature).to_be_visible()
-        assert signature.evaluate("image => image.naturalWidth") > 0
+        page.wait_for_function("image => image.complete && image.naturalWidth > 0",
+                               arg=signature.element_handle())  # the image, loaded
         invoice = page.get_by_role("link", name="invoice.pdf", exact=True)
         opened = page.request.get(site + invoice.get_attribute("href"))  # this session's
         assert opened.status == 200 and opened.body().startswith(b"%PDF")
