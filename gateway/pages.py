@@ -85,6 +85,11 @@ NOTICES = {
                                   "the admin has been mailed."),
     "change_returned": ("status", "The change request has been returned, and the reason has "
                                   "been mailed."),
+    # chamber staff: certificates (issue 10)
+    "issuance_certified": ("status", "The application has been certified, and the applicant "
+                                     "has been mailed."),
+    "issuance_revoked": ("status", "The certificate has been revoked, and the reason has been "
+                                   "mailed."),
     # chamber staff: a company's IDs (issue 9)
     "account_locked": ("status", "%(login_id)s has been locked. Its sessions have ended."),
     "account_unlocked": ("status", "%(login_id)s has been unlocked. It can log in again."),

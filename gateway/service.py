@@ -9,6 +9,7 @@ from gateway.routes.change_requests import ChangeRequestRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.issuance import IssuanceRoutes
 from gateway.routes.issuance_pages import IssuancePages
+from gateway.routes.issuance_staff_pages import IssuanceStaffPages
 from gateway.routes.pages import PageRoutes
 from gateway.routes.platform import PlatformRoutes
 from gateway.routes.registration import RegistrationRoutes
@@ -21,7 +22,7 @@ from tradecert import config
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
                      ChangeRequestPages, RenewalPages, AccountStaffPages, IssuanceRoutes,
-                     IssuancePages):
+                     IssuancePages, IssuanceStaffPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from services.identity.domain import hash_password
 from services.identity.models import Account
 from tests.api.registration_flow import approved_with_admin
+from tests.helpers.issuance import co_japan, pdf_file
 from tradecert.db import utcnow
 
 PASSWORD = "Passw0rd1"
@@ -64,3 +65,18 @@ def attach(web, headers, application_id, kind, data, filename="invoice.pdf",
            content_type="application/pdf"):
     return web.post(f"/api/v1/applications/{application_id}/attachments", headers=headers,
                     data={"kind": kind}, files={"file": (filename, data, content_type)})
+
+
+def submitted_co(web, headers, consignee: str = "ABC Imports Ltd.") -> str:
+    """A co_japan of two goods lines with its commercial invoice, submitted through the API
+    (ISS-6: submission needs the invoice); returns the application's id."""
+    body = co_japan(goods=2)
+    body["consignee"]["name"] = consignee
+    created = web.post("/api/v1/applications", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    application_id = created.json()["application_id"]
+    invoice = attach(web, headers, application_id, "commercial_invoice", pdf_file())
+    assert invoice.status_code == 201, invoice.text
+    sent = web.post(f"/api/v1/applications/{application_id}/submission", headers=headers)
+    assert sent.status_code == 200, sent.text
+    return application_id
