@@ -176,7 +176,8 @@ def test_attachments_preview_submission_and_the_list(world):
     exe = send(user, path + "/attachments", [("kind", "commercial_invoice")], page,
                files={"file": ("invoice.pdf", bodies.EXE_BYTES, "application/pdf")})
     assert exe.status_code == 422
-    assert message_beside(exe, "file") == "添付できるのは PDF、PNG、JPEG のファイルだけです。"
+    assert message_beside(exe, "file") == (
+        "PDF、PNG、JPEGのいずれかのファイルを添付してください（ファイル名ではなく中身で判定します）。")
     assert '<option value="commercial_invoice" selected>' in exe.text  # kept
     assert send(user, path + "/attachments", [("kind", "")], page, files={
         "file": ("invoice.pdf", bodies.pdf_file(), "application/pdf")}).status_code == 422
