@@ -1,8 +1,10 @@
 """The permission matrix (ID-7, ID-9), generated from identity's table: every API route that
 needs a login × {anonymous, admin, user, sub, staff} × {own, other company, other chamber}.
 Nobody sees another company's or another chamber's objects: those answer 404."""
+import base64
 import inspect
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select, update
@@ -12,7 +14,9 @@ from gateway.http import HttpEntrypoint
 from gateway.service import GatewayService
 from services.identity.models import Account
 from services.identity.permissions import PERMISSIONS
+from services.issuance.models import Application
 from tests.api.world import PASSWORD, chamber, login, make_ready, register
+from tests.helpers.issuance import co_japan, pdf_file
 from tradecert.db import utcnow
 
 ROLES = ("anonymous", "admin", "user", "sub", "staff")
@@ -60,6 +64,10 @@ BODIES = {
         "registration_fee_receipt_no": "R-2"},
     ("POST", "/api/v1/registration/change-requests"): {"signers_removed": ["U0000000"]},
     ("POST", "/api/v1/staff/change-requests/<change_request_id>/return"): {"reason": "不備"},
+    ("POST", "/api/v1/applications"): co_japan(),
+    ("PUT", "/api/v1/applications/<application_id>"): co_japan(),
+    ("POST", "/api/v1/staff/applications/<application_id>/return"): {"reason": "不備"},
+    ("POST", "/api/v1/staff/applications/<application_id>/revocation"): {"reason": "誤り"},
     ("POST", "/api/v1/sub-ids/<login_id>/notification"): {
         "target_trade_registration_number": "{number}", "target_email": "h@example.jp",
         "subject": "【貿易関係証明発給システム】サブID付与のお知らせ", "body": "本文"},
@@ -73,6 +81,7 @@ def _scan() -> bytes:
 
 
 SCAN = _scan()
+INVOICE = pdf_file()
 
 
 class World:
@@ -98,6 +107,12 @@ class World:
         # staff have scanned: for the change request routes.
         self.change_requests = {owner: self.change_request(owner)
                                 for owner in ("own", "other_chamber")}
+        # A submitted issuance application of each company, by its sub ID (so that its user
+        # ID, the signer, sees and changes it too: ISS-3), with an invoice attached.
+        self.invoice = self.rpc.documents.store_attachment(
+            base64.b64encode(pdf_file()).decode("ascii"), "invoice.pdf")
+        self.issuance = {owner: self.issuance_application(company)
+                         for owner, company in self.companies.items()}
 
     def staff(self, cci_code):
         return self.rpc.identity.authorize(login(self.rpc, cci_code, f"staff{cci_code}"),
@@ -150,6 +165,28 @@ class World:
                                                       base64.b64encode(SCAN).decode("ascii"))
         return {"number": number, "signer_id": signer_id}
 
+    def issuance_application(self, company) -> dict:
+        from services.issuance.models import Application, Attachment
+
+        application_id, attachment_id = uuid.uuid4().hex, uuid.uuid4().hex
+        session = self.db("issuance")
+        now = utcnow()
+        session.add(Application(
+            id=application_id, cci_code=company.cci_code,
+            trade_registration_number=company.trade_registration_number,
+            certificate_type="co_japan", status="submitted", applicant_login_id=company.sub,
+            applicant_kind="sub", applicant_account_id=0, signer_login_id=company.user,
+            exporter_name="COMPANY", signer_name="SIGNER", body=co_japan(),
+            updated_at=now, submitted_at=now))
+        session.flush()
+        session.add(Attachment(id=attachment_id, application_id=application_id,
+                               kind="commercial_invoice", filename="invoice.pdf",
+                               content_type="application/pdf", size=self.invoice["size"],
+                               sha256=self.invoice["sha256"], file_id=self.invoice["file_id"],
+                               created_at=now, created_by=company.sub))
+        session.commit()
+        return {"application_id": application_id, "attachment_id": attachment_id}
+
     def token(self, role):
         own = self.companies["own"]
         login_id = f"staff{own.cci_code}" if role == "staff" else getattr(own, role)
@@ -165,7 +202,11 @@ class World:
         if change:
             application = self.change_requests[owner]
         login_id = company.sub if url.startswith("/api/v1/sub-ids/") else company.user
-        return (url.replace("<login_id>", login_id).replace("<number>", application["number"])
+        issued = self.issuance[owner]
+        return (url.replace("<login_id>", login_id)
+                .replace("<application_id>", issued["application_id"])
+                .replace("<attachment_id>", issued["attachment_id"])
+                .replace("<number>", application["number"])
                 .replace("<change_request_id>", application["number"])
                 .replace("<signer_id>", application.get("signer_id", ""))
                 .replace("<form>", "signature-registration" if change else "pledge"))
@@ -182,14 +223,20 @@ class World:
             if sub is None:
                 caller = self.rpc.identity.authorize(login(self.rpc, company.cci_code,
                                                            company.user), "me.view")
-                company.sub = self.rpc.identity.create_sub_id(caller, {
+                deleted, company.sub = company.sub, self.rpc.identity.create_sub_id(caller, {
                     "name": "サブ", "password": PASSWORD, "email": "s@example.jp"})["login_id"]
+                self.db("issuance").execute(update(Application).where(
+                    Application.applicant_login_id == deleted).values(
+                    applicant_login_id=company.sub))
             session.execute(update(Account).where(Account.login_id == company.sub,
                                                   Account.cci_code == company.cci_code)
                             .values(notified_at=utcnow(), activated_at=utcnow()))
             assert user is not None
         session.execute(update(Account).values(locked_at=None, locked_by=None))  # issue 9
         session.commit()
+        issuance = self.db("issuance")  # a withdrawal or a return is undone
+        issuance.execute(update(Application).values(status="submitted"))
+        issuance.commit()
 
 
 def owners(url):
@@ -198,6 +245,8 @@ def owners(url):
         return ("own", "other_chamber")  # any company's IDs of the staff's own chamber
     if "<login_id>" in url:
         return OWNERS
+    if "<application_id>" in url:  # a company's applications; staff's of their chamber
+        return ("own", "other_chamber") if url.startswith("/api/v1/staff/") else OWNERS
     if "<number>" in url or "<change_request_id>" in url:
         return ("own", "other_chamber")
     return ("own",)
@@ -259,6 +308,27 @@ ALLOWED = {
     ("PUT", "/api/v1/staff/registration-applications/<number>/signers/<signer_id>/signature"):
         409,  # tried after the approval too: the signatures of an approved one are final
     ("PUT", "/api/v1/sub-ids/<login_id>/password"): 204,
+    # issuance (issue 10): each company's application is submitted, by its sub ID. What
+    # asks registration for the company (box 1, membership, validity) finds none (404).
+    ("GET", "/api/v1/applications"): 200,
+    ("POST", "/api/v1/applications"): 404,
+    ("GET", "/api/v1/fees/quote"): 404,
+    ("GET", "/api/v1/applications/<application_id>"): 200,
+    ("PUT", "/api/v1/applications/<application_id>"): 409,  # submitted: not editable
+    ("POST", "/api/v1/applications/<application_id>/submission"): 404,
+    ("POST", "/api/v1/applications/<application_id>/withdrawal"): 200,
+    ("POST", "/api/v1/applications/<application_id>/attachments"): 409,
+    ("GET", "/api/v1/applications/<application_id>/attachments/<attachment_id>"): 200,
+    ("DELETE", "/api/v1/applications/<application_id>/attachments/<attachment_id>"): 409,
+    ("GET", "/api/v1/applications/<application_id>/preview.pdf"): 404,
+    ("GET", "/api/v1/staff/applications"): 200,
+    ("GET", "/api/v1/staff/applications/<application_id>"): 404,
+    ("GET", "/api/v1/staff/applications/<application_id>/attachments/<attachment_id>"): 200,
+    ("GET", "/api/v1/staff/applications/<application_id>/signature.png"): 404,
+    ("GET", "/api/v1/staff/applications/<application_id>/certificate.pdf"): 409,
+    ("POST", "/api/v1/staff/applications/<application_id>/certification"): 404,
+    ("POST", "/api/v1/staff/applications/<application_id>/return"): 200,
+    ("POST", "/api/v1/staff/applications/<application_id>/revocation"): 409,  # not certified
 }
 
 
@@ -297,6 +367,10 @@ def test_permission_matrix(web, rpc_client, db_session):
                 if url.endswith("/signature"):  # the scanned image itself is the body
                     response = web.request(method, path, data=SCAN,
                                            headers={**headers, "Content-Type": "image/png"})
+                elif url.endswith("/attachments"):  # a multipart upload
+                    response = web.request(method, path, headers=headers,
+                                           data={"kind": "other"},
+                                           files={"file": ("a.pdf", INVOICE, "application/pdf")})
                 else:
                     response = web.request(method, path, json=body, headers=headers)
                 want = expected(method, action, role, owner, url)
@@ -304,7 +378,10 @@ def test_permission_matrix(web, rpc_client, db_session):
                        f"{response.text[:200]}"
                 assert response.status_code == want, case
                 if owner == "own" and role in PERMISSIONS[action]:
-                    leaked = [c for name, c in world.companies.items() if name != "own"
+                    # staff see every company of their own chamber (ID-9), no other's
+                    strangers = ("other_chamber",) if role == "staff" else (
+                        "other_company", "other_chamber")
+                    leaked = [c for name, c in world.companies.items() if name in strangers
                               for login_id in (c.admin, c.user, c.sub)
                               if re.search(re.escape(login_id), response.text)]
                     assert leaked == [], case
