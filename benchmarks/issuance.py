@@ -8,17 +8,17 @@ removed afterwards. Each figure is measured from this process through RPC, as th
 
 - certification_ms_median / _p95: a staff `certify` call (ISS-2: the number, the certificate
   rendered, signed and stored, the fee fixed, in one transaction) on submitted co_japan
-  applications with an invoice attached, one after another, after warm-up. Reference, in the
-  same run: documents' `render` of the same CO payloads alone (a new certificate number, so
-  nothing comes from its cache): the documents service's speed. The ratio is the cost of
-  everything certification adds (the other services asked, the row lock, the number, the
-  outbox).
+  applications with an invoice attached, one after another, after warm-up; each is checked to
+  have stored a signed PDF. Reference, right after each: documents' `render` of the payload
+  that certification sent (another certificate number, so nothing comes from its cache): the
+  documents service's speed. The ratio is what certification adds (the other services asked,
+  the row lock, the number, the outbox).
 - applicant_list_*_p95_ms: `list_applications` (page 1; page 1 of one status; page 1 of a sub
   ID's own; page 100) with 10,000 applications in the registration, 200 calls each.
-  References: the same call while the registration had no applications (the empty database)
-  and issuance's `health` (the RPC round trip).
+  References, timed in the same rounds: the same call for a registration with no
+  applications (the empty database) and issuance's `health` (the RPC round trip).
 - staff_queue_p95_ms: `staff_applications(staff, "submitted")` with those 10,000 in the
-  chamber; the same references.
+  chamber; references: another chamber's empty queue, and `health`.
 
 The 10,000 are inserted in one SQLAlchemy Core insert, shaped like the applications the API
 makes (a certified one keeps its certificate's payload, as certification does), then
@@ -146,22 +146,22 @@ class System(Cluster):
 
 # --- a registration ready to apply, as the API makes it --------------------------------------
 
-def caller(client, login_id: str, password: str, action: str) -> dict:
+def caller(client, login_id: str, password: str, action: str, cci_code: str = CCI_CODE) -> dict:
     """As the gateway does: a login, then identity's one authorization path."""
-    token = client.identity.login({"cci_code": CCI_CODE, "login_id": login_id,
+    token = client.identity.login({"cci_code": cci_code, "login_id": login_id,
                                    "password": password})["token"]
     return client.identity.authorize(token, action)
 
 
-def invitation_token(system: System, timeout: float = 30) -> str:
+def invitation_token(system: System, email: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for mail in system.mails():
             found = re.search(r"/registration/start\?token=(\S+)", mail.get_content())
-            if found:
+            if found and email in mail["To"]:
                 return found.group(1)
         time.sleep(0.2)
-    raise RuntimeError("no invitation mail arrived")
+    raise RuntimeError(f"no invitation mail to {email} arrived")
 
 
 def signature_scan() -> str:
@@ -170,35 +170,42 @@ def signature_scan() -> str:
     return base64.b64encode(scanned(sign(frame(paper())))).decode("ascii")
 
 
-def seed(system: System, client) -> dict:
-    """The chamber and a staff ID; a registration invited, applied for, its signer's signature
-    uploaded and approved through registration's RPCs (identity makes the IDs, documents the
-    certificate); its user ID's password set and e-mail verified as the API tests do
-    (tests/api/issuance_flow.py), and a sub ID of it. Returns the callers."""
-    from sqlalchemy import update
-    from sqlalchemy.orm import Session
-
+def add_chamber(client, cci_code: str, name_ja: str, name_en: str, staff_login: str) -> dict:
+    """A chamber and a staff ID of it, logged in: the staff caller."""
     from operations.supervisor import SEED_CHAMBER
-    from services.identity.domain import hash_password
-    from services.identity.models import Account
-    from tradecert.db import make_engine, utcnow
 
     client.identity.add_chamber({
-        "cci_code": CCI_CODE, "name_ja": SEED_CHAMBER["name_ja"],
-        "name_en": SEED_CHAMBER["name_en"], "rules": SEED_CHAMBER["rules"],
+        "cci_code": cci_code, "name_ja": name_ja, "name_en": name_en,
+        "rules": SEED_CHAMBER["rules"],
         "registration_fee_jpy": {"member": 0, "non_member": 16200}})
-    client.identity.add_staff({"cci_code": CCI_CODE, "login_id": STAFF_LOGIN,
+    client.identity.add_staff({"cci_code": cci_code, "login_id": staff_login,
                                "password": PASSWORD})
-    staff = caller(client, STAFF_LOGIN, PASSWORD, "staff.review")
+    return caller(client, staff_login, PASSWORD, "staff.review", cci_code)
 
-    client.registration.invite(CCI_CODE, {"email": COMPANY["contact"]["email"],
-                                          "agree_rules": True})
+
+def registration(system: System, client, staff: dict, n: int) -> dict:
+    """A registration invited, applied for, its signer's signature uploaded and approved
+    through registration's RPCs (identity makes the IDs, documents the certificate); its user
+    ID's password set and e-mail verified as the API tests do (tests/api/issuance_flow.py),
+    and a sub ID of it, active. Returns both callers."""
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from services.identity.domain import hash_password
+    from services.identity.models import Account, Registration
+    from tradecert.db import make_engine, utcnow
+
+    email = f"contact{n}@sakura.example.jp"
+    client.registration.invite(CCI_CODE, {"email": email, "agree_rules": True})
     started = client.registration.start_application({
-        "invitation_token": invitation_token(system), "agree_privacy": True,
+        "invitation_token": invitation_token(system, email), "agree_privacy": True,
         "agree_terms": True})
     number, token = started["application_number"], started["application_token"]
-    client.registration.save_company(number, token, COMPANY)
-    signer = client.registration.add_signer(number, token, SIGNER)
+    client.registration.save_company(number, token, {
+        **COMPANY, "name_en": f"Sakura Trading {n}",
+        "contact": {**COMPANY["contact"], "email": email}})
+    signer = client.registration.add_signer(number, token, {
+        **SIGNER, "email": f"t.yamada{n}@sakura.example.jp"})
     client.registration.submit(number, token)
     client.registration.upload_signature(staff, number, signer["signer_id"], signature_scan())
     approved = client.registration.approve(staff, number, {"registration_fee_receipt_no": "R-1"})
@@ -206,20 +213,36 @@ def seed(system: System, client) -> dict:
 
     engine = make_engine(config.database_url("identity"))
     with Session(engine) as session, session.begin():
+        registration_id = session.scalar(select(Registration.id).where(
+            Registration.trade_registration_number == trade_number))
         user_id = session.scalars(update(Account).where(
-            Account.cci_code == CCI_CODE, Account.kind == "user").values(
+            Account.registration_id == registration_id, Account.kind == "user").values(
             password_hash=hash_password(PASSWORD), email_verified_at=utcnow())
             .returning(Account.login_id)).one()
     user = caller(client, user_id, PASSWORD, "applications.apply")
-    sub_id = client.identity.create_sub_id(user, {"name": "サブ 一郎", "password": PASSWORD,
-                                                  "email": "sub@sakura.example.jp"})["login_id"]
+    sub_id = client.identity.create_sub_id(user, {
+        "name": "サブ 一郎", "password": PASSWORD,
+        "email": f"sub{n}@sakura.example.jp"})["login_id"]
     with Session(engine) as session, session.begin():
         session.execute(update(Account).where(Account.login_id == sub_id).values(
             activated_at=utcnow()))
     engine.dispose()
-    sub = caller(client, sub_id, PASSWORD, "applications.view")
     assert user["trade_registration_number"] == trade_number
-    return {"staff": staff, "user": user, "sub": sub}
+    return {"user": user, "sub": caller(client, sub_id, PASSWORD, "applications.view")}
+
+
+def seed(system: System, client) -> dict:
+    """Saitama with its staff and two registrations: the measured one and one that stays
+    without applications (the reference); a second chamber, Tokyo, whose queue stays empty."""
+    from operations.supervisor import SEED_CHAMBER
+
+    staff = add_chamber(client, CCI_CODE, SEED_CHAMBER["name_ja"], SEED_CHAMBER["name_en"],
+                        STAFF_LOGIN)
+    empty_staff = add_chamber(client, "1301", "東京商工会議所", "Tokyo CCI", "tokyo01")
+    measured, empty = registration(system, client, staff, 1), registration(system, client,
+                                                                           staff, 2)
+    return {"staff": staff, **measured, "empty_staff": empty_staff,
+            "empty_user": empty["user"], "empty_sub": empty["sub"]}
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -241,25 +264,44 @@ def summary(times: list[float]) -> dict:
 
 
 def list_calls(client, callers: dict) -> dict:
-    """The lists and the queue as the gateway asks for them, and the RPC round trip."""
+    """Each list as the gateway asks for it, with 10,000 applications and on the registration
+    (or chamber) that has none."""
+    issuance = client.issuance
     user, sub, staff = callers["user"], callers["sub"], callers["staff"]
+    empty_user, empty_sub = callers["empty_user"], callers["empty_sub"]
     return {
-        "applicant_list": lambda: client.issuance.list_applications(user),
-        "applicant_list_status": lambda: client.issuance.list_applications(user, "certified"),
-        "applicant_list_sub_id": lambda: client.issuance.list_applications(sub),
-        "applicant_list_page_100": lambda: client.issuance.list_applications(user, None, 100),
-        "staff_queue": lambda: client.issuance.staff_applications(staff, "submitted"),
-        "health": client.issuance.health,
+        "applicant_list": (lambda: issuance.list_applications(user),
+                           lambda: issuance.list_applications(empty_user)),
+        "applicant_list_status": (lambda: issuance.list_applications(user, "certified"),
+                                  lambda: issuance.list_applications(empty_user, "certified")),
+        "applicant_list_sub_id": (lambda: issuance.list_applications(sub),
+                                  lambda: issuance.list_applications(empty_sub)),
+        "applicant_list_page_100": (lambda: issuance.list_applications(user, None, 100),
+                                    lambda: issuance.list_applications(empty_user, None, 100)),
+        "staff_queue": (lambda: issuance.staff_applications(staff, "submitted"),
+                        lambda: issuance.staff_applications(callers["empty_staff"],
+                                                            "submitted")),
     }
 
 
-def measure_lists(calls: dict, count: int = LIST_CALLS) -> dict:
-    results = {}
-    for name, call in calls.items():
-        for _ in range(10):  # warm-up: connections, the planner's caches
-            call()
-        results[name] = summary([timed(call) for _ in range(count)])
-    return results
+def measure_lists(client, calls: dict, count: int = LIST_CALLS) -> dict:
+    """`count` rounds; each round times every list, its empty reference and the RPC round
+    trip one after the other, so a figure and its references share the machine's load."""
+    full = {name: [] for name in calls}
+    empty = {name: [] for name in calls}
+    health = []
+    for round_ in range(count + 10):  # the first 10: warm-up (connections, plans)
+        for name, (call, reference) in calls.items():
+            taken = timed(call), timed(reference)
+            if round_ >= 10:
+                full[name].append(taken[0])
+                empty[name].append(taken[1])
+        taken = timed(client.issuance.health)
+        if round_ >= 10:
+            health.append(taken)
+    return {"lists_10000": {name: summary(times) for name, times in full.items()},
+            "lists_empty": {name: summary(times) for name, times in empty.items()},
+            "health": summary(health)}
 
 
 def submitted_applications(client, user: dict, count: int) -> list[str]:
@@ -278,7 +320,8 @@ def submitted_applications(client, user: dict, count: int) -> list[str]:
 
 
 def measure_certification(client, staff: dict, ids: list[str]) -> dict:
-    from sqlalchemy import select
+    """Each certification timed, then documents' render of the payload it sent, with another
+    certificate number (so the render is new to documents' cache): the two share the load."""
     from sqlalchemy.orm import Session
 
     from services.issuance.models import Application
@@ -286,28 +329,22 @@ def measure_certification(client, staff: dict, ids: list[str]) -> dict:
 
     for application_id in ids[:WARM_UP]:  # both documents processes: fonts, templates, key
         client.issuance.certify(staff, application_id)
-    times = []
-    for application_id in ids[WARM_UP:]:
-        times.append(timed(lambda: client.issuance.certify(staff, application_id)))  # noqa: B023
-    # what certification stored: a signed PDF for each (checked after the timing)
+    certifications, renders = [], []
     engine = make_engine(config.database_url("issuance"))
     with Session(engine) as session:
-        certified = session.scalars(select(Application).where(
-            Application.id.in_(ids[WARM_UP:]))).all()
-        documents = [a.certificate for a in certified]
-        for application in certified:
+        for application_id in ids[WARM_UP:]:
+            certifications.append(timed(lambda: client.issuance.certify(staff, application_id)))  # noqa: B023
+            application = session.get(Application, application_id)
             assert application.status == "certified", application.status
-            stored = client.documents.fetch(application.certificate_file_id)
-            pdf = base64.b64decode(stored["data"])
+            # what certification stored: the certificate, signed
+            pdf = base64.b64decode(client.documents.fetch(application.certificate_file_id)["data"])
             assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf, "not a signed PDF"
+            document = application.certificate
+            payload = {**document["payload"],
+                       "certificate_no": document["payload"]["certificate_no"] + "-R"}
+            renders.append(timed(lambda: client.documents.render(document["kind"], payload)))  # noqa: B023
     engine.dispose()
-    # the reference: documents' render of the same payloads alone, each new to its cache
-    renders = []
-    for document in documents:
-        payload = {**document["payload"],
-                   "certificate_no": document["payload"]["certificate_no"] + "-R"}
-        renders.append(timed(lambda: client.documents.render(document["kind"], payload)))  # noqa: B023
-    return {"certification": summary(times), "render": summary(renders)}
+    return {"certification": summary(certifications), "render": summary(renders)}
 
 
 def insert_applications(callers: dict, count: int) -> int:
@@ -415,7 +452,7 @@ def rows_of(results: dict) -> list[dict]:
         rows.append({"metric": f"certification_ms_{stat}", "value": certification[stat],
                      "reference": render[stat], "reference_is": f"documents render {stat}"})
     full, empty = results["lists_10000"], results["lists_empty"]
-    health = full["health"]["p95"]
+    health = results["health"]["p95"]
     for name in ("applicant_list", "applicant_list_status", "applicant_list_sub_id",
                  "applicant_list_page_100", "staff_queue"):
         metric = f"{name}_p95_ms"
@@ -458,11 +495,10 @@ def main() -> None:
         with ClusterRpcClient(uri=system.env["TRADECERT_AMQP_URI"]) as client:
             system.wait_ready(client)
             callers = seed(system, client)
-            results["lists_empty"] = measure_lists(list_calls(client, callers))
             ids = submitted_applications(client, callers["user"], WARM_UP + CERTIFICATIONS)
             results.update(measure_certification(client, callers["staff"], ids))
             results["applications_in_registration"] = insert_applications(callers, APPLICATIONS)
-            results["lists_10000"] = measure_lists(list_calls(client, callers))
+            results.update(measure_lists(client, list_calls(client, callers)))
             results["plans"] = explain(callers)
     results["table"] = rows_of(results)
     out.mkdir(parents=True, exist_ok=True)
