@@ -17,6 +17,7 @@ fuzz:
 bench:
 	@scripts/setup.sh test
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.documents
+	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.issuance
 
 lint:
 	@.venv/bin/ruff check tradecert operations services gateway tests benchmarks

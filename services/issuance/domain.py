@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from services.issuance import rules
 from services.issuance.exceptions import (
@@ -258,10 +258,16 @@ def require_certificate(application: Application) -> None:
 # --- lists: indexed, paginated, newest first (ISS-2) -------------------------------------------
 
 def page_of(session: Session, query, order, page: int) -> tuple[list[Application], int, int]:
+    """One page of the list and the number of pages. The count reads the list's index only
+    (models.Application's indexes); a row's page entry never needs the entered body nor the
+    certificate's payload, the widest columns, so they stay in the database (issue 10:
+    benchmarks/issuance.py)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = list(session.scalars(query.order_by(*order).limit(PAGE_SIZE)
+    listed = query.options(defer(Application.body, raiseload=True),
+                           defer(Application.certificate, raiseload=True))
+    rows = list(session.scalars(listed.order_by(*order).limit(PAGE_SIZE)
                                 .offset((page - 1) * PAGE_SIZE)))
     return rows, page, pages
 

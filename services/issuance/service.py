@@ -198,13 +198,21 @@ class IssuanceService(HealthCheck):
             if application.status in domain.CERTIFIED and application.certified_at:
                 return CertifiedSchema().dump(application)  # a repeat: the same answer
             domain.require(application, "submitted")
-            exporter = self.registration.exporter(application.cci_code,
-                                                  application.trade_registration_number)
+            # issue 10: the facts asked at once, not one round trip after another, while the
+            # row is locked; the fee waits for the membership only. Errors come in the same
+            # order as before: an expired registration first, then the signer.
+            exporter_reply = self.registration.exporter.call_async(
+                application.cci_code, application.trade_registration_number)
+            applicant_reply = self.identity.applicant.call_async(
+                domain.applicant_caller(application))
+            chamber_reply = self.identity.get_chamber.call_async(application.cci_code)
+            exporter = exporter_reply.result()
             domain.require_valid(exporter)
-            applicant = self.identity.applicant(domain.applicant_caller(application))
-            chamber = self.identity.get_chamber(application.cci_code)
-            quote = self.payment.quote(application.cci_code, application.certificate_type,
-                                       exporter["membership"], application.body["copies"])
+            quote_reply = self.payment.quote.call_async(
+                application.cci_code, application.certificate_type, exporter["membership"],
+                application.body["copies"])
+            applicant, chamber = applicant_reply.result(), chamber_reply.result()
+            quote = quote_reply.result()
             today = japan_today()
             number = domain.next_certificate_no(session, application.cci_code, today.year)
             access_code = domain.new_access_code()
