@@ -1,20 +1,20 @@
 """The staff's review of a certificate application (ISS-2, ISS-7) in a real browser against
 `tradecert run`: an application made, attached and submitted through the API; staff log in,
 open the queue and the application (the registered signature shown), return it with a reason;
-the applicant sees it returned, corrects and resubmits it through the API; staff certify it
-after a confirmation and see the certificate number."""
+the applicant, in its own browser, reads the reason, corrects and resubmits it; staff certify
+it after a confirmation and see the certificate number; the applicant's list shows it."""
 import re
 
 from nameko.standalone.rpc import ClusterRpcClient
 from playwright.sync_api import expect
 
 from tests.api.conftest import WebClient
-from tests.api.issuance_flow import applicants, submitted_co
+from tests.api.issuance_flow import PASSWORD, applicants, submitted_co
 from tests.browser.conftest import log_in
 from tests.conftest import Sink
-from tests.helpers.issuance import co_japan
 
 BASE = "/api/v1/applications"
+STAFF = "/api/v1/staff/applications"
 REASON = "インボイス番号が添付書類と一致しません。"
 
 
@@ -53,14 +53,21 @@ def test_staff_return_an_application_then_certify_it(page, site, running_system,
         view = web.get(f"{BASE}/{application_id}", headers=world.user).json()
         assert (view["status"], view["return_reason"]) == ("returned", REASON)
 
-        # the applicant corrects it and submits it again (through the API)
-        corrected = co_japan(goods=2)
-        corrected["consignee"]["name"] = "ABC IMPORTS LTD."
-        corrected["invoices"][0]["number"] = "INV-2026-002"
-        assert web.put(f"{BASE}/{application_id}", headers=world.user,
-                       json=corrected).status_code == 200
-        assert web.post(f"{BASE}/{application_id}/submission",
-                        headers=world.user).json() == {"status": "submitted"}
+        # the applicant, in a browser of its own, reads the reason, corrects and resubmits
+        applicant = page.context.browser.new_context(locale="ja-JP").new_page()
+        applicant.goto(f"{site}/c/1504/login")
+        log_in(applicant, world.user_id, PASSWORD)
+        expect(applicant).to_have_url(f"{site}/me")
+        applicant.goto(f"{site}/applications/{application_id}")
+        expect(applicant.locator(".reason")).to_have_text(REASON)
+        applicant.get_by_role("link", name="申請内容を修正する").click()
+        applicant.locator("#f-invoices-0-number").fill("INV-2026-002")
+        applicant.get_by_role("button", name="保存", exact=True).click()
+        applicant.get_by_role("button", name="商工会議所に申請する").click()
+        expect(applicant.get_by_role("status")).to_have_text("商工会議所に申請しました。")
+        # (the applicant's login ended its API session: one session per ID, ID-10)
+        assert web.get(f"{STAFF}/{application_id}", headers=world.staff).json()[
+            "invoices"][0]["number"] == "INV-2026-002"
 
         page.get_by_role("link", name="証明書の発給申請").click()
         page.get_by_role("row").filter(has_text="ABC IMPORTS LTD.").get_by_role("link").click()
@@ -72,7 +79,12 @@ def test_staff_return_an_application_then_certify_it(page, site, running_system,
             "申請を証明し、申請者へメールで通知しました。")
         number = page.locator(".certificate-no")
         expect(number).to_have_text(re.compile(r"^1504-\d{4}-000001$"))
-        view = web.get(f"{BASE}/{application_id}", headers=world.user).json()
+        view = web.get(f"{STAFF}/{application_id}", headers=world.staff).json()
         assert (view["status"], view["certificate_no"]) == ("certified", number.inner_text())
+        applicant.goto(f"{site}/applications")  # the applicant's list shows it certified
+        row = applicant.get_by_role("row").filter(has_text="ABC IMPORTS LTD.")
+        expect(row.locator(".tag")).to_have_text("証明済み")
+        expect(row).to_contain_text(view["certificate_no"])
+        applicant.context.close()
         expect(page.get_by_role("link", name=f"証明書 {view['certificate_no']}（PDF）")) \
             .to_be_visible()

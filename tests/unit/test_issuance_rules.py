@@ -8,6 +8,7 @@ import pytest
 
 from gateway import i18n
 from services.issuance.rules import check_draft, check_submission, months_before
+from tests.helpers.issuance import signature
 from tradecert.errors import ValidationFailed
 
 TODAY = date(2026, 11, 25)
@@ -38,13 +39,6 @@ def co_foreign() -> dict:
     body["goods"][0]["origin"] = "GERMANY"
     body["foreign"] = {"basis": "re_export", "shipment_date": "2026-11-01"}
     return body
-
-
-def signature() -> dict:
-    return {"certificate_type": "signature", "document_kind": "health_certificate",
-            "document_title": "HEALTH CERTIFICATE FOR FROZEN SCALLOPS",
-            "destination_country": "US", "copies": 0,
-            "statistics": {"goods_category": "foodstuffs", "destination_country": "US"}}
 
 
 def refused(check, *args) -> dict[str, list[str]]:

@@ -7,48 +7,20 @@ import re
 
 import pytest
 
-from gateway.service import GatewayService
-from tests.api.conftest import WebClient
 from tests.api.issuance_flow import PASSWORD, applicants
 from tests.helpers import issuance as bodies
 from tests.helpers.pages import csrf_of, location, log_in, text_of
-from tests.helpers.services import service_class
-from tradecert import SERVICES
 
 
 @pytest.fixture
-def system(smtp_sink, fresh_databases, rabbit_config, web_config, web_config_port,
-           runner_factory):
-    """The gateway and every service, each in its own container (as tests/api's), mailing
-    to this test's SMTP sink."""
-    runners = {name: runner_factory(service_class(name)) for name in SERVICES}
-    runners["gateway"] = runner_factory(GatewayService)
-    for runner in runners.values():
-        runner.start()
-    return runners
+def browsers(new_browser):
+    return new_browser
 
 
 @pytest.fixture
-def browsers(system, web_config_port):
-    """`browsers()`: a new client of the gateway with its own cookies."""
-    clients = []
-
-    def new():
-        clients.append(WebClient(f"http://127.0.0.1:{web_config_port}"))
-        return clients[-1]
-
-    yield new
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def world(system, browsers, smtp_sink, rpc_client, db_session):
+def world(smtp_sink, saitama, browsers, rpc_client, db_session):
     """An approved registration: its user ID and sub ID (API headers), and the user ID
     logged in to the pages."""
-    rpc_client.identity.add_chamber({
-        "cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI",
-        "registration_fee_jpy": {"member": 0, "non_member": 16200}})
     found = applicants(browsers(), smtp_sink, rpc_client, db_session)
     user = browsers()
     assert location(log_in(user, found.user_id, PASSWORD)) == "/me"
