@@ -7,7 +7,10 @@ Fees (ISS-6, ISS-11; API.md "Payment"): yen, tax included, `{co, signature, copy
 set none charges config.yaml's PAYMENT.default_fees_jpy."""
 from typing import Protocol
 
+from marshmallow import Schema, fields
+
 from tradecert import outbox
+from tradecert.schemas import CCI_CODE
 
 SERVICE = "payment"
 
@@ -42,6 +45,46 @@ class PaymentRpc(Protocol):
         """{service, status: ok} when the database answers."""
 
 
-EVENTS: dict = {}
+class PaymentEvent(Schema):
+    """Every payment event (ISS-8, ISS-11): whose payment, for notify to ask identity's
+    account_contact (`login_id`: the paying user or sub ID) and issuance to mark its
+    applications."""
+
+    cci_code = fields.String(required=True, validate=CCI_CODE)
+    payment_id = fields.String(required=True)
+    trade_registration_number = fields.String(required=True)
+    login_id = fields.String(required=True)
+    amount_jpy = fields.Integer(required=True)
+    application_ids = fields.List(fields.String(), required=True)
+
+
+class PaymentSucceeded(PaymentEvent):
+    """`payment_succeeded`: charged once; issuance marks every application in it `paid`
+    (its print window starts at `paid_at`); the receipt `receipt_no` exists."""
+
+    paid_at = fields.AwareDateTime(required=True)
+    receipt_no = fields.String(required=True)
+
+
+class PaymentFailed(PaymentEvent):
+    """`payment_failed`: the card was declined or the payment failed (`code`, Stripe's
+    decline code or error code); the payment stays open for another card."""
+
+    code = fields.String(required=True)
+
+
+class PaymentRefunded(PaymentEvent):
+    """`payment_refunded`: staff (`by_login_id`) refunded `refunded_jpy` for `reason`."""
+
+    refunded_jpy = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    by_login_id = fields.String(required=True)
+
+
+EVENTS = {
+    "payment_succeeded": PaymentSucceeded,
+    "payment_failed": PaymentFailed,
+    "payment_refunded": PaymentRefunded,
+}
 
 outbox.register_events(SERVICE, EVENTS)
