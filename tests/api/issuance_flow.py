@@ -1,14 +1,17 @@
 """A registration ready to apply for certificates, through the API: the approved company's
 signer (user ID) logged in, a sub ID of it, the admin, and chamber staff of Saitama and of
 another chamber."""
+import base64
 from dataclasses import dataclass
 
 from sqlalchemy import update
 
 from services.identity.domain import hash_password
 from services.identity.models import Account
-from tests.api.registration_flow import approved_with_admin
+from tests.api.registration_data import SIGNERS
+from tests.api.registration_flow import staff_headers
 from tests.helpers.issuance import co_japan, pdf_file
+from tradecert.clock import japan_today
 from tradecert.db import utcnow
 
 PASSWORD = "Passw0rd1"
@@ -38,11 +41,20 @@ class Applicants:
 
 
 def applicants(web, smtp_sink, rpc_client, db_session) -> Applicants:
-    trade_number, staff, admin = approved_with_admin(web, smtp_sink, rpc_client)
-    user_id = web.get("/api/v1/signers", headers=admin).json()[0]["login_id"]
+    """An approved registration of Saitama (1504) with one signer, made straight through
+    registration's rules and identity's RPC (the wizard and approval through the API are
+    tested on their own, tests/api/test_approval.py): a few RPCs instead of the whole
+    journey, so the issuance tests spend their time on issuance. `smtp_sink` is not read."""
+    staff = staff_headers(web, rpc_client)
+    trade_number = approved(rpc_client, db_session("registration"))
+    accounts = web.get(f"/api/v1/staff/registrations/{trade_number}/accounts",
+                       headers=staff).json()["accounts"]
+    admin_id = next(a["login_id"] for a in accounts if a["kind"] == "admin")
+    user_id = next(a["login_id"] for a in accounts if a["kind"] == "user")
     identity = db_session("identity")
-    identity.execute(update(Account).where(Account.login_id == user_id).values(
-        password_hash=hash_password(PASSWORD), email_verified_at=utcnow()))
+    identity.execute(update(Account).where(Account.login_id.in_([admin_id, user_id])).values(
+        password_hash=hash_password(PASSWORD), must_change_password=False,
+        email_verified_at=utcnow()))
     identity.commit()
     user = login(web, user_id)
     created = web.post("/api/v1/sub-ids", headers=user, json={
@@ -57,8 +69,29 @@ def applicants(web, smtp_sink, rpc_client, db_session) -> Applicants:
     rpc_client.identity.add_staff({"cci_code": "1301", "login_id": "tokyo01",
                                    "password": "Staff2026x"})
     other = login(web, "tokyo01", "Staff2026x", cci_code="1301")
-    return Applicants(trade_number, admin, user, user_id, login(web, sub_id), sub_id, staff,
-                      other)
+    return Applicants(trade_number, login(web, admin_id), user, user_id, login(web, sub_id),
+                      sub_id, staff, other)
+
+
+def approved(rpc_client, session) -> str:
+    """REG-8 through registration's own rules, identity's real accounts and a real stored
+    signature (box 9 prints it); the registration certificate is not rendered."""
+    from services.registration import domain
+    from tests.helpers.registration import company, signer, start
+    from tests.helpers.scans import frame, paper, scanned, sign
+
+    application, _ = start(session)
+    domain.save_company(session, application, company())
+    added = domain.add_signer(session, application, signer(1, **SIGNERS[0]))
+    added.signature_file_id = rpc_client.documents.store_signature(
+        base64.b64encode(scanned(sign(frame(paper())))).decode("ascii"))["file_id"]
+    domain.submit(session, application)
+    registration = domain.approve(
+        session, application, "R-9", rpc_client.identity.get_chamber("1504"),
+        today=japan_today(), create_accounts=rpc_client.identity.create_registration_accounts,
+        render_certificate=lambda payload: {"file_id": "0" * 64})
+    session.commit()
+    return registration.trade_registration_number
 
 
 def attach(web, headers, application_id, kind, data, filename="invoice.pdf",
