@@ -7,6 +7,7 @@ import json
 import time
 from datetime import timedelta
 
+import requests
 import stripe
 
 from tests.api.issuance_flow import applicants, submitted_co
@@ -76,6 +77,14 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
         db_session("payment").get(Payment, payment_id).stripe_payment_intent)
     assert (intent.amount, intent.currency) == (total, "jpy")
 
+    # the checkout page loads Stripe.js from the configured base, allowed on this page only
+    page = web.get(f"/payments/{payment_id}/checkout", headers=world.user)
+    assert page.status_code == 200 and localstripe["js_url"] in page.text
+    assert localstripe["api_base"] in page.headers["Content-Security-Policy"]
+    assert localstripe["api_base"] not in web.get(f"/payments/{payment_id}",
+                                                  headers=world.user).headers[
+        "Content-Security-Policy"]
+
     # a declined card: 402, the payment stays open for another card
     confirm = f"/api/v1/payments/{payment_id}/confirmation"
     declined = web.post(confirm, headers=world.user,
@@ -93,6 +102,7 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
     view = web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()
     assert view["status"] == "succeeded" and view["receipt_no"] == "1504-R000001"
     assert view["paid_at"]
+    assert "1504-R000001" in web.get(f"/payments/{payment_id}", headers=world.user).text
     until = (japan_today() + timedelta(days=14)).isoformat()
     for application_id in (first, second):
         application = wait_for(lambda a=application_id: (v := web.get(
@@ -110,13 +120,14 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
         payments.get(Payment, payment_id).stripe_payment_intent).to_dict()
     event = json.dumps({"id": "evt_replayed_1", "object": "event",
                         "type": "payment_intent.succeeded", "data": {"object": intent}})
-    forged = web.post("/api/v1/webhooks/stripe", data=event,
-                      headers=signed(event, "whsec_not_ours"))
+    hook = web.base_url + "/api/v1/webhooks/stripe"  # Stripe sends no cookie: not `web`
+    forged = requests.post(hook, data=event, headers=signed(event, "whsec_not_ours"),
+                           timeout=10)
     assert forged.status_code == 400
     assert payments.query(StripeEvent).count() == events_before
     # the same event twice: acted on once (the payment is settled once, one receipt)
-    answers = [web.post("/api/v1/webhooks/stripe", data=event,
-                        headers=signed(event, localstripe["webhook_secret"])).json()
+    answers = [requests.post(hook, data=event, timeout=10,
+                             headers=signed(event, localstripe["webhook_secret"])).json()
                for _ in range(2)]
     assert [a["outcome"] for a in answers] == ["already_settled", "duplicate"]
     assert rpc_client.payment.reconcile(0) == {}  # nothing open is left
