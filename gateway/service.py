@@ -11,6 +11,8 @@ from gateway.routes.issuance import IssuanceRoutes
 from gateway.routes.issuance_pages import IssuancePages
 from gateway.routes.issuance_staff_pages import IssuanceStaffPages
 from gateway.routes.pages import PageRoutes
+from gateway.routes.payment import PaymentRoutes
+from gateway.routes.payment_pages import PaymentPages
 from gateway.routes.platform import PlatformRoutes
 from gateway.routes.registration import RegistrationRoutes
 from gateway.routes.registration_pages import RegistrationPages
@@ -22,7 +24,8 @@ from tradecert import config
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
                      ChangeRequestPages, RenewalPages, AccountStaffPages, IssuanceRoutes,
-                     IssuancePages, IssuanceStaffPages):
+                     IssuancePages, IssuanceStaffPages, PaymentRoutes,
+                     PaymentPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import requests
 
@@ -59,6 +60,13 @@ def _die_with_parent():  # for the children: runs between fork and exec
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def local_stripe():
+    """PAYMENT.stripe.api_base when it is the local server on loopback (development and
+    tests: `tradecert run` starts it), else None (Stripe itself: nothing to start)."""
+    base = urlsplit(str((config.section("PAYMENT").get("stripe") or {}).get("api_base", "")))
+    return base if base.hostname in ("127.0.0.1", "localhost") and base.port else None
+
+
 def service_class_path(service: str) -> str:
     return f"services.{service}.service:{service.capitalize()}Service"
 
@@ -80,6 +88,12 @@ class Supervisor:
         python, cfg = sys.executable, str(config.config_path())
         nameko = [python, "-m", "nameko", "run", "--config", cfg]
         self.children = [Child("mailsink", [python, "-m", "operations.mailsink"])]
+        self.stripe = local_stripe()
+        if self.stripe:  # API.md "Local Stripe": on loopback, its state under var/
+            self.children.append(Child("localstripe", [
+                python, "-m", "operations.localstripe", "--host", "127.0.0.1",
+                "--port", str(self.stripe.port), "--state",
+                str(self.var / "localstripe.pickle")]))
         for service in SERVICES:
             self.children += [Child(name, [*nameko, *options, service_class_path(service)])
                               for name, options in self.processes(service)]
@@ -116,6 +130,7 @@ class Supervisor:
                     break
                 self.start(child)
             if not self.stopping:
+                self.register_stripe_webhook()
                 self.wait_until_ready()
                 self.banner(login)
             while not self.stopping:
@@ -206,6 +221,26 @@ class Supervisor:
             self.say(f"development signing key for chamber {SEED_CHAMBER['cci_code']} in "
                      f"{signers.keys_dir} (trust root: {signers.keys_dir / 'dev-ca.cert.pem'})")
 
+    def register_stripe_webhook(self) -> None:
+        """The local server keeps webhook endpoints in memory: tell it ours and its secret."""
+        if not self.stripe:
+            return
+        from operations.localstripe import WEBHOOK_PATH, register_webhook
+
+        settings = config.section("PAYMENT").get("stripe") or {}
+        deadline = time.monotonic() + 30
+        while not self.stopping:
+            try:
+                register_webhook(settings["api_base"], self.gateway_url() + WEBHOOK_PATH,
+                                 settings["webhook_secret"])
+                self.say(f"localstripe on {settings['api_base']}: webhook registered")
+                return
+            except requests.RequestException as exc:
+                if time.monotonic() > deadline:
+                    self.say(f"localstripe's webhook not registered: {exc}")
+                    return
+                time.sleep(0.3)
+
     def gateway_url(self) -> str:
         return f"http://{config.get('WEB_SERVER_ADDRESS', '127.0.0.1:8000')}"
 
@@ -230,6 +265,8 @@ class Supervisor:
             f"  Health:         {url}/healthz",
             f"  API document:   {url}/openapi.json  (readable: {url}/docs)",
             f"  Mail (SMTP):    {smtp['host']}:{smtp['port']}, kept in {config.maildir()}",
+            *([f"  Local Stripe:   {self.stripe.geturl()} (cards 4242 4242 4242 4242, ...)"]
+              if self.stripe else []),
             f"  Logs:           {self.log_dir}/",
         ]
         if login:

@@ -135,6 +135,34 @@ class Sink:
 
 
 @pytest.fixture
+def localstripe(web_config_port):
+    """A real local Stripe server (localstripe, as its own process) on a free loopback port
+    with its own state file, for one test; PAYMENT.stripe points at it and its webhook at
+    the gateway under test (API.md "Local Stripe": nothing calls the real Stripe)."""
+    from operations.localstripe import WEBHOOK_PATH, register_webhook
+
+    port, state = free_port(), VAR_DIR / f"localstripe-{uuid.uuid4().hex[:6]}.pickle"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "operations.localstripe", "--port", str(port),
+         "--state", str(state)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _listening(port), message="localstripe")
+        base = f"http://127.0.0.1:{port}"
+        settings = {"api_base": base, "secret_key": "sk_test_local",
+                    "publishable_key": "pk_test_local",
+                    "webhook_secret": f"whsec_{uuid.uuid4().hex}",
+                    "js_url": f"{base}/js.stripe.com/v3/"}
+        register_webhook(base, f"http://127.0.0.1:{web_config_port}{WEBHOOK_PATH}",
+                         settings["webhook_secret"])
+        payment = {**config.section("PAYMENT"), "stripe": settings}
+        with nameko.config.patch({"PAYMENT": payment}):
+            yield settings
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
 def rpc_client(rabbit_config):
     """A standalone RPC client on this test's vhost. One per test, never shared."""
     with ClusterRpcClient(uri=config.get("AMQP_URI")) as client:
@@ -154,7 +182,9 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
     env = {**os.environ, "TRADECERT_AMQP_URI": rabbit_uri,
            "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
            "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path)}
+           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path),
+           # the local Stripe server `tradecert run` starts, on a port of its own
+           "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}"}
     output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
     process = subprocess.Popen([sys.executable, "-m", "operations.cli", "run"], env=env,
                                stdout=output, stderr=subprocess.STDOUT)

@@ -135,6 +135,13 @@ class Unauthorized(TradecertError):
     default_code = "unauthorized"
 
 
+class PaymentRequired(TradecertError):
+    """The card was declined (API.md "Payment": 402 card_declined); try another."""
+
+    status = 402
+    default_code = "payment_required"
+
+
 class Forbidden(TradecertError):
     """Logged in, but not allowed."""
 

@@ -37,3 +37,10 @@ class CertificateNotIssued(Conflict):
     """No certificate yet: the application is not certified."""
 
     default_code = "certificate_not_issued"
+
+
+class ApplicationNotPayable(Conflict):
+    """ISS-8: only a certified, unpaid application is paid for (`fields` names each,
+    `application_ids.N`; `params` its status)."""
+
+    default_code = "application_not_payable"

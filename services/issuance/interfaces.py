@@ -77,6 +77,14 @@ class IssuanceRpc(Protocol):
         """The certified, signed PDF's {file_id, certificate_no} (printing is issue 11's).
         Raises CertificateNotIssued (409)."""
 
+    def payable(self, caller: dict, application_ids: list) -> list[dict]:
+        """For payment (ISS-8, ISS-11): the caller's certified, unpaid applications, in the
+        order asked: [{application_id, fee_jpy, certificate_no, certificate_type}] (PayableSchema;
+        the fee fixed at certification). A user ID any of its company's, a sub ID only its
+        own. Raises ApplicationNotFound (404), ApplicationNotPayable (409), each naming
+        `application_ids.N`. payment_succeeded then marks them paid (status `paid`,
+        `paid_at`, `print_until` = the paid day in Japan + the chamber's print window)."""
+
     # --- chamber staff (ISS-2, ISS-7, ISS-13) ---
 
     def staff_applications(self, caller: dict, status: str | None = None,

@@ -295,3 +295,12 @@ class FeeQuoteSchema(Schema):
     copy_jpy = fields.Integer()
     copies = fields.Integer()
     membership = fields.String()
+
+
+class PayableSchema(Schema):
+    """`payable`'s answer (ISS-11): what payment charges for one application."""
+
+    application_id = fields.String(required=True)
+    fee_jpy = fields.Integer(required=True)
+    certificate_no = fields.String(required=True)
+    certificate_type = fields.String(required=True)

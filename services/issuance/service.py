@@ -1,4 +1,6 @@
-from services.issuance import domain, rules
+from nameko.events import event_handler
+
+from services.issuance import domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, OutboxRelay
 from services.issuance.schemas import (
     ApplicationListSchema,
@@ -6,16 +8,19 @@ from services.issuance.schemas import (
     CertifiedSchema,
     CopySchema,
     FeeQuoteSchema,
+    PayableSchema,
     ReasonSchema,
     StaffApplicationViewSchema,
     StaffListSchema,
     StoredAttachmentSchema,
     dump_body,
 )
+from services.payment.interfaces import SERVICE as PAYMENT
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
 from tradecert.entrypoints import HealthCheck, rpc
-from tradecert.errors import Conflict
+from tradecert.errors import Conflict, validation_failed
+from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
 
@@ -142,6 +147,22 @@ class IssuanceService(HealthCheck):
         domain.require_certificate(application)
         return {"file_id": application.certificate_file_id,
                 "certificate_no": application.certificate_no}
+
+    # --- payment (ISS-8, ISS-11, ISS-12) ---------------------------------------------------
+
+    @rpc
+    def payable(self, caller: dict, application_ids: list) -> list[dict]:
+        if not isinstance(application_ids, list) or \
+                not all(isinstance(i, str) for i in application_ids):
+            raise validation_failed({"application_ids": ["application_ids_invalid"]})
+        return PayableSchema(many=True).dump(
+            payments.payable(self.db.session, caller, application_ids))
+
+    @event_handler(PAYMENT, "payment_succeeded")
+    @once_per_event
+    def on_payment_succeeded(self, session, event):
+        """Paid: the applications may be printed until the chamber's window ends."""
+        payments.mark_paid(session, event["data"])
 
     # --- chamber staff --------------------------------------------------------------------
 

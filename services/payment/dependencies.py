@@ -1,5 +1,6 @@
-"""payment's DependencyProviders: the shared database, outbox relay and log context, and the
-configured default fee schedule."""
+"""payment's DependencyProviders: the shared database, outbox relay and log context, the
+configured default fee schedule, and the Stripe client (ISS-8)."""
+import stripe
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 
@@ -10,7 +11,8 @@ from tradecert.errors import validation_failed
 from tradecert.logs import LogContext
 from tradecert.outbox import OutboxRelay
 
-__all__ = ["Database", "DefaultFees", "LogContext", "OutboxRelay", "default_fees"]
+__all__ = ["Database", "DefaultFees", "LogContext", "OutboxRelay", "Stripe", "StripeApi",
+           "default_fees", "stripe_settings"]
 
 
 def default_fees() -> dict:
@@ -32,3 +34,80 @@ class DefaultFees(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.fees
+
+
+def stripe_settings() -> dict:
+    """config.yaml's PAYMENT.stripe: the API base (the local server in development and
+    tests: API.md "Local Stripe"), the keys, the webhook's signing secret, Stripe.js's URL."""
+    settings = config.section("PAYMENT").get("stripe") or {}
+    return {"api_base": str(settings.get("api_base") or "http://127.0.0.1:8420").rstrip("/"),
+            "secret_key": str(settings.get("secret_key") or "sk_test_local"),
+            "publishable_key": str(settings.get("publishable_key") or "pk_test_local"),
+            "webhook_secret": str(settings.get("webhook_secret") or "whsec_local"),
+            "js_url": str(settings.get("js_url") or "http://127.0.0.1:8420/js.stripe.com/v3/")}
+
+
+class StripeApi:
+    """The few Stripe calls payment makes, with stripe-python's client (ISS-8). Only the API
+    base, the keys and the secret come from the configuration; the calls are the same
+    against Stripe and against the local server. Objects come back as plain dicts
+    (stripe-python ≥ 15 returns objects that are not dicts)."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.client = stripe.StripeClient(
+            settings["secret_key"], base_addresses={"api": settings["api_base"]},
+            max_network_retries=2)
+
+    @property
+    def publishable_key(self) -> str:
+        return self.settings["publishable_key"]
+
+    def create_intent(self, payment_id: str, amount_jpy: int, attempt: int,
+                      payment_method: str | None = None) -> dict:
+        """One PaymentIntent in yen per payment (and attempt), idempotent by our id."""
+        params = {"amount": amount_jpy, "currency": "jpy", "payment_method_types": ["card"],
+                  "metadata": {"payment_id": payment_id}}
+        if payment_method:
+            params["payment_method"] = payment_method
+        key = f"payment-{payment_id}" if attempt == 1 else f"payment-{payment_id}-{attempt}"
+        return self.client.v1.payment_intents.create(
+            params=params, options={"idempotency_key": key}).to_dict()
+
+    def retrieve(self, intent_id: str) -> dict:
+        return self.client.v1.payment_intents.retrieve(intent_id).to_dict()
+
+    def set_payment_method(self, intent_id: str, payment_method: str) -> dict:
+        """The card goes on the intent first, then `confirm` without arguments: the local
+        server does not take `confirm(payment_method=...)`, Stripe takes both."""
+        return self.client.v1.payment_intents.update(
+            intent_id, params={"payment_method": payment_method}).to_dict()
+
+    def confirm(self, intent_id: str) -> dict:
+        return self.client.v1.payment_intents.confirm(intent_id).to_dict()
+
+    def cancel(self, intent_id: str) -> dict:
+        return self.client.v1.payment_intents.cancel(intent_id).to_dict()
+
+    def refund(self, payment_id: str, intent_id: str, amount_jpy: int) -> dict:
+        return self.client.v1.refunds.create(
+            params={"payment_intent": intent_id, "amount": amount_jpy,
+                    "metadata": {"payment_id": payment_id}},
+            options={"idempotency_key": f"refund-{payment_id}"}).to_dict()
+
+    def event(self, payload: str, signature_header: str | None) -> dict:
+        """The webhook's event, its Stripe-Signature checked with the endpoint's secret
+        (and refused when older than Stripe's default tolerance, 5 minutes)."""
+        event = stripe.Webhook.construct_event(payload, signature_header,
+                                               self.settings["webhook_secret"])
+        return event.to_dict()
+
+
+class Stripe(DependencyProvider):
+    """The Stripe client, built once as the service starts."""
+
+    def setup(self):
+        self.api = StripeApi(stripe_settings())
+
+    def get_dependency(self, worker_ctx):
+        return self.api

@@ -1,6 +1,9 @@
 """payment's contract: the RPC methods others may call (`ServiceRpc("payment")`) and the events
-it publishes. Card payments and receipts are still to come; their methods and events are
-written here as they are added (ARCHITECTURE: services/payment/).
+it publishes (ARCHITECTURE: services/payment/; API.md "Payment").
+
+Card payments (ISS-8, ISS-11): `caller` is the context identity's `authorize` gave the
+gateway; a user ID pays and sees any of its company's applications and payments, a sub ID
+only its own; staff see their own chamber's. One Stripe PaymentIntent in yen per payment.
 
 Fees (ISS-6, ISS-11; API.md "Payment"): yen, tax included, `{co, signature, copy}` each
 `{member, non_member}` (services/payment/schemas.py FeeScheduleSchema). A chamber that has
@@ -40,6 +43,49 @@ class PaymentRpc(Protocol):
         amounts required, whole yen 0 … 1,000,000) and record the change (by_login_id, when,
         before and after) in its history; returns the new schedule as `fees` answers it.
         Raises ChamberNotFound (identity's, 404), ValidationFailed naming each field."""
+
+    def start_payment(self, caller: dict, payload: dict,
+                      idempotency_key: str | None = None) -> dict:
+        """StartPaymentSchema {application_ids} (certified, unpaid, the caller's: issuance's
+        `payable`) → PaymentViewSchema {payment_id, status: open, amount_jpy (the sum of the
+        fees fixed at certification), lines, client_secret, publishable_key, checkout_url}.
+        The same `idempotency_key` from the same ID answers the same payment. Raises
+        ApplicationNotFound (404), ApplicationNotPayable / ApplicationAlreadyPaying (409,
+        `application_ids.N`), ValidationFailed."""
+
+    def get_payment(self, caller: dict, payment_id: str) -> dict:
+        """PaymentViewSchema {status, amount_jpy, lines, paid_at, receipt_no, ...}; how to
+        pay while open. Raises PaymentNotFound."""
+
+    def confirm(self, caller: dict, payment_id: str, payload: dict) -> dict:
+        """ConfirmationSchema {payment_method} → {status: succeeded | requires_action |
+        processing, client_secret?}. Raises CardDeclined (402; the payment stays open;
+        `payment_failed` published), PaymentNotOpen (409), PaymentNotFound."""
+
+    def webhook(self, payload_text: str, signature_header: str | None) -> dict:
+        """Stripe's event, its signature checked with PAYMENT.stripe.webhook_secret; each
+        event id acted on once; `payment_intent.succeeded` settles its payment once.
+        {received: true, outcome}. Raises WebhookInvalid (400; nothing stored)."""
+
+    def reconcile(self, older_than_s: int | None = None) -> dict:
+        """Open payments older than that asked from Stripe and settled (also a timer):
+        {payment_id: outcome}."""
+
+    def receipt(self, caller: dict, payment_id: str) -> dict:
+        """The receipt (領収書) PDF rendered by documents (kind `receipt`): {file_id,
+        receipt_no}. Raises PaymentNotPaid (409), PaymentNotFound."""
+
+    def statement(self, caller: dict, month: str, fmt: str) -> dict:
+        """The month's (YYYY-MM, Japan) statement (利用明細) of the registration: `csv`
+        {filename, content_type, data (base64)}, `pdf` {filename, file_id} (documents kind
+        `statement`). Raises ValidationFailed (`month`, `fmt`)."""
+
+    def staff_payments(self, caller: dict, page: int = 1) -> dict:
+        """The staff's chamber's payments, newest first: StaffPaymentListSchema."""
+
+    def refund(self, caller: dict, payment_id: str, payload: dict) -> dict:
+        """RefundSchema {reason} → {status: refunded, refunded_jpy}: the whole amount, once
+        (`payment_refunded` published). Raises PaymentNotRefundable (409), PaymentNotFound."""
 
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""

@@ -42,7 +42,8 @@ def test_every_route_declares_public_or_an_id_7_action():
     assert api_public == {("GET", "/api/v1/chambers/<cci_code>"), ("POST", "/api/v1/sessions"),
                           ("POST", "/api/v1/sub-id-activations"),
                           ("POST", "/api/v1/chambers/<cci_code>/registration-invitations"),
-                          ("POST", "/api/v1/registration-applications")}
+                          ("POST", "/api/v1/registration-applications"),
+                          ("POST", "/api/v1/webhooks/stripe")}  # Stripe's signature (issue 11)
     # before approval an application's own token is its credential (API.md)
     assert all(u.startswith("/api/v1/registration-applications/")
                for m, u, a in routes() if a == APPLICATION)
@@ -68,6 +69,9 @@ BODIES = {
     ("PUT", "/api/v1/applications/<application_id>"): co_japan(),
     ("POST", "/api/v1/staff/applications/<application_id>/return"): {"reason": "不備"},
     ("POST", "/api/v1/staff/applications/<application_id>/revocation"): {"reason": "誤り"},
+    ("POST", "/api/v1/payments"): {"application_ids": ["0" * 32]},
+    ("POST", "/api/v1/payments/<payment_id>/confirmation"): {"payment_method": "pm_card_visa"},
+    ("POST", "/api/v1/staff/payments/<payment_id>/refund"): {"reason": "二重払い"},
     ("POST", "/api/v1/sub-ids/<login_id>/notification"): {
         "target_trade_registration_number": "{number}", "target_email": "h@example.jp",
         "subject": "【貿易関係証明発給システム】サブID付与のお知らせ", "body": "本文"},
@@ -329,6 +333,16 @@ ALLOWED = {
     ("POST", "/api/v1/staff/applications/<application_id>/certification"): 404,
     ("POST", "/api/v1/staff/applications/<application_id>/return"): 200,
     ("POST", "/api/v1/staff/applications/<application_id>/revocation"): 409,  # not certified
+    # payment (issue 11): no application of the matrix is certified, no payment exists (the
+    # URL's <payment_id> is no payment's id), and "<month>" is no month
+    ("POST", "/api/v1/payments"): 404,
+    ("GET", "/api/v1/payments/<payment_id>"): 404,
+    ("POST", "/api/v1/payments/<payment_id>/confirmation"): 404,
+    ("GET", "/api/v1/payments/<payment_id>/receipt.pdf"): 404,
+    ("GET", "/api/v1/statements/<month>.csv"): 422,
+    ("GET", "/api/v1/statements/<month>.pdf"): 422,
+    ("GET", "/api/v1/staff/payments"): 200,
+    ("POST", "/api/v1/staff/payments/<payment_id>/refund"): 404,
 }
 
 

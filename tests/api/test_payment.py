@@ -1,0 +1,160 @@
+"""Card payment through the gateway against a real local Stripe server (issue 11; ISS-8,
+ISS-11; API.md "Payment", "Local Stripe"): two certified applications in one payment at the
+member price, the same Idempotency-Key, a declined card (402, still open), a good card, the
+applications paid with their print window, webhooks checked and acted on once, a refund once,
+the month's statement."""
+import json
+import time
+from datetime import timedelta
+
+import requests
+import stripe
+
+from tests.api.issuance_flow import applicants, submitted_co
+from tests.conftest import wait_for
+from tradecert.clock import japan_today
+
+STAFF = "/api/v1/staff/applications"
+CARD = {"exp_month": 12, "exp_year": 2030, "cvc": "123"}
+
+
+def certified(web, world, consignee):
+    application_id = submitted_co(web, world.user, consignee)
+    answer = web.post(f"{STAFF}/{application_id}/certification", headers=world.staff)
+    assert answer.status_code == 200, answer.text
+    return application_id, answer.json()
+
+
+def payment_method(client, number):
+    """What Stripe.js makes of a card, made with Stripe's API on the local server."""
+    return client.v1.payment_methods.create(
+        params={"type": "card", "card": {"number": number, **CARD}}).id
+
+
+def signed(payload: str, secret: str) -> dict:
+    timestamp = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload}", secret)
+    return {"Stripe-Signature": f"t={timestamp},v1={signature}",
+            "Content-Type": "application/json"}
+
+
+def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saitama, web,
+                                                   rpc_client, db_session):
+    from services.payment.models import Payment, StripeEvent
+
+    world = applicants(web, smtp_sink, rpc_client, db_session)
+    first, first_cert = certified(web, world, "ABC Imports Ltd.")
+    second, second_cert = certified(web, world, "XYZ Trading Co.")
+    # ISS-11: the member price (the default schedule): a CO and its one extra copy
+    assert first_cert["fee_jpy"] == second_cert["fee_jpy"] == 1260 + 200
+    total = 2 * 1460
+    client = stripe.StripeClient(localstripe["secret_key"],
+                                 base_addresses={"api": localstripe["api_base"]})
+
+    key = {"Idempotency-Key": "pay-both-1"}
+    started = web.post("/api/v1/payments", headers={**world.user, **key},
+                       json={"application_ids": [first, second]})
+    assert started.status_code == 201, started.text
+    payment = started.json()
+    assert (payment["status"], payment["amount_jpy"]) == ("open", total)
+    assert [line["application_id"] for line in payment["lines"]] == [first, second]
+    assert payment["publishable_key"] == "pk_test_local" and payment["client_secret"]
+    assert payment["checkout_url"].endswith(f"/payments/{payment['payment_id']}/checkout")
+    payment_id = payment["payment_id"]
+    # the same key: the same payment; another payment of the same applications: 409
+    again = web.post("/api/v1/payments", headers={**world.user, **key},
+                     json={"application_ids": [first, second]})
+    assert (again.status_code, again.json()["payment_id"]) == (201, payment_id)
+    twice = web.post("/api/v1/payments", headers=world.user,
+                     json={"application_ids": [second]})
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["error"]["code"] == "application_in_payment"
+    assert list(twice.json()["error"]["fields"]) == ["application_ids.0"]
+    # the sub ID pays only its own applications (ISS-11): these are the user ID's
+    assert web.post("/api/v1/payments", headers=world.sub,
+                    json={"application_ids": [first]}).status_code == 404
+    intent = client.v1.payment_intents.retrieve(
+        db_session("payment").get(Payment, payment_id).stripe_payment_intent)
+    assert (intent.amount, intent.currency) == (total, "jpy")
+
+    # the checkout page loads Stripe.js from the configured base, allowed on this page only
+    page = web.get(f"/payments/{payment_id}/checkout", headers=world.user)
+    assert page.status_code == 200 and localstripe["js_url"] in page.text
+    assert localstripe["api_base"] in page.headers["Content-Security-Policy"]
+    assert localstripe["api_base"] not in web.get(f"/payments/{payment_id}",
+                                                  headers=world.user).headers[
+        "Content-Security-Policy"]
+
+    # a declined card: 402, the payment stays open for another card
+    confirm = f"/api/v1/payments/{payment_id}/confirmation"
+    declined = web.post(confirm, headers=world.user,
+                        json={"payment_method": payment_method(client, "4000000000000341")})
+    assert declined.status_code == 402, declined.text
+    assert declined.json()["error"]["code"] == "card_declined"
+    assert web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()[
+        "status"] == "open"
+
+    # a good card: succeeded, both applications paid, their print window from today
+    paid = web.post(confirm, headers=world.user,
+                    json={"payment_method": payment_method(client, "4242424242424242")})
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "succeeded"
+    view = web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()
+    assert view["status"] == "succeeded" and view["receipt_no"] == "1504-R000001"
+    assert view["paid_at"]
+    assert "1504-R000001" in web.get(f"/payments/{payment_id}", headers=world.user).text
+    until = (japan_today() + timedelta(days=14)).isoformat()
+    for application_id in (first, second):
+        application = wait_for(lambda a=application_id: (v := web.get(
+            f"/api/v1/applications/{a}", headers=world.user).json())["paid"] and v,
+            message="the application paid")
+        assert (application["status"], application["print_until"]) == ("paid", until)
+    # localstripe's own webhook (about a second later) finds it settled already
+    payments = db_session("payment")
+    wait_for(lambda: payments.query(StripeEvent).count() >= 1, message="localstripe's webhook")
+
+    # a forged webhook: 400, nothing stored
+    events_before = payments.query(StripeEvent).count()
+    # (the intent after the decline is a new one: the local server's takes no other card)
+    intent = client.v1.payment_intents.retrieve(
+        payments.get(Payment, payment_id).stripe_payment_intent).to_dict()
+    event = json.dumps({"id": "evt_replayed_1", "object": "event",
+                        "type": "payment_intent.succeeded", "data": {"object": intent}})
+    hook = web.base_url + "/api/v1/webhooks/stripe"  # Stripe sends no cookie: not `web`
+    forged = requests.post(hook, data=event, headers=signed(event, "whsec_not_ours"),
+                           timeout=10)
+    assert forged.status_code == 400
+    assert payments.query(StripeEvent).count() == events_before
+    # the same event twice: acted on once (the payment is settled once, one receipt)
+    answers = [requests.post(hook, data=event, timeout=10,
+                             headers=signed(event, localstripe["webhook_secret"])).json()
+               for _ in range(2)]
+    assert [a["outcome"] for a in answers] == ["already_settled", "duplicate"]
+    assert rpc_client.payment.reconcile(0) == {}  # nothing open is left
+    history = web.get(f"/api/v1/applications/{first}", headers=world.user).json()[
+        "status_history"]
+    assert [h["status"] for h in history].count("paid") == 1
+    assert web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()[
+        "receipt_no"] == "1504-R000001"
+
+    # the month's statement lists the payment
+    month = japan_today().strftime("%Y-%m")
+    statement = web.get(f"/api/v1/statements/{month}.csv", headers=world.user)
+    assert statement.status_code == 200 and statement.headers["Content-Type"].startswith(
+        "text/csv")
+    rows = statement.content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "date,receipt_no,certificate_numbers,amount_jpy,refunded_jpy"
+    assert "1504-R000001" in rows[1] and f",{total},0" in rows[1]
+    assert web.get("/api/v1/statements/2026-13.csv", headers=world.user).status_code == 422
+
+    # staff refund it once, with a reason; never twice; another chamber's staff see nothing
+    refund = f"/api/v1/staff/payments/{payment_id}/refund"
+    assert web.post(refund, headers=world.other_staff,
+                    json={"reason": "二重払い"}).status_code == 404
+    refunded = web.post(refund, headers=world.staff, json={"reason": "二重払い"})
+    assert refunded.json() == {"status": "refunded", "refunded_jpy": total}, refunded.text
+    assert web.post(refund, headers=world.staff, json={"reason": "再度"}).status_code == 409
+    listed = web.get("/api/v1/staff/payments", headers=world.staff).json()["items"]
+    assert [(p["payment_id"], p["status"], p["refund_reason"]) for p in listed] == [
+        (payment_id, "refunded", "二重払い")]
+    assert client.v1.refunds.list().data[0].amount == total
