@@ -15,6 +15,8 @@ memory a worker keeps. Results are printed as a table and written to var/bench/l
   against pyHanko's own QR text stamp (pyhanko.stamp.QRStamp, with qrcode and uharfbuzz for
   the Japanese font) on the same PDF: ~350 ms against ~50 ms, and its Japanese text spaced
   out and unwrapped, so the stamp is WeasyPrint's.
+- receipt_ms_median: one warm Renderer in this process, a receipt of 3 certificates (ISS-8),
+  median of 20; statement_60_payments_ms: the monthly statement of 60 payments (3 pages).
 
 It runs on its own vhost and databases (tcbench_*), removed afterwards.
 """
@@ -77,6 +79,26 @@ def measure_signature_form(signers: int = 500) -> dict:
     rendered = renderer.render_document(kind, data)
     return {f"signature_form_{signers}_signers_s": round(time.perf_counter() - started, 2),
             f"signature_form_{signers}_signers_pages": rendered.pages}
+
+
+def measure_payment_documents(renders: int = 20) -> dict:
+    from services.documents.kinds import KINDS
+    from services.documents.rendering import Renderer
+    from services.documents.samples import receipt, statement
+
+    renderer = Renderer(KINDS)
+    data = renderer.validate("receipt", receipt())
+    renderer.render("receipt", data)  # warm
+    times = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        renderer.render("receipt", data)
+        times.append((time.perf_counter() - started) * 1000)
+    month = renderer.validate("statement", statement(60))
+    started = time.perf_counter()
+    renderer.render("statement", month)
+    return {"receipt_ms_median": round(statistics.median(times), 1),
+            "statement_60_payments_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 def measure_signature_stamp(renders: int = 20) -> dict:
@@ -224,6 +246,7 @@ def main() -> None:
     results.update(measure_in_process())
     results.update(measure_signature_form())
     results.update(measure_signature_stamp())
+    results.update(measure_payment_documents())
     results.update(measure_service())
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

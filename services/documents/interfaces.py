@@ -46,7 +46,17 @@ class DocumentsRpc(Protocol):
         (`document_file_id`: `document_not_found`, `document_not_stampable`) when it cannot.
         `preview: true` (`co`, `signature-stamp`; issue 10) renders the same document
         watermarked "PREVIEW – NOT VALID / 見本・無効", without a QR code and unsigned
-        (`signed` false): certificate_no and access_code may then be left out."""
+        (`signed` false): certificate_no and access_code may then be left out.
+
+        ISS-8, ISS-11 (payment's documents, unsigned): `receipt` (領収書, ReceiptSchema):
+        `amount_jpy` must be the sum of the lines' `fee_jpy` (`amount_not_sum_of_lines`),
+        `issued_on` a Japan date not before `paid_at`'s day in Japan
+        (`issued_before_payment`); `statement` (利用明細, StatementSchema): `month` YYYY-MM
+        (`format_month`), each payment's `paid_at` in that month in Japan time
+        (`payments.<i>.paid_at`: `paid_outside_month`), each payment's lines adding up and
+        `refunded_jpy` ≤ `amount_jpy` (`refund_exceeds_amount`), `total_jpy` = Σ (amount −
+        refunded) (`total_not_sum_of_payments`). Certificate types: co_japan | co_foreign |
+        signature (`certificate_type_unknown`)."""
 
     def fetch(self, file_id: str) -> dict:
         """A stored file: {file_id, content_type, size, data (base64)}. Raises FileNotFound."""

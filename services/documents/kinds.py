@@ -1,6 +1,7 @@
 """Every document the system renders, by name (`render(kind, payload)`)."""
 from services.documents import (
     certificate_of_origin,
+    payment_documents,
     registration_documents,
     signature_certification,
     signature_stamp,
@@ -11,6 +12,7 @@ KINDS: dict[str, DocumentKind] = {
     kind.name: kind for kind in (
         certificate_of_origin.KIND,
         *registration_documents.KINDS,
+        *payment_documents.KINDS,
         signature_certification.KIND,
         signature_stamp.KIND,
     )

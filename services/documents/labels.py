@@ -22,3 +22,12 @@ MAIN_PRODUCTS = {"general_machinery": "一般機械", "electrical_equipment": "�
                  "transport_equipment": "輸送用機器", "precision_instruments": "精密機器",
                  "metals": "金属・金属製品", "chemicals": "化学製品", "textiles": "紡績・繊維製品",
                  "foodstuffs": "食料品", "miscellaneous": "雑貨", "other": "その他"}
+
+#: ISS-1, ISS-10: what a certificate is, as a receipt and a statement name it (ja, en).
+CERTIFICATE_TYPES = {
+    "co_japan": ("原産地証明書（日本産）", "Certificate of Origin (Japanese origin)"),
+    "co_foreign": ("原産地証明書（外国産）", "Certificate of Origin (foreign origin)"),
+    "signature": ("サイン証明", "Signature certification"),
+}
+#: ISS-8: how a payment was made (ja, en).
+PAYMENT_METHODS = {"card": ("クレジットカード", "Credit card"), "cash": ("現金", "Cash")}

@@ -1,9 +1,6 @@
 """Trade registration documents: the three forms printed at REG-7 (pledge, business description,
 signature registration), the trade registration certificate (REG-8) and the signer registration
 certificate (ID-3). Template contexts, the Japanese labels of API.md's codes, document kinds."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from services.documents import layouts, samples
 from services.documents.interfaces import company_name_ja
 from services.documents.labels import (
@@ -18,6 +15,7 @@ from services.documents.labels import (
 from services.documents.rendering import (
     DocumentKind,
     Renderer,
+    datetime_ja,
     default_seal,
     png_data_uri,
     qr_data_uri,
@@ -30,7 +28,6 @@ from services.documents.schemas import (
     SignerCertificateSchema,
 )
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 MASKED_PASSWORD = "************"  # ID-3: the password after the day of first output
 
 # REG-7: applicant-and-agent pledges twice, once in each role.
@@ -44,12 +41,6 @@ def postal_code(code: str | None) -> str:
         return ""
     digits = code.replace("-", "")
     return f"〒{digits[:3]}-{digits[3:]}"
-
-
-def datetime_ja(value: datetime) -> str:
-    """Japan time, to the minute: 2026年11月25日 14:05."""
-    local = value.astimezone(JAPAN)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def form_header(form: dict) -> dict:

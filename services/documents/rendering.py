@@ -12,7 +12,7 @@ import inspect
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -23,6 +23,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from services.documents.exceptions import UnknownDocumentKind
+from tradecert.clock import JAPAN
 from tradecert.schemas import load
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,6 +52,17 @@ def date_en(value: date | None) -> str:
 
 def date_ja(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def datetime_ja(value: datetime) -> str:
+    """Japan time, to the minute: 2026年11月25日 14:05."""
+    local = value.astimezone(JAPAN)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def yen(value: int) -> str:
+    """An amount as receipts print it: ¥12,345 (yen, thousands separated)."""
+    return f"¥{value:,}"
 
 
 #: Issue 10: what a preview says across every page; never a certificate.
@@ -121,7 +133,8 @@ class Renderer:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
                                lstrip_blocks=True)
-        self.env.filters.update(date_en=date_en, date_ja=date_ja)
+        self.env.filters.update(date_en=date_en, date_ja=date_ja, datetime_ja=datetime_ja,
+                                yen=yen)
         self.image_cache = BoundedCache()
         self._stylesheets: dict[str, CSS] = {}
 

@@ -219,3 +219,47 @@ def signature_stamp(document_file_id: str | None = None) -> dict:
 
 def signature_stamp_files() -> list[tuple[bytes, str]]:
     return [(applicant_document(), "application/pdf")]
+
+
+# --- payment documents (ISS-8, ISS-11): さくら貿易 pays Saitama's fees by card.
+def payer() -> dict:
+    return {"name_ja": "さくら貿易株式会社", "name_en": "SAKURA TRADING CO., LTD.",
+            "trade_registration_number": TRADE_REGISTRATION_NUMBER}
+
+
+def receipt() -> dict:
+    """Two certificates of origin at the member fee and a signature certification."""
+    lines = [{"certificate_no": "1504-2026-000123", "certificate_type": "co_japan",
+              "fee_jpy": 1260},
+             {"certificate_no": "1504-2026-000124", "certificate_type": "co_foreign",
+              "fee_jpy": 1260},
+             {"certificate_no": "1504-2026-S00077", "certificate_type": "signature",
+              "fee_jpy": 3460}]
+    return {
+        "receipt_no": "1504-R2026-000045", "chamber": CHAMBER, "issued_on": "2026-12-01",
+        "payer": payer(), "amount_jpy": sum(line["fee_jpy"] for line in lines), "lines": lines,
+        "paid_at": "2026-12-01T01:05:00+00:00",  # 10:05 in Japan
+        "payment_id": "6f1c2a9e-3b7d-4e0a-9c55-0d2b8e4f7a11", "method": "card",
+    }
+
+
+def statement(payment_count: int = 4) -> dict:
+    """December 2026: `payment_count` payments of one to three certificates each; the third
+    was refunded in part."""
+    types = ("co_japan", "co_foreign", "signature")
+    fees = {"co_japan": 1260, "co_foreign": 1260, "signature": 3460}
+    payments = []
+    for n in range(payment_count):
+        lines = [{"certificate_no": f"1504-2026-{n * 3 + i + 1:06d}",
+                  "certificate_type": types[(n + i) % 3], "fee_jpy": fees[types[(n + i) % 3]]}
+                 for i in range(n % 3 + 1)]
+        amount = sum(line["fee_jpy"] for line in lines)
+        payments.append({
+            "paid_at": f"2026-12-{n % 28 + 1:02d}T{n % 9:02d}:{n % 60:02d}:00+00:00",
+            "receipt_no": f"1504-R2026-{n + 1:06d}", "amount_jpy": amount,
+            "refunded_jpy": lines[0]["fee_jpy"] if n == 2 else 0, "lines": lines})
+    return {
+        "chamber": dict(CHAMBER), "month": "2026-12", "registration": payer(),
+        "payments": payments,
+        "total_jpy": sum(p["amount_jpy"] - p["refunded_jpy"] for p in payments),
+    }

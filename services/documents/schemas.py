@@ -6,11 +6,13 @@ Images travel as base64 PNG (`*_png`) or as the id of a file in the documents st
 """
 import base64
 import binascii
+from datetime import date, datetime
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from services.documents import labels
+from tradecert.clock import JAPAN
 from tradecert.schemas import CCI_CODE
 
 NAME = validate.Length(min=1, max=200)
@@ -464,3 +466,134 @@ class SignatureStampSchema(PreviewSchema):
     applicant = fields.Nested(StampApplicantSchema, required=True)
     signer = fields.Nested(StampSignerSchema, required=True)
     certification = fields.Nested(CertificationSchema, required=True)
+
+
+# --- payment documents (ISS-8, ISS-11; API.md "Payment"): the receipt (領収書) of a payment
+# and a registration's monthly statement (利用明細). Payment passes what it recorded; the
+# renderer checks that the amounts add up, so a printed total never disagrees with its lines.
+#
+# Months and dates are Japan's: a statement's month and a receipt's date are read in Japan
+# time (a payment at 00:30 on 1 December in Tokyo is December's, though it is still 30
+# November in UTC).
+YEN = {"strict": True, "validate": validate.Range(min=0)}
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="format_month")  # 2026-12
+PAYMENT_ID = validate.Length(min=1, max=64)
+MAX_PAYMENT_LINES = 1000  # far above a card payment's applications; the receipt paginates
+MAX_STATEMENT_PAYMENTS = 10000  # a month of a busy forwarder's payments, paginated
+
+
+def japan_date(value: datetime) -> date:
+    return value.astimezone(JAPAN).date()
+
+
+class PaymentLineSchema(Schema):
+    """One certificate paid for: its number, type and fee (the certificate's fee and its
+    extra copies, fixed when certified; yen, tax included)."""
+
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    certificate_type = fields.String(
+        required=True,
+        validate=validate.OneOf(list(labels.CERTIFICATE_TYPES), error="certificate_type_unknown"))
+    fee_jpy = fields.Integer(required=True, **YEN)
+
+
+class PayerSchema(Schema):
+    """The registration that paid (the receipt's addressee, 様)."""
+
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(required=True, validate=NAME)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+
+
+def lines_add_up(data: dict, amount_field: str) -> dict:
+    """{amount_field: [amount_not_sum_of_lines]} when the lines' fees do not add up to it."""
+    lines = data.get("lines")
+    if lines is None or data.get(amount_field) is None:
+        return {}
+    if sum(line["fee_jpy"] for line in lines) != data[amount_field]:
+        return {amount_field: ["amount_not_sum_of_lines"]}
+    return {}
+
+
+class ReceiptSchema(Schema):
+    """ISS-8, ISS-11: 領収書 of one payment, issued by the chamber to the registration that
+    paid. `amount_jpy` is the sum of the lines' fees (`amount_not_sum_of_lines`);
+    `issued_on` (a Japan date) is not before the day it was paid in Japan
+    (`issued_before_payment`)."""
+
+    receipt_no = fields.String(required=True, validate=DOCUMENT_NUMBER)
+    chamber = fields.Nested(ChamberSchema, required=True)  # the issuer: the fee is its (ISS-11)
+    issued_on = fields.Date(required=True)
+    payer = fields.Nested(PayerSchema, required=True)
+    amount_jpy = fields.Integer(required=True, **YEN)
+    lines = fields.List(fields.Nested(PaymentLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_PAYMENT_LINES))
+    paid_at = fields.AwareDateTime(required=True)
+    payment_id = fields.String(required=True, validate=PAYMENT_ID)
+    method = fields.String(load_default="card", validate=one_of(labels.PAYMENT_METHODS))
+
+    @validates_schema
+    def amounts_and_dates_agree(self, data, **kwargs):
+        errors = lines_add_up(data, "amount_jpy")
+        if data.get("issued_on") and data.get("paid_at") and \
+                data["issued_on"] < japan_date(data["paid_at"]):
+            errors["issued_on"] = ["issued_before_payment"]
+        if errors:
+            raise MarshmallowValidationError(errors)
+
+
+class StatementRegistrationSchema(Schema):
+    name_ja = fields.String(required=True, validate=NAME)
+    name_en = fields.String(load_default=None, allow_none=True, validate=NAME)
+    trade_registration_number = fields.String(required=True, validate=DOCUMENT_NUMBER)
+
+
+class StatementPaymentSchema(Schema):
+    """One payment of the month: what was paid (the lines add up to `amount_jpy`) and what
+    was refunded of it (never more than was paid, `refund_exceeds_amount`)."""
+
+    paid_at = fields.AwareDateTime(required=True)
+    receipt_no = fields.String(required=True, validate=DOCUMENT_NUMBER)
+    amount_jpy = fields.Integer(required=True, **YEN)
+    refunded_jpy = fields.Integer(load_default=0, **YEN)
+    lines = fields.List(fields.Nested(PaymentLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_PAYMENT_LINES))
+
+    @validates_schema
+    def amounts_agree(self, data, **kwargs):
+        errors = lines_add_up(data, "amount_jpy")
+        if data.get("amount_jpy") is not None and data.get("refunded_jpy") is not None and \
+                data["refunded_jpy"] > data["amount_jpy"]:
+            errors["refunded_jpy"] = ["refund_exceeds_amount"]
+        if errors:
+            raise MarshmallowValidationError(errors)
+
+
+class StatementSchema(Schema):
+    """ISS-8, ISS-11: 利用明細, a registration's payments of one month (`month`, YYYY-MM,
+    Japan time: each payment's `paid_at` falls in it, `paid_outside_month`), each with its
+    certificates; `total_jpy` = Σ (amount − refunded) (`total_not_sum_of_payments`). A month
+    without payments is a statement too (total 0)."""
+
+    chamber = fields.Nested(ChamberSchema, required=True)
+    month = fields.String(required=True, validate=MONTH)
+    registration = fields.Nested(StatementRegistrationSchema, required=True)
+    payments = fields.List(fields.Nested(StatementPaymentSchema), required=True,
+                           validate=validate.Length(max=MAX_STATEMENT_PAYMENTS))
+    total_jpy = fields.Integer(required=True, **YEN)
+
+    @validates_schema
+    def payments_of_the_month_add_up(self, data, **kwargs):
+        payments, month = data.get("payments"), data.get("month")
+        if payments is None:
+            return
+        errors = {}
+        if month:
+            errors.update({f"payments.{i}.paid_at": ["paid_outside_month"]
+                           for i, payment in enumerate(payments)
+                           if f"{japan_date(payment['paid_at']):%Y-%m}" != month})
+        total = sum(p["amount_jpy"] - p["refunded_jpy"] for p in payments)
+        if data.get("total_jpy") is not None and data["total_jpy"] != total:
+            errors["total_jpy"] = ["total_not_sum_of_payments"]
+        if errors:
+            raise MarshmallowValidationError(errors)

@@ -5,6 +5,10 @@ the tokens the events carry, so no other service writes notify's mails. Free of 
 Every mail but those to chamber staff (`STAFF_MAILS`) ends with the chamber's contact
 (`domain.contact_footer`), asked from identity's get_chamber."""
 
+from datetime import datetime
+
+from tradecert.clock import JAPAN
+
 STAFF_MAILS = frozenset({"staff_account_created"})
 
 
@@ -105,3 +109,65 @@ def application_mail(facts: dict, account: dict | None, contact: dict | None,
             "name": account["name"] if account else None,
             "company_name_ja": company.get("name_ja") or (contact or {}).get("company_name_ja"),
             "link": f"{public_url}/applications/{facts['application_id']}"}
+
+
+# --- payment (ISS-8, ISS-11, ISS-12): to the paying user or sub ID ------------------------------
+
+#: ISS-12: a paid certificate may be printed for this many days after payment.
+PRINT_DAYS = 14
+
+#: Stripe's decline and error codes (PaymentFailed.code) in plain words, Japanese and English.
+#: A code not listed is said as a card payment that could not be completed, with the code.
+PAYMENT_FAILURES = {
+    "card_declined": ("カードが承認されませんでした", "The card was declined"),
+    "generic_decline": ("カードが承認されませんでした", "The card was declined"),
+    "do_not_honor": ("カードが承認されませんでした", "The card was declined"),
+    "insufficient_funds": ("カードのご利用可能額が不足しています",
+                           "The card's available credit is not enough"),
+    "expired_card": ("カードの有効期限が切れています", "The card has expired"),
+    "incorrect_cvc": ("セキュリティコードが正しくありません", "The security code is not correct"),
+    "invalid_cvc": ("セキュリティコードが正しくありません", "The security code is not correct"),
+    "incorrect_number": ("カード番号が正しくありません", "The card number is not correct"),
+    "invalid_expiry_month": ("有効期限が正しくありません", "The expiry date is not correct"),
+    "invalid_expiry_year": ("有効期限が正しくありません", "The expiry date is not correct"),
+    "card_not_supported": ("このカードはご利用いただけません", "This card cannot be used"),
+    "lost_card": ("このカードはご利用いただけません", "This card cannot be used"),
+    "stolen_card": ("このカードはご利用いただけません", "This card cannot be used"),
+    "processing_error": ("カード会社での処理中にエラーが発生しました",
+                         "An error occurred while the card was processed"),
+    "authentication_required": ("カードの本人認証（3Dセキュア）が完了しませんでした",
+                                "The card's authentication (3-D Secure) was not completed"),
+    "payment_intent_authentication_failure": (
+        "カードの本人認証（3Dセキュア）が完了しませんでした",
+        "The card's authentication (3-D Secure) was not completed"),
+}
+
+
+def failure_words(code: str) -> tuple[str, str]:
+    return PAYMENT_FAILURES.get(code) or (f"カード決済を完了できませんでした（コード: {code}）",
+                                          f"The card payment could not be completed (code: {code})")
+
+
+def paid_at_ja(paid_at: str) -> str:
+    """An event's ISO moment as Japan's date and time: 2026-12-01 10:05."""
+    return f"{datetime.fromisoformat(paid_at).astimezone(JAPAN):%Y-%m-%d %H:%M}"
+
+
+def payment_mail(facts: dict, account: dict | None, contact: dict | None,
+                 public_url: str) -> dict:
+    """Any payment event's mail (services/payment/interfaces.py): the amount, how many
+    certificates, the payment's page; addressed as an issuance mail is (application_mail).
+    Succeeded: the receipt's number and PDF, and the print window (ISS-12). Failed: the
+    reason in plain words. Refunded: the amount refunded and the reason."""
+    company = (account or {}).get("company") or {}
+    payment = f"{public_url}/payments/{facts['payment_id']}"
+    context = {**facts, "certificates": len(facts["application_ids"]),
+               "name": account["name"] if account else None,
+               "company_name_ja": company.get("name_ja") or (contact or {}).get("company_name_ja"),
+               "link": payment, "print_days": PRINT_DAYS,
+               "receipt_url": f"{public_url}/api/v1/payments/{facts['payment_id']}/receipt.pdf"}
+    if "paid_at" in facts:
+        context["paid_at_ja"] = paid_at_ja(facts["paid_at"])
+    if "code" in facts:
+        context["failure_ja"], context["failure_en"] = failure_words(facts["code"])
+    return context

@@ -7,6 +7,7 @@ from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain, mails
 from services.notify.dependencies import Database, LogContext, Mailer, OutboxRelay
 from services.notify.schemas import MailMessageSchema, MailRequestSchema
+from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import config
 from tradecert.entrypoints import HealthCheck, rpc
@@ -174,9 +175,28 @@ class NotifyService(HealthCheck):
         """ISS-13: the old certificate is no longer valid."""
         self._mail_applicant(session, event, "certificate_replaced")
 
-    def _mail_applicant(self, session, event, template):
-        """To the applying user or sub ID; to the registration's contact when that ID has no
-        address or is gone (a sub ID is deleted for good, ID-6.6)."""
+    # --- payment (ISS-8, ISS-11, ISS-12): to the paying user or sub ID ------------------------
+
+    @event_handler(PAYMENT, "payment_succeeded")
+    @once_per_event
+    def on_payment_succeeded(self, session, event):
+        """ISS-8: the amount, the receipt, and that the certificates can now be printed."""
+        self._mail_applicant(session, event, "payment_succeeded", mails.payment_mail)
+
+    @event_handler(PAYMENT, "payment_failed")
+    @once_per_event
+    def on_payment_failed(self, session, event):
+        """ISS-8: why the card failed; the payment stays open for another card."""
+        self._mail_applicant(session, event, "payment_failed", mails.payment_mail)
+
+    @event_handler(PAYMENT, "payment_refunded")
+    @once_per_event
+    def on_payment_refunded(self, session, event):
+        self._mail_applicant(session, event, "payment_refunded", mails.payment_mail)
+
+    def _mail_applicant(self, session, event, template, build=mails.application_mail):
+        """To the user or sub ID that applied (or paid); to the registration's contact when
+        that ID has no address or is gone (a sub ID is deleted for good, ID-6.6)."""
         facts = event["data"]
         try:
             account = self._account(event)
@@ -187,8 +207,7 @@ class NotifyService(HealthCheck):
             contact = self.registration.registration_contact(facts["cci_code"],
                                                              facts["trade_registration_number"])
         to = contact["email"] if contact else account["email"]
-        self._mail(session, event, to, template,
-                   mails.application_mail(facts, account, contact, public_url()))
+        self._mail(session, event, to, template, build(facts, account, contact, public_url()))
 
     def _account(self, event) -> dict:
         return self.identity.account_contact(event["data"]["cci_code"], event["data"]["login_id"])

@@ -10,6 +10,12 @@ def text(pdf: bytes, layout: bool = False) -> str:
     return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+def page_text(pdf: bytes, page: int) -> str:
+    """The text of one page (1-based)."""
+    args = ["pdftotext", "-f", str(page), "-l", str(page), "-", "-"]
+    return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode()
+
+
 def qr_codes(pdf: bytes, page: int = 1, dpi: int = 200) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "doc.pdf"

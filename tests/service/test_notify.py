@@ -14,6 +14,7 @@ from services.notify import domain
 from services.notify.exceptions import UnknownTemplate
 from services.notify.models import MailMessage
 from services.notify.service import NotifyService, public_url
+from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.service import RegistrationService
 from tests.conftest import free_port, wait_for
 from tests.helpers.identity import Registered, add_test_chamber
@@ -163,9 +164,9 @@ def issuance_event(event_type: str, login_id: str, **facts) -> dict:
 
 
 def dispatch(container, envelope: dict) -> None:
-    """Publish the event on issuance's exchange and wait until notify's handler has run."""
+    """Publish the event on its publisher's exchange and wait until notify's handler has run."""
     with entrypoint_waiter(container, f"on_{envelope['event_type']}", timeout=10):
-        event_dispatcher()(ISSUANCE, envelope["event_type"], envelope)
+        event_dispatcher()(envelope["source"], envelope["event_type"], envelope)
 
 
 def mailed(smtp_sink, notify, envelope, subject):
@@ -297,3 +298,110 @@ def test_an_applicant_id_that_is_gone_is_mailed_at_the_registrations_contact(
     assert mail["To"] == "i.suzuki@sakura.example.jp"
     assert body.startswith("さくら貿易 ご担当者様")
     assert "荷受人の住所がありません" in body
+
+
+# --- payment's events (ISS-8, ISS-11, ISS-12) --------------------------------------------------
+
+PAYMENT_FACTS = {"cci_code": "1504", "payment_id": "5d0c7f0e-1b2a-4c3d-8e9f-0a1b2c3d4e5f",
+                 "trade_registration_number": "1504-000001", "amount_jpy": 12345,
+                 "application_ids": ["0b6f8e0a-5d1e-4c3a-9f4e-2a7c1d9e0001",
+                                     "0b6f8e0a-5d1e-4c3a-9f4e-2a7c1d9e0002",
+                                     "0b6f8e0a-5d1e-4c3a-9f4e-2a7c1d9e0003"]}
+PAYMENT_PAGE = f"{public_url()}/payments/{PAYMENT_FACTS['payment_id']}"
+
+
+def payment_event(event_type: str, login_id: str, **facts) -> dict:
+    """An envelope as payment's outbox publishes it (services/payment/interfaces.py)."""
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "source": PAYMENT,
+            "occurred_at": "2026-12-01T01:05:00+00:00",
+            "data": {**PAYMENT_FACTS, "login_id": login_id, **facts}}
+
+
+def payment_mailed(smtp_sink, notify, envelope, subject):
+    """The one mail the payment event made: its subject, to the payer, Japanese first, with the
+    payment's page."""
+    dispatch(notify, envelope)
+    [mail] = wait_for(lambda: [m for m in smtp_sink.messages() if m["Subject"] == subject],
+                      message=subject)
+    body = mail.get_content()
+    assert f"{PAYMENT_PAGE}\n" in body
+    assert body.index("証明書: 3通") < body.index("(English)") < body.index("Certificates: 3")
+    return mail, body
+
+
+def test_a_payment_received_is_mailed_with_the_amount_the_receipt_and_printing(
+        notify, smtp_sink, applicant):
+    """ISS-8, ISS-12: the amount with separators, the receipt's number and PDF, and that the
+    certificates can now be printed for 14 days."""
+    mail, body = payment_mailed(smtp_sink, notify, payment_event(
+        "payment_succeeded", applicant["login_id"], paid_at="2026-12-01T01:05:00+00:00",
+        receipt_no="1504-R2026-000045"),
+        "【貿易関係証明発給システム】手数料お支払い完了のお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert body.startswith(f"さくら貿易\n{applicant['name']} 様")
+    assert "お支払金額: 12,345円（税込）" in body and "Amount paid: 12,345 yen" in body
+    assert "お支払日時: 2026-12-01 10:05（日本時間）" in body
+    assert body.count("1504-R2026-000045") == 2
+    assert f"{PAYMENT_PAGE.replace('/payments/', '/api/v1/payments/')}/receipt.pdf" in body
+    assert "発給申請状況一覧から印刷できるようになりました" in body and "14日間" in body
+    assert "for 14 days" in body
+
+
+def test_a_declined_card_is_mailed_in_plain_words_with_the_way_to_try_again(
+        notify, smtp_sink, applicant):
+    """ISS-8: the decline code said as people say it; another card from the payment page."""
+    mail, body = payment_mailed(smtp_sink, notify, payment_event(
+        "payment_failed", applicant["login_id"], code="card_declined"),
+        "【貿易関係証明発給システム】お支払いが完了しませんでした（カード決済エラー）")
+
+    assert mail["To"] == applicant["email"]
+    assert "理由: カードが承認されませんでした" in body
+    assert "Reason: The card was declined" in body
+    assert "card_declined" not in body
+    assert "別のカードでもう一度お支払いいただけます" in body and "try another card" in body
+
+
+def test_a_refund_is_mailed_with_the_amount_and_the_reason(notify, smtp_sink, applicant):
+    mail, body = payment_mailed(smtp_sink, notify, payment_event(
+        "payment_refunded", applicant["login_id"], refunded_jpy=12345,
+        reason="同じ証明書を二重に申請されたため", by_login_id="staff01"),
+        "【貿易関係証明発給システム】手数料返金のお知らせ")
+
+    assert mail["To"] == applicant["email"]
+    assert "返金額: 12,345円" in body and "Refunded: 12,345 yen" in body
+    assert body.count("同じ証明書を二重に申請されたため") == 2  # Japanese and English
+    assert "staff01" not in body  # who refunded is the chamber's record, not the mail's
+
+
+def test_the_same_payment_event_twice_mails_once(notify, smtp_sink, applicant, db_session):
+    """At-least-once delivery (a Stripe webhook may be acted on late): one mail."""
+    envelope = payment_event("payment_succeeded", applicant["login_id"],
+                             paid_at="2026-12-01T01:05:00+00:00", receipt_no="1504-R2026-000046")
+    dispatch(notify, envelope)
+    dispatch(notify, envelope)
+
+    smtp_sink.wait_for_messages(1)
+    time.sleep(1.5)  # delivery rounds after the second event: still one mail
+    [mail] = smtp_sink.messages()
+    assert "1504-R2026-000046" in mail.get_content()
+    assert db_session("notify").query(MailMessage).count() == 1
+    assert db_session("notify").query(ProcessedEvent).filter_by(
+        event_id=envelope["event_id"]).count() == 1
+
+
+def test_a_payer_id_that_is_gone_is_mailed_at_the_registrations_contact(
+        notify, container_factory, smtp_sink, db_session):
+    """A sub ID deleted after it paid (ID-6.6): the refund goes to the registration's contact."""
+    session = db_session("registration")
+    number = approve(session, submitted(session)).trade_registration_number
+    session.commit()
+    container_factory(RegistrationService).start()
+
+    mail, body = payment_mailed(smtp_sink, notify, payment_event(
+        "payment_refunded", "S0009999", trade_registration_number=number, refunded_jpy=1260,
+        reason="発給を取り消したため", by_login_id="staff01"),
+        "【貿易関係証明発給システム】手数料返金のお知らせ")
+
+    assert mail["To"] == "i.suzuki@sakura.example.jp"
+    assert body.startswith("さくら貿易 ご担当者様")

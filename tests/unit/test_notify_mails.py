@@ -245,3 +245,42 @@ def test_an_issuance_mail_greets_the_applicant_or_else_the_companys_contact():
     assert to_user.startswith("さくら貿易\n署名者 1 様\n")
     assert to_contact.startswith("さくら貿易 ご担当者様\n")
     assert f"{URL}/applications/app-1" in to_contact
+
+
+# --- payment (ISS-8, ISS-11, ISS-12) ----------------------------------------------------------
+
+PAID = {"cci_code": "1504", "payment_id": "pay-1", "trade_registration_number": "1504-000001",
+        "login_id": "U0000001", "amount_jpy": 12345, "application_ids": ["app-1", "app-2"]}
+
+
+def test_a_payment_mail_in_japan_time_with_the_payment_page_and_the_receipt():
+    context = mails.payment_mail({**PAID, "paid_at": "2026-11-30T15:30:00+00:00",
+                                  "receipt_no": "1504-R2026-000001"}, USER, None, URL)
+    _, body = domain.render("payment_succeeded", context)
+
+    assert "お支払日時: 2026-12-01 00:30（日本時間）" in body  # 15:30 UTC is the next day
+    assert "お支払金額: 12,345円（税込）" in body and "12,345 yen" in body
+    assert "証明書: 2通" in body and "Certificates: 2" in body
+    assert f"{URL}/payments/pay-1\n" in body
+    assert f"{URL}/api/v1/payments/pay-1/receipt.pdf" in body
+    assert "14日間" in body and "for 14 days" in body
+    assert "\n\n\n" not in body
+
+
+def test_every_failure_code_is_said_in_plain_words_or_else_named():
+    assert mails.failure_words("card_declined") == ("カードが承認されませんでした",
+                                                    "The card was declined")
+    ja, en = mails.failure_words("something_new")
+    assert "something_new" in ja and "something_new" in en
+    for code, (ja, en) in mails.PAYMENT_FAILURES.items():
+        assert ja and en and code not in ja and code not in en
+
+
+def test_a_payment_mail_to_a_gone_payer_greets_the_companys_contact():
+    contact = {"email": "i.suzuki@example.jp", "company_name_ja": "さくら貿易"}
+    _, body = domain.render("payment_refunded", mails.payment_mail(
+        {**PAID, "refunded_jpy": 1260, "reason": "二重申請", "by_login_id": "staff01"},
+        None, contact, URL))
+
+    assert body.startswith("さくら貿易 ご担当者様\n")
+    assert "返金額: 1,260円" in body and body.count("二重申請") == 2
