@@ -28,7 +28,7 @@ from services.payment.schemas import (
     StatementRequestSchema,
 )
 from tradecert import config
-from tradecert.clock import JAPAN, japan_today, now
+from tradecert.clock import JAPAN, now
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.logs import get_logger
 from tradecert.rpc import ServiceRpc
@@ -196,7 +196,7 @@ class PaymentService(HealthCheck):
                              "trade_registration_number": caller["trade_registration_number"]},
             "payments": [{**row, "paid_at": row["paid_at"].astimezone(JAPAN).isoformat()}
                          for row in rows],
-            "total_jpy": payments.total_jpy(rows), "issued_on": japan_today().isoformat()}
+            "total_jpy": payments.total_jpy(rows)}
         return {"filename": filename,
                 "file_id": self.documents.render("statement", document)["file_id"]}
 

@@ -12,6 +12,7 @@ import stripe
 
 from tests.api.issuance_flow import applicants, submitted_co
 from tests.conftest import wait_for
+from tests.helpers import pdf as pdfs
 from tradecert.clock import japan_today
 
 STAFF = "/api/v1/staff/applications"
@@ -146,6 +147,17 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
     assert rows[0] == "date,receipt_no,certificate_numbers,amount_jpy,refunded_jpy"
     assert "1504-R000001" in rows[1] and f",{total},0" in rows[1]
     assert web.get("/api/v1/statements/2026-13.csv", headers=world.user).status_code == 422
+    pdf = web.get(f"/api/v1/statements/{month}.pdf", headers=world.user)
+    assert pdf.status_code == 200, pdf.text
+    assert "利用明細" in pdfs.text(pdf.content) and "1504-R000001" in pdfs.text(pdf.content)
+    receipt = web.get(f"/api/v1/payments/{payment_id}/receipt.pdf", headers=world.user)
+    assert receipt.status_code == 200, receipt.text
+    text = pdfs.text(receipt.content)
+    assert "領収書" in text and "1504-R000001" in text and f"{total:,}" in text
+    # the receipt's mail (ISS-8): payment received, with the receipt number
+    mail = wait_for(lambda: [m for m in smtp_sink.messages()
+                             if "お支払い完了" in m["Subject"]], message="the payment's mail")
+    assert "1504-R000001" in mail[-1].get_payload(decode=True).decode()
 
     # staff refund it once, with a reason; never twice; another chamber's staff see nothing
     refund = f"/api/v1/staff/payments/{payment_id}/refund"
