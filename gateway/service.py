@@ -16,13 +16,14 @@ from gateway.routes.registration import RegistrationRoutes
 from gateway.routes.registration_pages import RegistrationPages
 from gateway.routes.registration_staff_pages import RegistrationStaffPages
 from gateway.routes.renewal_pages import RenewalPages
+from gateway.routes.verification_pages import VerificationPages
 from tradecert import config
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
                      ChangeRequestPages, RenewalPages, AccountStaffPages, IssuanceRoutes,
-                     IssuancePages, IssuanceStaffPages):
+                     IssuancePages, IssuanceStaffPages, VerificationPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

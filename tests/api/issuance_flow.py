@@ -2,13 +2,16 @@
 signer (user ID) logged in, a sub ID of it, the admin, and chamber staff of Saitama and of
 another chamber."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import update
 
 from services.identity.domain import hash_password
 from services.identity.models import Account
+from services.issuance.models import Application
 from tests.api.registration_flow import approved_with_admin
 from tests.helpers.issuance import co_japan, pdf_file
+from tradecert.clock import japan_today
 from tradecert.db import utcnow
 
 PASSWORD = "Passw0rd1"
@@ -80,3 +83,12 @@ def submitted_co(web, headers, consignee: str = "ABC Imports Ltd.") -> str:
     sent = web.post(f"/api/v1/applications/{application_id}/submission", headers=headers)
     assert sent.status_code == 200, sent.text
     return application_id
+
+
+def mark_paid(db_session, application_id: str, print_days: int = 14) -> None:
+    """The certified application paid, as payment marks it (ISS-8, ISS-12: printable for 14
+    days from payment). Written in issuance's database until the tests pay through payment."""
+    issuance = db_session("issuance")
+    issuance.execute(update(Application).where(Application.id == application_id).values(
+        status="paid", paid_at=utcnow(), print_until=japan_today() + timedelta(days=print_days)))
+    issuance.commit()
