@@ -18,6 +18,7 @@ from gateway.routes.registration import RegistrationRoutes
 from gateway.routes.registration_pages import RegistrationPages
 from gateway.routes.registration_staff_pages import RegistrationStaffPages
 from gateway.routes.renewal_pages import RenewalPages
+from gateway.routes.verification_pages import VerificationPages
 from tradecert import config
 
 
@@ -25,7 +26,7 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
                      PageRoutes, AccountPages, RegistrationPages, RegistrationStaffPages,
                      ChangeRequestPages, RenewalPages, AccountStaffPages, IssuanceRoutes,
                      IssuancePages, IssuanceStaffPages, PaymentRoutes,
-                     PaymentPages):
+                     PaymentPages, VerificationPages):
     name = "gateway"
 
     identity = ServiceRpc("identity")

@@ -1,7 +1,9 @@
-"""Issuance (API.md "Issuance"; ISS-1 … ISS-7, ISS-10, ISS-13): the applicant's applications
-and attachments, and the chamber staff's review. Thin: parse, RPC, answer."""
-from gateway.auth import authorized
+"""Issuance (API.md "Issuance", "Printing", "Verification"; ISS-1 … ISS-10, ISS-12 … ISS-14):
+the applicant's applications, attachments and printing, the chamber staff's review, and the
+public verification. Thin: parse, RPC, answer."""
+from gateway.auth import authorized, public
 from gateway.http import (
+    client_address,
     file_response,
     http,
     json_body,
@@ -22,8 +24,9 @@ from services.issuance.schemas import (
     ReasonSchema,
     StaffApplicationViewSchema,
     StaffListSchema,
+    VerificationSchema,
 )
-from tradecert.errors import NotFound
+from tradecert.errors import NotFound, ValidationFailed
 
 TAGS = ["issuance"]
 STAFF_TAGS = ["issuance: chamber staff"]
@@ -34,6 +37,15 @@ STAFF_BASE = "/api/v1/staff/applications"
 def page_number(request) -> int:
     value = request.args.get("page", "1")
     return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def copy_of(request) -> bool:
+    """`?copy=true` (or absent / false): anything else is a field-named 422."""
+    value = request.args.get("copy", "false").lower()
+    if value not in ("true", "false"):
+        raise ValidationFailed(message="copy is true or false",
+                               fields={"copy": ["Not a valid boolean."]})
+    return value == "true"
 
 
 class IssuanceRoutes:
@@ -133,6 +145,32 @@ class IssuanceRoutes:
         rendered = self.issuance.preview(caller, application_id)
         return pdf_response(self.documents.fetch(rendered["file_id"]),
                             f"preview-{application_id}.pdf")
+
+    @http("GET", BASE + "/<application_id>/certificate.pdf")
+    @doc("ISS-8, ISS-12: the signed certificate marked ORIGINAL; `?copy=true` the same marked "
+         "COPY (when copies were applied for), shown in the browser. Before payment 409 "
+         "`payment_required`; after `print_until` 410 `print_window_closed`; revoked or "
+         "replaced 409", errors=[401, 403, 404, 409, 410, 422], tags=TAGS)
+    @authorized("certificates.print")
+    def print_certificate(self, request, caller, application_id):
+        printed = self.issuance.print_certificate(caller, application_id, copy_of(request))
+        label = "COPY" if printed["copy"] else "ORIGINAL"
+        return pdf_response(self.documents.fetch(printed["file_id"]),
+                            f"{printed['certificate_no']}-{label}.pdf")
+
+    # --- anyone: public verification (ISS-9, ISS-14) --------------------------------------
+
+    @http("GET", "/api/v1/verification")
+    @doc("`?certificate_no=&access_code=&issued_on=YYYY-MM-DD` (as printed beside the QR "
+         "code): whether an issued certificate is valid, revoked or replaced, and what it "
+         "says. Any wrong part 404 `certificate_not_found`; more than 30 tries a minute from "
+         "one address 429", response=VerificationSchema, errors=[404, 422, 429],
+         tags=["verification"])
+    @public
+    def verification(self, request):
+        return json_response(self.issuance.verify(
+            request.args.get("certificate_no"), request.args.get("access_code"),
+            request.args.get("issued_on"), client_address(request)))
 
     # --- chamber staff --------------------------------------------------------------------
 

@@ -46,7 +46,8 @@ class DocumentsRpc(Protocol):
         (`document_file_id`: `document_not_found`, `document_not_stampable`) when it cannot.
         `preview: true` (`co`, `signature-stamp`; issue 10) renders the same document
         watermarked "PREVIEW – NOT VALID / 見本・無効", without a QR code and unsigned
-        (`signed` false): certificate_no and access_code may then be left out.
+        (`signed` false): certificate_no and access_code may then be left out. `copy: true`
+        (`co`, `signature-stamp`; ISS-8) marks the certificate COPY instead of ORIGINAL.
 
         ISS-8, ISS-11 (payment's documents, unsigned): `receipt` (領収書, ReceiptSchema):
         `amount_jpy` must be the sum of the lines' `fee_jpy` (`amount_not_sum_of_lines`),

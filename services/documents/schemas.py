@@ -459,6 +459,7 @@ class SignatureStampSchema(PreviewSchema):
     `store_attachment`, with the chamber's certification stamped on each of its pages:
     "Signature verified by ...", the signer, the number, the date, the QR code (ISS-9)."""
 
+    copy = fields.Boolean(load_default=False)  # ISS-8: marked COPY, else ORIGINAL
     chamber = fields.Nested(ChamberSchema, required=True)
     document_file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     document_kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES))

@@ -33,6 +33,8 @@ def prepare_signature_stamp(renderer: Renderer, stamp: dict) -> dict:
         "stamp": stamp, "chamber": stamp["chamber"], "wording": stamp_wording(stamp["chamber"]),
         "signer": signer_line(stamp["signer"]), "document_en": document_en,
         "document_ja": document_ja, "preview": preview, "watermark": PREVIEW_WATERMARK,
+        # ISS-8: the certificate as issued is the ORIGINAL; a reprint for a copy says COPY.
+        "sheet_label": "COPY" if stamp["copy"] else "ORIGINAL",
         "verification_url": url, "verify_page": f"{renderer.public_url}/verify",
         "qr": qr_data_uri(url) if url else None,
     }

@@ -1,6 +1,6 @@
 """Issuance's errors: subclasses of tradecert.errors, named for what happened; each maps to an
 HTTP answer in the gateway (API.md "Issuance")."""
-from tradecert.errors import Conflict, Forbidden, NotFound
+from tradecert.errors import Conflict, Forbidden, Gone, NotFound, TooManyAttempts
 
 
 class ApplicationNotFound(NotFound):
@@ -44,3 +44,39 @@ class ApplicationNotPayable(Conflict):
     `application_ids.N`; `params` its status)."""
 
     default_code = "application_not_payable"
+
+class PaymentRequired(Conflict):
+    """ISS-8: a certificate is printed once its fee is paid."""
+
+    default_code = "payment_required"
+
+
+class PrintWindowClosed(Gone):
+    """ISS-12: printed only until `print_until` (the chamber's window after payment)."""
+
+    default_code = "print_window_closed"
+
+
+class CertificateNotValid(Conflict):
+    """A revoked or replaced certificate is printed no more (ISS-13, ISS-14)."""
+
+    default_code = "certificate_not_valid"
+
+
+class NoCopiesAppliedFor(Conflict):
+    """ISS-12: a COPY only when the application asked for copies."""
+
+    default_code = "no_copies_applied_for"
+
+
+class CertificateNotFound(NotFound):
+    """ISS-9, ISS-14: no issued certificate with that number, access code and date; the same
+    answer whichever part is wrong."""
+
+    default_code = "certificate_not_found"
+
+
+class TooManyVerifications(TooManyAttempts):
+    """ISS-9: too many verification tries from one address."""
+
+    default_code = "too_many_verifications"

@@ -85,6 +85,28 @@ class IssuanceRpc(Protocol):
         `application_ids.N`. payment_succeeded then marks them paid (status `paid`,
         `paid_at`, `print_until` = the paid day in Japan + the chamber's print window)."""
 
+    def print_certificate(self, caller: dict, application_id: str, copy: bool = False) -> dict:
+        """ISS-8, ISS-12: PrintedSchema {file_id, certificate_no, copy}: the signed certificate
+        marked ORIGINAL (as stored at certification) or, `copy` true, the same marked COPY
+        (rendered and signed by documents). The output is counted and the first ORIGINAL's
+        time and printer recorded. Raises CertificateNotIssued (409), PaymentRequired (409
+        `payment_required`), PrintWindowClosed (410 `print_window_closed`: Japan's today is
+        after `print_until`), CertificateNotValid (409: revoked or replaced),
+        NoCopiesAppliedFor (409: a COPY of an application with `copies` 0)."""
+
+    # --- anyone (ISS-9, ISS-14) ---
+
+    def verify(self, certificate_no: str, access_code: str, issued_on: str,
+               client_address: str | None = None) -> dict:
+        """Public verification: VerificationSchema {valid, status (valid | revoked | replaced),
+        certificate_no, certificate_type, issued_on, chamber {cci_code, name_en}, exporter
+        {name, country}, consignee {name, country}, country_of_origin, destination_country,
+        goods [{description, quantity}], replaced_by}, of a paid certificate only; the lookup
+        is counted for staff. Raises CertificateNotFound (404, the same whichever part is
+        wrong), ValidationFailed (a part missing, or `issued_on` not YYYY-MM-DD),
+        TooManyVerifications (429: more than LIMITS.verifications_per_address from
+        `client_address`; None, a call from inside, is not limited)."""
+
     # --- chamber staff (ISS-2, ISS-7, ISS-13) ---
 
     def staff_applications(self, caller: dict, status: str | None = None,
@@ -94,7 +116,9 @@ class IssuanceRpc(Protocol):
 
     def staff_application(self, caller: dict, application_id: str) -> dict:
         """StaffApplicationViewSchema: the application, box 1 as registered, the signer and
-        the registered signature's file id, the attachments."""
+        the registered signature's file id, the attachments; `printing` (the first ORIGINAL
+        printed, outputs per version) and `verifications` (count, first and last time, the
+        latest few)."""
 
     def staff_attachment(self, caller: dict, application_id: str, attachment_id: str) -> dict:
         """AttachmentSchema with `file_id`."""

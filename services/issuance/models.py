@@ -4,6 +4,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
+from tradecert.ratelimit import RateLimitMixin
 
 
 class Base(DeclarativeBase):
@@ -72,6 +73,12 @@ class Application(Base):
     # issue 11 sets these when the fee is paid
     paid_at: Mapped[datetime | None]
     print_until: Mapped[date | None]
+    # ISS-8, ISS-12 (issue 11): the first ORIGINAL printed, when and by whom, and how many
+    # times each version was output, for staff
+    first_printed_at: Mapped[datetime | None]
+    first_printed_by: Mapped[str | None] = mapped_column(String(40))
+    originals_printed: Mapped[int] = mapped_column(default=0, server_default="0")
+    copies_printed: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class StatusChange(Base):
@@ -119,3 +126,20 @@ class CertificateCounter(Base):
     cci_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last: Mapped[int]
+
+
+class VerificationLookup(Base):
+    """One answered verification of a certificate (ISS-9, ISS-14): staff see how often and
+    when a certificate was checked."""
+
+    __tablename__ = "verification_lookups"
+    __table_args__ = (Index("ix_verification_lookups_application", "application_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+
+
+class RateLimit(RateLimitMixin, Base):
+    """Counters of verification tries per client address (ISS-9: a public page)."""

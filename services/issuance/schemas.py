@@ -271,15 +271,39 @@ class ApplicationViewSchema(Schema):
     replaces_certificate_no = fields.String(allow_none=True)
     replaced_by = fields.String(allow_none=True)
     editable = fields.Boolean()
+    # ISS-8, ISS-12: whether the ORIGINAL (and a COPY) may be printed now
+    printable = fields.Boolean()
+    copy_printable = fields.Boolean()
+
+
+class PrintingSchema(Schema):
+    """ISS-8, ISS-12 for staff: the first ORIGINAL printed, and the outputs of each version."""
+
+    first_printed_at = fields.AwareDateTime(allow_none=True)
+    first_printed_by = fields.String(allow_none=True)
+    originals_printed = fields.Integer()
+    copies_printed = fields.Integer()
+
+
+class LookupsSchema(Schema):
+    """ISS-14 for staff: how often and when the certificate was verified (the latest few)."""
+
+    count = fields.Integer()
+    first_at = fields.AwareDateTime(allow_none=True)
+    last_at = fields.AwareDateTime(allow_none=True)
+    recent = fields.List(fields.AwareDateTime())
 
 
 class StaffApplicationViewSchema(ApplicationViewSchema):
     """The staff's review page: the application beside box 1 as registered and the
-    registered signer with the signature image's file id."""
+    registered signer with the signature image's file id; once issued, its printing and
+    its verifications."""
 
     exporter = fields.Dict()
     signer = fields.Dict()
     signature_file_id = fields.String(allow_none=True)
+    printing = fields.Nested(PrintingSchema)
+    verifications = fields.Nested(LookupsSchema)
 
 
 class CertifiedSchema(Schema):
@@ -304,3 +328,50 @@ class PayableSchema(Schema):
     fee_jpy = fields.Integer(required=True)
     certificate_no = fields.String(required=True)
     certificate_type = fields.String(required=True)
+
+class PrintedSchema(Schema):
+    """API.md "Printing": the PDF to send, ORIGINAL or COPY."""
+
+    file_id = fields.String()
+    certificate_no = fields.String()
+    copy = fields.Boolean()
+
+
+class VerificationQuerySchema(Schema):
+    """API.md "Verification": what is printed beside the QR code, as typed or scanned."""
+
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    access_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    issued_on = fields.Date(required=True)
+
+
+class PartySchema(Schema):
+    name = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+
+
+class VerifiedGoodsSchema(Schema):
+    description = fields.String()
+    quantity = fields.String(allow_none=True)
+
+
+class VerifiedChamberSchema(Schema):
+    cci_code = fields.String()
+    name_en = fields.String()
+
+
+class VerificationSchema(Schema):
+    """API.md "Verification" (ISS-9, ISS-14): the status and what the certificate says."""
+
+    valid = fields.Boolean()
+    status = fields.String()
+    certificate_no = fields.String()
+    certificate_type = fields.String()
+    issued_on = fields.Date()
+    chamber = fields.Nested(VerifiedChamberSchema)
+    exporter = fields.Nested(PartySchema)
+    consignee = fields.Nested(PartySchema)
+    country_of_origin = fields.String(allow_none=True)
+    destination_country = fields.String(allow_none=True)
+    goods = fields.List(fields.Nested(VerifiedGoodsSchema))
+    replaced_by = fields.String(allow_none=True)

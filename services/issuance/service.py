@@ -1,6 +1,7 @@
 from nameko.events import event_handler
+from nameko.timer import timer
 
-from services.issuance import domain, payments, rules
+from services.issuance import certificates, domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, OutboxRelay
 from services.issuance.schemas import (
     ApplicationListSchema,
@@ -9,10 +10,12 @@ from services.issuance.schemas import (
     CopySchema,
     FeeQuoteSchema,
     PayableSchema,
+    PrintedSchema,
     ReasonSchema,
     StaffApplicationViewSchema,
     StaffListSchema,
     StoredAttachmentSchema,
+    VerificationSchema,
     dump_body,
 )
 from services.payment.interfaces import SERVICE as PAYMENT
@@ -164,6 +167,44 @@ class IssuanceService(HealthCheck):
         """Paid: the applications may be printed until the chamber's window ends."""
         payments.mark_paid(session, event["data"])
 
+    @rpc
+    def print_certificate(self, caller: dict, application_id: str, copy: bool = False) -> dict:
+        """ISS-8, ISS-12: the ORIGINAL as stored at certification, or the same payload
+        rendered (and signed) as COPY; the output counted, the first ORIGINAL recorded."""
+        copy = copy is True
+        application = domain.find(self.db.session, caller, application_id)
+        certificates.require_printable(application, copy, japan_today())
+        file_id = application.certificate_file_id
+        if copy:
+            file_id = self.documents.render(*certificates.copy_document(application))["file_id"]
+        with self.db.transaction() as session:
+            certificates.record_printing(session, application.id, caller, copy, utcnow())
+        return PrintedSchema().dump({"file_id": file_id, "copy": copy,
+                                     "certificate_no": application.certificate_no})
+
+    # --- anyone: public verification (ISS-9, ISS-14) --------------------------------------
+
+    @rpc
+    def verify(self, certificate_no, access_code, issued_on,
+               client_address: str | None = None) -> dict:
+        """The try is counted against the address first, in its own transaction, so that a
+        wrong guess counts too; then the certificate is found and the lookup counted."""
+        with self.db.transaction() as session:
+            certificates.count_try(session, client_address)
+        query = {name: value for name, value in (
+            ("certificate_no", certificate_no), ("access_code", access_code),
+            ("issued_on", issued_on)) if value not in (None, "")}
+        with self.db.transaction() as session:
+            application = certificates.find_issued(session, query)
+            certificates.record_lookup(session, application, utcnow())
+            return VerificationSchema().dump(certificates.answer(session, application))
+
+    @timer(interval=3600)
+    def prune_counters(self):
+        """Counters of verification tries whose window has closed go."""
+        with self.db.transaction() as session:
+            certificates.prune_counters(session)
+
     # --- chamber staff --------------------------------------------------------------------
 
     @rpc
@@ -191,7 +232,10 @@ class IssuanceService(HealthCheck):
                       "name_en": application.signer_name, "available": False}
             signature_file_id = None
         view = {**domain.view(session, application), "exporter": exporter, "signer": signer,
-                "signature_file_id": signature_file_id}
+                "signature_file_id": signature_file_id,
+                **certificates.printable(application, japan_today()),
+                "printing": certificates.printing_facts(application),
+                "verifications": certificates.lookup_facts(session, application)}
         return {**application.body, **StaffApplicationViewSchema().dump(view)}
 
     @rpc
@@ -274,6 +318,7 @@ class IssuanceService(HealthCheck):
     @staticmethod
     def _view(session, application) -> dict:
         # the entered fields as kept, then what the service adds
-        return {**application.body,
-                **ApplicationViewSchema().dump(domain.view(session, application))}
+        view = {**domain.view(session, application),
+                **certificates.printable(application, japan_today())}
+        return {**application.body, **ApplicationViewSchema().dump(view)}
 

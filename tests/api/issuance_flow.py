@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from services.identity.domain import hash_password
 from services.identity.models import Account
+from services.issuance.models import Application
 from tests.api.registration_data import SIGNERS
 from tests.api.registration_flow import staff_headers
 from tests.helpers.issuance import co_japan, pdf_file
@@ -113,3 +114,18 @@ def submitted_co(web, headers, consignee: str = "ABC Imports Ltd.") -> str:
     sent = web.post(f"/api/v1/applications/{application_id}/submission", headers=headers)
     assert sent.status_code == 200, sent.text
     return application_id
+
+
+def mark_paid(db_session, application_id: str) -> None:
+    """The certified application paid, through issuance's own handler of payment's
+    `payment_succeeded` (ISS-8, ISS-12: printable for the chamber's window from payment), for
+    the tests of printing and verification; card payment itself is tests/api/test_payment.py's."""
+    from services.issuance import payments
+
+    issuance = db_session("issuance")
+    application = issuance.get(Application, application_id)
+    payments.mark_paid(issuance, {
+        "cci_code": application.cci_code, "application_ids": [application_id],
+        "login_id": application.applicant_login_id, "receipt_no": "1504-R999999",
+        "paid_at": utcnow().isoformat()})
+    issuance.commit()

@@ -43,7 +43,8 @@ def test_every_route_declares_public_or_an_id_7_action():
                           ("POST", "/api/v1/sub-id-activations"),
                           ("POST", "/api/v1/chambers/<cci_code>/registration-invitations"),
                           ("POST", "/api/v1/registration-applications"),
-                          ("POST", "/api/v1/webhooks/stripe")}  # Stripe's signature (issue 11)
+                          ("POST", "/api/v1/webhooks/stripe"),  # Stripe's signature (issue 11)
+                          ("GET", "/api/v1/verification")}  # ISS-9: anyone verifies
     # before approval an application's own token is its credential (API.md)
     assert all(u.startswith("/api/v1/registration-applications/")
                for m, u, a in routes() if a == APPLICATION)
@@ -325,6 +326,8 @@ ALLOWED = {
     ("GET", "/api/v1/applications/<application_id>/attachments/<attachment_id>"): 200,
     ("DELETE", "/api/v1/applications/<application_id>/attachments/<attachment_id>"): 409,
     ("GET", "/api/v1/applications/<application_id>/preview.pdf"): 404,
+    # issue 11: submitted, so no certificate to print yet
+    ("GET", "/api/v1/applications/<application_id>/certificate.pdf"): 409,
     ("GET", "/api/v1/staff/applications"): 200,
     ("GET", "/api/v1/staff/applications/<application_id>"): 404,
     ("GET", "/api/v1/staff/applications/<application_id>/attachments/<attachment_id>"): 200,

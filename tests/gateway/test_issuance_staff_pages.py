@@ -57,7 +57,11 @@ def staff_view(body=None, **overrides) -> dict:
             "created_at": "2026-05-01T00:00:00+00:00", "updated_at": "2026-05-01T01:30:00+00:00",
             "submitted_at": "2026-05-01T01:30:00+00:00", "replaces_certificate_no": None,
             "replaced_by": None, "editable": False, "exporter": EXPORTER, "signer": SIGNER,
-            "signature_file_id": "sig-1", **overrides}
+            "signature_file_id": "sig-1", "printable": False, "copy_printable": False,
+            "printing": {"first_printed_at": None, "first_printed_by": None,
+                         "originals_printed": 0, "copies_printed": 0},
+            "verifications": {"count": 0, "first_at": None, "last_at": None, "recent": []},
+            **overrides}
 
 
 def queue_item(n: int, **overrides) -> dict:
@@ -267,9 +271,17 @@ def test_a_return_needs_a_reason(staff):
 def test_revoking_needs_a_reason_and_asks_first(staff):
     staff.issuance.staff_application.return_value = staff_view(
         status="paid", certificate_no="1504-2026-000001", issued_on="2026-05-01",
-        fee_jpy=3300, paid=True)
+        fee_jpy=3300, paid=True,
+        printing={"first_printed_at": "2026-05-02T01:00:00+00:00", "first_printed_by": "U7654321",
+                  "originals_printed": 2, "copies_printed": 1},
+        verifications={"count": 3, "first_at": "2026-05-03T01:00:00+00:00",
+                       "last_at": "2026-05-04T01:00:00+00:00",
+                       "recent": ["2026-05-04T01:00:00+00:00"]})
     page = staff.web.get(PAGE)
     assert "支払済み" in text_of(page)
+    # ISS-8, ISS-14: the first printing (Japan's time) and how often it was verified
+    assert "2026-05-02 10:00 に U7654321 が初めて印刷" in text_of(page)
+    assert "3回" in text_of(page)
     refused = staff.web.post(f"{PAGE}/revocation", data={"csrf_token": csrf_of(page)})
     assert refused.status_code == 422 and 'href="#f-reason"' in refused.text
 
