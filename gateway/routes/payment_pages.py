@@ -13,12 +13,8 @@ from gateway.auth import authorized
 from gateway.http import http
 from gateway.pages import errors_of, render, see_other, session_page, staff_page
 from gateway.security import PAGE_POLICY
-from tradecert import config
+from services.payment.interfaces import stripe_settings
 from tradecert.errors import Conflict, NotFound, ValidationFailed
-
-
-def stripe_settings() -> dict:
-    return config.section("PAYMENT").get("stripe") or {}
 
 
 def origin(url: str) -> str:
@@ -29,7 +25,7 @@ def origin(url: str) -> str:
 def checkout_policy() -> str:
     """The page policy with Stripe.js's origin for scripts, frames and its API calls."""
     settings = stripe_settings()
-    js, api = origin(str(settings.get("js_url", ""))), origin(str(settings.get("api_base", "")))
+    js, api = origin(settings["js_url"]), origin(settings["api_base"])
     extra = {"script-src": js, "frame-src": js, "connect-src": f"{js} {api}"}
     parts = []
     for part in PAGE_POLICY.split("; "):

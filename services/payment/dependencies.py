@@ -4,6 +4,7 @@ import stripe
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 
+from services.payment.interfaces import stripe_settings
 from services.payment.schemas import FeeScheduleSchema
 from tradecert import config
 from tradecert.db import Database
@@ -34,17 +35,6 @@ class DefaultFees(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.fees
-
-
-def stripe_settings() -> dict:
-    """config.yaml's PAYMENT.stripe: the API base (the local server in development and
-    tests: API.md "Local Stripe"), the keys, the webhook's signing secret, Stripe.js's URL."""
-    settings = config.section("PAYMENT").get("stripe") or {}
-    return {"api_base": str(settings.get("api_base") or "http://127.0.0.1:8420").rstrip("/"),
-            "secret_key": str(settings.get("secret_key") or "sk_test_local"),
-            "publishable_key": str(settings.get("publishable_key") or "pk_test_local"),
-            "webhook_secret": str(settings.get("webhook_secret") or "whsec_local"),
-            "js_url": str(settings.get("js_url") or "http://127.0.0.1:8420/js.stripe.com/v3/")}
 
 
 class StripeApi:

@@ -12,10 +12,24 @@ from typing import Protocol
 
 from marshmallow import Schema, fields
 
-from tradecert import outbox
+from tradecert import config, outbox
 from tradecert.schemas import CCI_CODE
 
 SERVICE = "payment"
+
+
+def stripe_settings() -> dict:
+    """config.yaml's PAYMENT.stripe, for payment and for the gateway's checkout page: the API
+    base (the local server in development and tests: API.md "Local Stripe"), the keys, the
+    webhook's signing secret, and Stripe.js's URL (the local server's stand-in under its
+    API base unless set: production sets https://js.stripe.com/v3/)."""
+    settings = config.section("PAYMENT").get("stripe") or {}
+    base = str(settings.get("api_base") or "http://127.0.0.1:8420").rstrip("/")
+    return {"api_base": base,
+            "secret_key": str(settings.get("secret_key") or "sk_test_local"),
+            "publishable_key": str(settings.get("publishable_key") or "pk_test_local"),
+            "webhook_secret": str(settings.get("webhook_secret") or "whsec_local"),
+            "js_url": str(settings.get("js_url") or f"{base}/js.stripe.com/v3/")}
 
 
 class PaymentRpc(Protocol):
