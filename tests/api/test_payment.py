@@ -170,3 +170,31 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
     assert [(p["payment_id"], p["status"], p["refund_reason"]) for p in listed] == [
         (payment_id, "refunded", "二重払い")]
     assert client.v1.refunds.list().data[0].amount == total
+
+
+def test_the_webhook_alone_marks_a_payment_paid(localstripe, smtp_sink, saitama, web,
+                                                rpc_client, db_session):
+    """Stripe charges the card but our confirmation answer never comes (the page was closed):
+    Stripe's `payment_intent.succeeded`, checked by its signature, marks the application paid
+    and the payment settled, exactly once."""
+    from services.payment.models import Payment
+
+    world = applicants(web, smtp_sink, rpc_client, db_session)
+    application_id, _ = certified(web, world, "ABC Imports Ltd.")
+    payment_id = web.post("/api/v1/payments", headers=world.user,
+                          json={"application_ids": [application_id]}).json()["payment_id"]
+    client = stripe.StripeClient(localstripe["secret_key"],
+                                 base_addresses={"api": localstripe["api_base"]})
+    intent = db_session("payment").get(Payment, payment_id).stripe_payment_intent
+    client.v1.payment_intents.update(intent, params={
+        "payment_method": payment_method(client, "4242424242424242")})
+    assert client.v1.payment_intents.confirm(intent).status == "succeeded"
+
+    paid = wait_for(lambda: (v := web.get(f"/api/v1/payments/{payment_id}",
+                                          headers=world.user).json())["status"] == "succeeded"
+                    and v, message="the webhook's settlement")
+    assert paid["receipt_no"] == "1504-R000001"
+    view = wait_for(lambda: (v := web.get(f"/api/v1/applications/{application_id}",
+                                          headers=world.user).json())["paid"] and v,
+                    message="the application paid")
+    assert [h["status"] for h in view["status_history"]].count("paid") == 1
