@@ -36,7 +36,8 @@ def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running
 
     pids = {pidfile.stem: int(pidfile.read_text()) for pidfile in (var / "run").glob("*.pid")}
     assert set(pids) == {"identity", "registration", "issuance", "payment", "notify",
-                         "documents-1", "documents-2", "gateway", "mailsink"}
+                         "documents-1", "documents-2", "gateway", "mailsink",
+                         "localstripe"}  # issue 11: the local Stripe server, on loopback
     os.kill(pids["payment"], signal.SIGTERM)  # stop one service
     wait_for(lambda: not alive(pids["payment"]), 30, message="payment to stop")
     degraded = healthz()
