@@ -15,8 +15,22 @@ rabbit=(
 if [ ${#paths[@]} -eq 0 ] && [[ " $* " == *" tests/browser"* ]]; then
   exec .venv/bin/pytest --suppress-nameko-eventlet-notification "${rabbit[@]}" "$@"
 fi
-.venv/bin/nameko test "${paths[@]}" "${rabbit[@]}" "$@"
-if [ ${#paths[@]} -gt 0 ]; then
-  # Browser tests (Playwright) cannot run under eventlet's monkey patching: plain pytest.
-  .venv/bin/pytest tests/browser --suppress-nameko-eventlet-notification "${rabbit[@]}" "$@"
+if [ ${#paths[@]} -eq 0 ]; then
+  exec .venv/bin/nameko test "${rabbit[@]}" "$@"
 fi
+# The whole suite: the browser tests (Playwright cannot run under eventlet's monkey patching:
+# plain pytest) run beside the rest, in a process of their own. Both mostly wait on the
+# brokers, the services and the browser, and each has its own databases, vhosts and ports,
+# so together they take little longer than the longer of the two. Their output follows.
+browser_log=$(mktemp)
+.venv/bin/pytest tests/browser --suppress-nameko-eventlet-notification "${rabbit[@]}" "$@" \
+  >"$browser_log" 2>&1 &
+browser=$!
+status=0
+.venv/bin/nameko test "${paths[@]}" "${rabbit[@]}" "$@" || status=$?
+browser_status=0
+wait "$browser" || browser_status=$?
+echo "--- browser tests (tests/browser) ---"
+cat "$browser_log"
+rm -f "$browser_log"
+[ "$status" -eq 0 ] && [ "$browser_status" -eq 0 ]

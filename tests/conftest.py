@@ -184,7 +184,10 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
            "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path),
            # the local Stripe server `tradecert run` starts, on a port of its own
-           "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}"}
+           "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
+           # one rendering process is plenty for one test, and starts sooner
+           "TRADECERT_DOCUMENTS_PROCESSES": os.environ.get("TRADECERT_DOCUMENTS_PROCESSES",
+                                                           "1")}
     output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
     process = subprocess.Popen([sys.executable, "-m", "operations.cli", "run"], env=env,
                                stdout=output, stderr=subprocess.STDOUT)
