@@ -39,3 +39,12 @@ def page_count(pdf: bytes) -> int:
     out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout
     return int(next(line.split()[1] for line in out.decode().splitlines()
                     if line.startswith("Pages:")))
+
+
+def fetch_pdf(documents, file_id) -> bytes:
+    """A stored PDF through the documents service's `fetch` RPC."""
+    import base64
+
+    fetched = documents.fetch(file_id)
+    assert fetched["content_type"] == "application/pdf"
+    return base64.b64decode(fetched["data"])

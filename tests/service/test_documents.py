@@ -10,20 +10,9 @@ from services.documents.samples import certificate_of_origin
 from services.documents.service import DocumentsService
 from services.documents.signing import validate
 from tests.helpers import pdf as pdfs
+from tests.helpers.pdf import fetch_pdf
 from tradecert import config
 from tradecert.errors import ValidationFailed
-
-
-@pytest.fixture
-def documents(runner_factory, rpc_client):
-    runner_factory(DocumentsService).start()
-    return rpc_client.documents
-
-
-def fetch_pdf(documents, file_id) -> bytes:
-    fetched = documents.fetch(file_id)
-    assert fetched["content_type"] == "application/pdf"
-    return base64.b64decode(fetched["data"])
 
 
 def dev_ca() -> bytes:

@@ -15,9 +15,9 @@ from services.documents.exceptions import (
     DocumentNotStampable,
 )
 from services.documents.interfaces import MAX_ATTACHMENT_BYTES
-from services.documents.service import DocumentsService
 from services.documents.signing import validate
 from tests.helpers import pdf as pdfs
+from tests.helpers.pdf import fetch_pdf
 from tradecert import config
 from tradecert.errors import ValidationFailed
 
@@ -25,20 +25,8 @@ VERIFY = ("http://127.0.0.1:8000/verify?certificate_no=1504-2026-S00078&access_c
           "&issued_on=2026-11-26")
 
 
-@pytest.fixture
-def documents(runner_factory, rpc_client):
-    runner_factory(DocumentsService).start()
-    return rpc_client.documents
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def fetch_pdf(documents, file_id) -> bytes:
-    fetched = documents.fetch(file_id)
-    assert fetched["content_type"] == "application/pdf"
-    return base64.b64decode(fetched["data"])
 
 
 def dev_ca() -> bytes:

@@ -1,25 +1,12 @@
 """The documents service over RabbitMQ renders payment's receipt (領収書) and monthly
 statement (利用明細) (ISS-8, ISS-11): stored, unsigned, read back as a reader would."""
-import base64
 
 import pytest
 
 from services.documents.samples import receipt, statement
-from services.documents.service import DocumentsService
 from tests.helpers import pdf as pdfs
+from tests.helpers.pdf import fetch_pdf
 from tradecert.errors import ValidationFailed
-
-
-@pytest.fixture
-def documents(runner_factory, rpc_client):
-    runner_factory(DocumentsService).start()
-    return rpc_client.documents
-
-
-def fetch_pdf(documents, file_id) -> bytes:
-    fetched = documents.fetch(file_id)
-    assert fetched["content_type"] == "application/pdf"
-    return base64.b64decode(fetched["data"])
 
 
 def test_a_receipt_is_rendered_and_stored_unsigned(documents):
