@@ -134,6 +134,12 @@ def png_response(fetched: dict) -> Response:
                     headers={"Cache-Control": "private, max-age=3600"})
 
 
+def page_argument(request: Request) -> int:
+    """`?page=` of a paginated list: a positive number, else the first page."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def json_body(request: Request, required: bool = True) -> dict:
     """The request's JSON object, or a 400 naming the problem."""
     if not request.data and not required:

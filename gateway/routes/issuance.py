@@ -9,6 +9,7 @@ from gateway.http import (
     json_body,
     json_response,
     no_content,
+    page_argument,
     pdf_response,
     uploaded_file,
 )
@@ -33,10 +34,6 @@ STAFF_TAGS = ["issuance: chamber staff"]
 BASE = "/api/v1/applications"
 STAFF_BASE = "/api/v1/staff/applications"
 
-
-def page_number(request) -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
 def copy_of(request) -> bool:
@@ -68,7 +65,7 @@ class IssuanceRoutes:
     @authorized("applications.view")
     def list_applications(self, request, caller):
         return json_response(self.issuance.list_applications(
-            caller, request.args.get("status"), page_number(request)))
+            caller, request.args.get("status"), page_argument(request)))
 
     @http("GET", "/api/v1/fees/quote")
     @doc("The fee the form shows (ISS-6, ISS-11): `?certificate_type=&copies=` for the "
@@ -181,7 +178,7 @@ class IssuanceRoutes:
     @authorized("staff.review")
     def staff_applications(self, request, caller):
         return json_response(self.issuance.staff_applications(
-            caller, request.args.get("status"), page_number(request)))
+            caller, request.args.get("status"), page_argument(request)))
 
     @http("GET", STAFF_BASE + "/<application_id>")
     @doc("One application with box 1 as registered, the registered signer and the signature "

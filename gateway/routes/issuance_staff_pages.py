@@ -14,7 +14,7 @@ expired) is shown on the page, not as an error page. Each route names its ID-7 a
 from urllib.parse import quote
 
 from gateway.auth import authorized
-from gateway.http import http
+from gateway.http import http, page_argument
 from gateway.i18n import translate
 from gateway.pages import (
     chosen_status,
@@ -57,12 +57,6 @@ def refusal_of(request, exc) -> tuple[str, dict]:
     return alert, errors
 
 
-def page_of(request) -> int:
-    """`?page=`: a page number, else the first (the service keeps it within its pages)."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
-
-
 class IssuanceStaffPages:
     @http("GET", "/staff/applications", page=True)
     @staff_page
@@ -71,7 +65,7 @@ class IssuanceStaffPages:
         """ISS-2: the chamber's applications; `submitted` (the queue) oldest first."""
         status = chosen_status(request, QUEUE_STATUSES)
         queue = self.issuance.staff_applications(
-            caller, None if status == "all" else status, page_of(request))
+            caller, None if status == "all" else status, page_argument(request))
         return render(request, "issuance/staff_queue.html", account=caller, queue=queue,
                       statuses=QUEUE_STATUSES, values={"status": status})
 

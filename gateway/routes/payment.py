@@ -6,7 +6,7 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway.auth import authorized, public
-from gateway.http import http, json_body, json_response, pdf_response
+from gateway.http import http, json_body, json_response, page_argument, pdf_response
 from gateway.openapi import doc
 from services.payment.schemas import (
     ConfirmationResultSchema,
@@ -22,10 +22,6 @@ STAFF_TAGS = ["payment: chamber staff"]
 BASE = "/api/v1/payments"
 STAFF_BASE = "/api/v1/staff/payments"
 
-
-def page_of(request) -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
 class PaymentRoutes:
@@ -100,7 +96,7 @@ class PaymentRoutes:
          errors=[401, 403], tags=STAFF_TAGS)
     @authorized("staff.review")
     def staff_payments(self, request, caller):
-        return json_response(self.payment.staff_payments(caller, page_of(request)))
+        return json_response(self.payment.staff_payments(caller, page_argument(request)))
 
     @http("POST", STAFF_BASE + "/<payment_id>/refund")
     @doc("Refund a paid payment with a reason, once (a second 409), the whole amount",

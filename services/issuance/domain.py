@@ -255,6 +255,13 @@ def require_certificate(application: Application) -> None:
                                    params={"status": application.status})
 
 
+def certificate_file(application: Application) -> dict:
+    """The certified, signed PDF as stored: {file_id, certificate_no}."""
+    require_certificate(application)
+    return {"file_id": application.certificate_file_id,
+            "certificate_no": application.certificate_no}
+
+
 # --- lists: indexed, paginated, newest first (ISS-2) -------------------------------------------
 
 def page_of(session: Session, query, order, page: int) -> tuple[list[Application], int, int]:

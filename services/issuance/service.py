@@ -146,10 +146,7 @@ class IssuanceService(HealthCheck):
 
     @rpc
     def certificate(self, caller: dict, application_id: str) -> dict:
-        application = domain.find(self.db.session, caller, application_id)
-        domain.require_certificate(application)
-        return {"file_id": application.certificate_file_id,
-                "certificate_no": application.certificate_no}
+        return domain.certificate_file(domain.find(self.db.session, caller, application_id))
 
     # --- payment (ISS-8, ISS-11, ISS-12) ---------------------------------------------------
 
@@ -247,10 +244,8 @@ class IssuanceService(HealthCheck):
 
     @rpc
     def staff_certificate(self, caller: dict, application_id: str) -> dict:
-        application = domain.staff_find(self.db.session, caller, application_id)
-        domain.require_certificate(application)
-        return {"file_id": application.certificate_file_id,
-                "certificate_no": application.certificate_no}
+        return domain.certificate_file(domain.staff_find(self.db.session, caller,
+                                                         application_id))
 
     @rpc
     def certify(self, caller: dict, application_id: str) -> dict:
