@@ -35,11 +35,20 @@
       const paymentMethod = await methodOf();
       let answer = await confirm(paymentMethod);
       if (answer.status === 200 && answer.body.status === "requires_action") {
+        // 3-D Secure: the holder authenticates with the bank through Stripe.js; a failure
+        // comes back as an error (Stripe) or as an intent that wants a card again (the
+        // local stand-in), and the payment stays open for another try
         const done = await stripe.confirmCardPayment(answer.body.client_secret);
-        if (done.error) { throw new Error(done.error.message || "3-D Secure"); }
+        const intent = done.paymentIntent;
+        if (done.error || (intent && intent.status === "requires_payment_method")) {
+          throw new Error(form.dataset.authenticationFailed);
+        }
         answer = await confirm(paymentMethod);
       }
-      if (answer.status === 200) { window.location.assign(form.dataset.result); return; }
+      if (answer.status === 200 && answer.body.status !== "requires_action") {
+        window.location.assign(form.dataset.result);
+        return;
+      }
       throw new Error((answer.body.error && answer.body.error.message) || form.dataset.declined);
     } catch (error) {
       shown.textContent = error.message || form.dataset.declined;

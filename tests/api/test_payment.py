@@ -10,9 +10,10 @@ from datetime import timedelta
 import requests
 import stripe
 
-from tests.api.issuance_flow import applicants, submitted_co
+from tests.api.issuance_flow import applicants, staff_browser, submitted_co
 from tests.conftest import wait_for
 from tests.helpers import pdf as pdfs
+from tests.helpers.pages import location, submit, text_of
 from tradecert.clock import japan_today
 
 STAFF = "/api/v1/staff/applications"
@@ -198,3 +199,105 @@ def test_the_webhook_alone_marks_a_payment_paid(localstripe, smtp_sink, saitama,
                                           headers=world.user).json())["paid"] and v,
                     message="the application paid")
     assert [h["status"] for h in view["status_history"]].count("paid") == 1
+
+
+def test_a_card_that_asks_for_3d_secure(localstripe, smtp_sink, saitama, web, rpc_client,
+                                        db_session):
+    """A card whose bank asks for 3-D Secure: the confirmation answers `requires_action` with
+    the client secret for Stripe.js; nothing is paid until the holder authenticates. A failed
+    authentication leaves the payment open (the card may be tried again); after a successful
+    one the next confirmation answers `succeeded` and the application is paid once."""
+    from services.payment.models import Payment
+
+    world = applicants(web, smtp_sink, rpc_client, db_session)
+    application_id, _ = certified(web, world, "ABC Imports Ltd.")
+    payment_id = web.post("/api/v1/payments", headers=world.user,
+                          json={"application_ids": [application_id]}).json()["payment_id"]
+    client = stripe.StripeClient(localstripe["secret_key"],
+                                 base_addresses={"api": localstripe["api_base"]})
+    confirm = f"/api/v1/payments/{payment_id}/confirmation"
+    card = {"payment_method": payment_method(client, "4000002760003184")}
+
+    def authenticate(success: bool) -> None:
+        """What Stripe.js's confirmCardPayment does in the holder's browser."""
+        intent = db_session("payment").get(Payment, payment_id)
+        answer = requests.post(
+            f"{localstripe['api_base']}/v1/payment_intents/{intent.stripe_payment_intent}"
+            f"/_authenticate?success={str(success).lower()}", timeout=10,
+            json={"key": localstripe["publishable_key"], "client_secret": intent.client_secret})
+        assert answer.status_code == 200, answer.text
+
+    asked = web.post(confirm, headers=world.user, json=card)
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["status"] == "requires_action"
+    assert asked.json()["client_secret"].startswith(
+        db_session("payment").get(Payment, payment_id).stripe_payment_intent)
+    # asked again before the holder has answered: still waiting, nothing paid
+    assert web.post(confirm, headers=world.user, json=card).json()["status"] == \
+        "requires_action"
+    assert web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()[
+        "status"] == "open"
+
+    authenticate(success=False)  # the holder failed: the card is asked for again
+    retried = web.post(confirm, headers=world.user, json=card)
+    assert retried.status_code == 200 and retried.json()["status"] == "requires_action"
+    assert web.get(f"/api/v1/applications/{application_id}",
+                   headers=world.user).json()["paid"] is False
+
+    authenticate(success=True)
+    done = web.post(confirm, headers=world.user, json=card)
+    assert done.json() == {"status": "succeeded"}, done.text
+    view = web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()
+    assert (view["status"], view["receipt_no"]) == ("succeeded", "1504-R000001")
+    paid = wait_for(lambda: (v := web.get(f"/api/v1/applications/{application_id}",
+                                          headers=world.user).json())["paid"] and v,
+                    message="the application paid")
+    assert [h["status"] for h in paid["status_history"]].count("paid") == 1
+    [charge] = client.v1.charges.list().data  # one charge at Stripe, for the fee
+    assert (charge.amount, charge.status) == (view["amount_jpy"], "succeeded")
+
+
+def test_staff_page_through_the_chambers_payments_and_refund_one(
+        localstripe, smtp_sink, saitama, web, rpc_client, db_session, new_browser, monkeypatch):
+    """/staff/payments: the chamber's payments newest first, a page at a time (one a page
+    here), with when, who, the certificates, the amount and the status in words; a paid one
+    is refunded from its row, only with a reason; another chamber's staff see none."""
+    from services.payment import payments
+
+    monkeypatch.setattr(payments, "PAGE_SIZE", 1)
+    world = applicants(web, smtp_sink, rpc_client, db_session)
+    client = stripe.StripeClient(localstripe["secret_key"],
+                                 base_addresses={"api": localstripe["api_base"]})
+    started = []
+    for consignee in ("ABC Imports Ltd.", "XYZ Trading Co."):
+        application_id, cert = certified(web, world, consignee)
+        payment = web.post("/api/v1/payments", headers=world.user,
+                           json={"application_ids": [application_id]}).json()
+        started.append((payment["payment_id"], cert["certificate_no"]))
+    (paid_id, paid_no), (open_id, open_no) = started
+    assert web.post(f"/api/v1/payments/{paid_id}/confirmation", headers=world.user, json={
+        "payment_method": payment_method(client, "4242424242424242")}).status_code == 200
+
+    staff = staff_browser(new_browser, rpc_client, "staff31")
+    first = staff.get("/staff/payments")
+    assert first.status_code == 200, first.text
+    text = text_of(first)
+    assert open_no in text and "未払い" in text and paid_no not in text  # newest first
+    assert world.trade_number in text and world.user_id in text
+    assert 'href="/staff/payments?page=2" rel="next"' in first.text
+    second = staff.get("/staff/payments?page=2")
+    text = text_of(second)
+    assert paid_no in text and "支払済み" in text and "1504-R000001" in text
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+    refund = f"/staff/payments/{paid_id}/refund"
+    refused = submit(staff, refund, {"reason": ""}, form_page=second)
+    assert refused.status_code == 422 and "返金済み" not in text_of(refused)
+    done = submit(staff, refund, {"reason": "二重払いのため"}, form_page=second)
+    assert location(done) == "/staff/payments"
+    text = text_of(staff.get("/staff/payments?page=2"))
+    assert "返金済み" in text and "二重払いのため" in text and "1,460" in text
+    assert client.v1.refunds.list().data[0].amount == 1460
+
+    tokyo = staff_browser(new_browser, rpc_client, "tokyo01", cci_code="1301")
+    assert "支払いはまだありません。" in text_of(tokyo.get("/staff/payments"))

@@ -1,8 +1,8 @@
 """Paying in a real browser (ISS-8, ISS-9, ISS-11) against `tradecert run` and its local Stripe
 server: two applications certified through the API; the applicant chooses both in the list,
-pays on the checkout page with the Stripe.js stand-in (a declined card first, then a good
-one), sees the receipt, prints the ORIGINAL, and the QR code's URL shows the certificate
-valid."""
+pays on the checkout page with the Stripe.js stand-in (a declined card first, then one
+whose 3-D Secure fails, then passes), sees the receipt, prints the ORIGINAL, and the QR
+code's URL shows the certificate valid."""
 from nameko.standalone.rpc import ClusterRpcClient
 from playwright.sync_api import expect
 
@@ -51,8 +51,13 @@ def test_an_applicant_pays_two_certificates_prints_and_verifies(page, site, runn
     page.get_by_role("button", name="支払う", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     page.browser_errors.clear()  # the 402 of the declined card, expected
-    card(page, "4242424242424242")
+    # a card whose bank asks for 3-D Secure: the stand-in's dialog; failed, then passed
+    card(page, "4000002760003184")
     page.get_by_role("button", name="支払う", exact=True).click()
+    page.get_by_role("button", name="Fail authentication").click()
+    expect(page.get_by_role("alert")).to_contain_text("本人認証（3Dセキュア）")
+    page.get_by_role("button", name="支払う", exact=True).click()
+    page.get_by_role("button", name="Complete authentication").click()
     expect(page.get_by_text("お支払いを受け付けました。")).to_be_visible(timeout=15000)
     receipt = page.get_by_role("link", name="領収書（PDF）")
     expect(receipt).to_be_visible()
