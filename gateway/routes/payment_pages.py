@@ -10,7 +10,7 @@ Policy adds that script's origin (and the API's, which Stripe.js calls) for this
 from urllib.parse import urlsplit
 
 from gateway.auth import authorized
-from gateway.http import http
+from gateway.http import http, page_argument
 from gateway.pages import errors_of, render, see_other, session_page, staff_page
 from gateway.security import PAGE_POLICY
 from services.payment.interfaces import stripe_settings
@@ -90,7 +90,7 @@ class PaymentPages:
     @authorized("staff.review")
     def staff_payments_page(self, request, caller):
         return render(request, "payment/staff.html", account=caller,
-                      payments=self.payment.staff_payments(caller, 1))
+                      payments=self.payment.staff_payments(caller, page_argument(request)))
 
     @http("POST", "/staff/payments/<payment_id>/refund", page=True)
     @staff_page

@@ -80,8 +80,17 @@ def by_idempotency_key(session: Session, caller: dict, key: str) -> Payment | No
 
 
 def lines(session: Session, payment: Payment) -> list[PaymentLine]:
-    return list(session.scalars(select(PaymentLine).where(PaymentLine.payment_id == payment.id)
-                                .order_by(PaymentLine.position)))
+    return lines_of(session, [payment])[payment.id]
+
+
+def lines_of(session: Session, payments: list[Payment]) -> dict[str, list[PaymentLine]]:
+    """The lines of several payments in one query (a list page, a statement), by payment."""
+    found: dict[str, list[PaymentLine]] = {payment.id: [] for payment in payments}
+    if found:
+        for line in session.scalars(select(PaymentLine).where(
+                PaymentLine.payment_id.in_(list(found))).order_by(PaymentLine.position)):
+            found[line.payment_id].append(line)
+    return found
 
 
 # --- a new payment ------------------------------------------------------------------------------
@@ -324,20 +333,24 @@ def publish(session: Session, payment: Payment, event_type: str, **facts) -> Non
 
 # --- what the API shows -------------------------------------------------------------------------
 
-def view(session: Session, payment: Payment) -> dict:
+def view(session: Session, payment: Payment,
+         its_lines: list[PaymentLine] | None = None) -> dict:
+    """The payment as its owner sees it; `its_lines` when the caller has read them already."""
+    its_lines = lines(session, payment) if its_lines is None else its_lines
     return {"payment_id": payment.id, "status": payment.status,
             "amount_jpy": payment.amount_jpy,
             "lines": [{"application_id": line.application_id, "fee_jpy": line.fee_jpy,
                        "certificate_no": line.certificate_no,
                        "certificate_type": line.certificate_type}
-                      for line in lines(session, payment)],
+                      for line in its_lines],
             "paid_at": payment.paid_at, "receipt_no": payment.receipt_no,
             "refunded_jpy": payment.refunded_jpy, "refunded_at": payment.refunded_at,
             "created_at": payment.created_at}
 
 
-def staff_view(session: Session, payment: Payment) -> dict:
-    return {**view(session, payment),
+def staff_view(session: Session, payment: Payment,
+               its_lines: list[PaymentLine] | None = None) -> dict:
+    return {**view(session, payment, its_lines),
             "trade_registration_number": payment.trade_registration_number,
             "login_id": payment.login_id, "refund_reason": payment.refund_reason,
             "refunded_by": payment.refunded_by}
@@ -374,11 +387,12 @@ def month_payments(session: Session, caller: dict, month: str) -> list[Payment]:
 
 
 def statement_rows(session: Session, payments: list[Payment]) -> list[dict]:
+    by_payment = lines_of(session, payments)
     return [{"paid_at": payment.paid_at, "receipt_no": payment.receipt_no,
              "amount_jpy": payment.amount_jpy, "refunded_jpy": payment.refunded_jpy,
              "lines": [{"certificate_no": line.certificate_no,
                         "certificate_type": line.certificate_type, "fee_jpy": line.fee_jpy}
-                       for line in lines(session, payment)]} for payment in payments]
+                       for line in by_payment[payment.id]]} for payment in payments]
 
 
 CSV_HEADER = ("date", "receipt_no", "certificate_numbers", "amount_jpy", "refunded_jpy")

@@ -204,8 +204,9 @@ class PaymentService(HealthCheck):
     def staff_payments(self, caller: dict, page: int = 1) -> dict:
         session = self.db.session
         rows, page, pages = payments.staff_list(session, caller, int(page))
+        by_payment = payments.lines_of(session, rows)
         return StaffPaymentListSchema().dump({
-            "items": [payments.staff_view(session, row) for row in rows],
+            "items": [payments.staff_view(session, row, by_payment[row.id]) for row in rows],
             "page": page, "pages": pages})
 
     @rpc

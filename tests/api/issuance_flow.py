@@ -12,6 +12,7 @@ from services.issuance.models import Application
 from tests.api.registration_data import SIGNERS
 from tests.api.registration_flow import staff_headers
 from tests.helpers.issuance import co_japan, pdf_file
+from tests.helpers.pages import location, log_in
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
 
@@ -20,6 +21,17 @@ PASSWORD = "Passw0rd1"
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def staff_browser(new_browser, rpc_client, login_id, cci_code="1504"):
+    """A browser of a chamber's staff, logged in on the pages (Saitama's staff made here;
+    Tokyo's `tokyo01` is made by `applicants`)."""
+    if cci_code == "1504":
+        rpc_client.identity.add_staff({"cci_code": "1504", "login_id": login_id,
+                                       "password": "Staff2026x"})
+    browser = new_browser()
+    assert location(log_in(browser, login_id, "Staff2026x", cci_code)) == "/me"
+    return browser
 
 
 def login(web, login_id, password=PASSWORD, cci_code="1504") -> dict:

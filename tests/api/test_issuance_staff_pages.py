@@ -5,20 +5,11 @@ review one (box 1 as registered, the goods, the attachment and the registered si
 opened with the page's session), return it only with a reason, and certify it after a
 confirmation; Tokyo's staff see none of it (ID-9). The pages' details with the services
 mocked: tests/gateway/test_issuance_staff_pages.py."""
-from tests.api.issuance_flow import applicants, submitted_co
-from tests.helpers.pages import location, log_in, submit, text_of
+from tests.api.issuance_flow import applicants, staff_browser, submitted_co
+from tests.helpers.pages import location, submit, text_of
 
 BASE = "/api/v1/applications"
 STAFF = "/api/v1/staff/applications"
-
-
-def staff_browser(new_browser, rpc_client, login_id, cci_code="1504"):
-    if cci_code == "1504":
-        rpc_client.identity.add_staff({"cci_code": "1504", "login_id": login_id,
-                                       "password": "Staff2026x"})
-    browser = new_browser()
-    assert location(log_in(browser, login_id, "Staff2026x", cci_code)) == "/me"
-    return browser
 
 
 def test_staff_review_their_chambers_queue_and_return_with_a_reason(
