@@ -33,6 +33,30 @@ def payment_method(client, number):
         params={"type": "card", "card": {"number": number, **CARD}}).id
 
 
+def stripe_client(localstripe) -> stripe.StripeClient:
+    """Stripe's API on the local server, as the card holder's browser and Stripe itself."""
+    return stripe.StripeClient(localstripe["secret_key"],
+                               base_addresses={"api": localstripe["api_base"]})
+
+
+def one_open_payment(web, world) -> tuple[str, str]:
+    """(application id, payment id): one certified application in a payment not paid yet."""
+    application_id, _ = certified(web, world, "ABC Imports Ltd.")
+    payment = web.post("/api/v1/payments", headers=world.user,
+                       json={"application_ids": [application_id]})
+    assert payment.status_code == 201, payment.text
+    return application_id, payment.json()["payment_id"]
+
+
+def paid_once(web, world, application_id) -> dict:
+    """The application's view once issuance has heard of the payment: `paid` exactly once."""
+    view = wait_for(lambda: (v := web.get(f"/api/v1/applications/{application_id}",
+                                          headers=world.user).json())["paid"] and v,
+                    message="the application paid")
+    assert [h["status"] for h in view["status_history"]].count("paid") == 1
+    return view
+
+
 def signed(payload: str, secret: str) -> dict:
     timestamp = int(time.time())
     signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload}", secret)
@@ -50,8 +74,7 @@ def test_two_applications_paid_in_one_card_payment(localstripe, smtp_sink, saita
     # ISS-11: the member price (the default schedule): a CO and its one extra copy
     assert first_cert["fee_jpy"] == second_cert["fee_jpy"] == 1260 + 200
     total = 2 * 1460
-    client = stripe.StripeClient(localstripe["secret_key"],
-                                 base_addresses={"api": localstripe["api_base"]})
+    client = stripe_client(localstripe)
 
     key = {"Idempotency-Key": "pay-both-1"}
     started = web.post("/api/v1/payments", headers={**world.user, **key},
@@ -181,11 +204,8 @@ def test_the_webhook_alone_marks_a_payment_paid(localstripe, smtp_sink, saitama,
     from services.payment.models import Payment
 
     world = applicants(web, smtp_sink, rpc_client, db_session)
-    application_id, _ = certified(web, world, "ABC Imports Ltd.")
-    payment_id = web.post("/api/v1/payments", headers=world.user,
-                          json={"application_ids": [application_id]}).json()["payment_id"]
-    client = stripe.StripeClient(localstripe["secret_key"],
-                                 base_addresses={"api": localstripe["api_base"]})
+    application_id, payment_id = one_open_payment(web, world)
+    client = stripe_client(localstripe)
     intent = db_session("payment").get(Payment, payment_id).stripe_payment_intent
     client.v1.payment_intents.update(intent, params={
         "payment_method": payment_method(client, "4242424242424242")})
@@ -195,10 +215,7 @@ def test_the_webhook_alone_marks_a_payment_paid(localstripe, smtp_sink, saitama,
                                           headers=world.user).json())["status"] == "succeeded"
                     and v, message="the webhook's settlement")
     assert paid["receipt_no"] == "1504-R000001"
-    view = wait_for(lambda: (v := web.get(f"/api/v1/applications/{application_id}",
-                                          headers=world.user).json())["paid"] and v,
-                    message="the application paid")
-    assert [h["status"] for h in view["status_history"]].count("paid") == 1
+    paid_once(web, world, application_id)
 
 
 def test_a_card_that_asks_for_3d_secure(localstripe, smtp_sink, saitama, web, rpc_client,
@@ -210,11 +227,8 @@ def test_a_card_that_asks_for_3d_secure(localstripe, smtp_sink, saitama, web, rp
     from services.payment.models import Payment
 
     world = applicants(web, smtp_sink, rpc_client, db_session)
-    application_id, _ = certified(web, world, "ABC Imports Ltd.")
-    payment_id = web.post("/api/v1/payments", headers=world.user,
-                          json={"application_ids": [application_id]}).json()["payment_id"]
-    client = stripe.StripeClient(localstripe["secret_key"],
-                                 base_addresses={"api": localstripe["api_base"]})
+    application_id, payment_id = one_open_payment(web, world)
+    client = stripe_client(localstripe)
     confirm = f"/api/v1/payments/{payment_id}/confirmation"
     card = {"payment_method": payment_method(client, "4000002760003184")}
 
@@ -249,10 +263,7 @@ def test_a_card_that_asks_for_3d_secure(localstripe, smtp_sink, saitama, web, rp
     assert done.json() == {"status": "succeeded"}, done.text
     view = web.get(f"/api/v1/payments/{payment_id}", headers=world.user).json()
     assert (view["status"], view["receipt_no"]) == ("succeeded", "1504-R000001")
-    paid = wait_for(lambda: (v := web.get(f"/api/v1/applications/{application_id}",
-                                          headers=world.user).json())["paid"] and v,
-                    message="the application paid")
-    assert [h["status"] for h in paid["status_history"]].count("paid") == 1
+    paid_once(web, world, application_id)
     [charge] = client.v1.charges.list().data  # one charge at Stripe, for the fee
     assert (charge.amount, charge.status) == (view["amount_jpy"], "succeeded")
 
@@ -266,8 +277,7 @@ def test_staff_page_through_the_chambers_payments_and_refund_one(
 
     monkeypatch.setattr(payments, "PAGE_SIZE", 1)
     world = applicants(web, smtp_sink, rpc_client, db_session)
-    client = stripe.StripeClient(localstripe["secret_key"],
-                                 base_addresses={"api": localstripe["api_base"]})
+    client = stripe_client(localstripe)
     started = []
     for consignee in ("ABC Imports Ltd.", "XYZ Trading Co."):
         application_id, cert = certified(web, world, consignee)
