@@ -11,6 +11,7 @@ from gateway.openapi import doc
 from services.payment.schemas import (
     ConfirmationResultSchema,
     ConfirmationSchema,
+    PaymentListSchema,
     PaymentViewSchema,
     RefundSchema,
     StaffPaymentListSchema,
@@ -23,7 +24,6 @@ BASE = "/api/v1/payments"
 STAFF_BASE = "/api/v1/staff/payments"
 
 
-
 class PaymentRoutes:
     @http("POST", BASE)
     @doc("Pay for certified applications (one or many) by card: one PaymentIntent in yen; "
@@ -34,6 +34,14 @@ class PaymentRoutes:
     def start_payment(self, request, caller):
         return json_response(self.payment.start_payment(
             caller, json_body(request), request.headers.get("Idempotency-Key") or None), 201)
+
+    @http("GET", BASE)
+    @doc("The caller's payments (a user ID its company's, a sub ID its own), newest first, "
+         "a page at a time (`?page=`)", response=PaymentListSchema, errors=[401, 403],
+         tags=TAGS)
+    @authorized("payments.pay")
+    def list_payments(self, request, caller):
+        return json_response(self.payment.list_payments(caller, page_argument(request)))
 
     @http("GET", BASE + "/<payment_id>")
     @doc("A payment: status, amount, lines, when paid, the receipt number",

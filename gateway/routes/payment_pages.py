@@ -2,11 +2,13 @@
 (/payments/new?application_ids=...: the list, the total, a "pay" button), the checkout page at
 the payment's `checkout_url` (the card taken by Stripe.js, confirmed on the server through
 the API's /confirmation, 3-D Secure, a decline shown and another card tried), the result with
-the receipt link; staff's list of the chamber's payments with a refund form.
+the receipt link; the caller's payments with their receipts and the monthly statements;
+staff's list of the chamber's payments with a refund form.
 
 Only the checkout page loads Stripe.js, from PAYMENT.stripe.js_url (the local server's
 stand-in in development, https://js.stripe.com/v3/ in production): its Content-Security-
 Policy adds that script's origin (and the API's, which Stripe.js calls) for this page only."""
+from datetime import date
 from urllib.parse import urlsplit
 
 from gateway.auth import authorized
@@ -14,6 +16,7 @@ from gateway.http import http, page_argument
 from gateway.pages import errors_of, render, see_other, session_page, staff_page
 from gateway.security import PAGE_POLICY
 from services.payment.interfaces import stripe_settings
+from tradecert.clock import japan_today
 from tradecert.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -33,6 +36,15 @@ def checkout_policy() -> str:
         parts.append(f"{part} {extra.pop(name)}" if name in extra else part)
     parts += [f"{name} 'self' {value}" for name, value in extra.items()]
     return "; ".join(parts)
+
+
+def recent_months(today: date, count: int) -> list[str]:
+    """`YYYY-MM` of today's month and the `count - 1` before it, newest first."""
+    year, month, months = today.year, today.month, []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
 
 
 class PaymentPages:
@@ -77,6 +89,16 @@ class PaymentPages:
                           stripe_js=stripe_settings().get("js_url"))
         response.headers["Content-Security-Policy"] = checkout_policy()
         return response
+
+    @http("GET", "/payments", page=True)
+    @session_page
+    @authorized("payments.pay")
+    def payments_page(self, request, caller):
+        """ISS-8, ISS-11: the caller's payments a page at a time, each with its receipt, and
+        the statements (利用明細) of this month and the eleven before, as PDF and CSV."""
+        return render(request, "payment/list.html", account=caller,
+                      payments=self.payment.list_payments(caller, page_argument(request)),
+                      months=recent_months(japan_today(), 12))
 
     @http("GET", "/payments/<payment_id>", page=True)
     @session_page

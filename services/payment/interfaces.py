@@ -71,6 +71,10 @@ class PaymentRpc(Protocol):
         """PaymentViewSchema {status, amount_jpy, lines, paid_at, receipt_no, ...}; how to
         pay while open. Raises PaymentNotFound."""
 
+    def list_payments(self, caller: dict, page: int = 1) -> dict:
+        """ISS-11: the payments the caller sees (a user ID its company's, a sub ID its own),
+        newest first: PaymentListSchema {items, page, pages}."""
+
     def confirm(self, caller: dict, payment_id: str, payload: dict) -> dict:
         """ConfirmationSchema {payment_method} → {status: succeeded | requires_action |
         processing, client_secret?}. Raises CardDeclined (402; the payment stays open;

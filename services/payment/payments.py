@@ -356,9 +356,28 @@ def staff_view(session: Session, payment: Payment,
             "refunded_by": payment.refunded_by}
 
 
+def listing(session: Session, paged: tuple[list[Payment], int, int], describe) -> dict:
+    """{items, page, pages} of a page of payments (`page_of`'s answer), each described by
+    `describe(session, payment, its_lines)`; the page's lines read in one query."""
+    rows, page, pages = paged
+    by_payment = lines_of(session, rows)
+    return {"items": [describe(session, row, by_payment[row.id]) for row in rows],
+            "page": page, "pages": pages}
+
+
 def staff_list(session: Session, caller: dict, page: int) -> tuple[list[Payment], int, int]:
     """The chamber's payments, newest first."""
-    query = select(Payment).where(Payment.cci_code == caller["cci_code"])
+    return page_of(session, select(Payment).where(Payment.cci_code == caller["cci_code"]), page)
+
+
+def own_list(session: Session, caller: dict, page: int) -> tuple[list[Payment], int, int]:
+    """ISS-11: the payments the caller sees (a user ID its company's, a sub ID its own),
+    newest first."""
+    return page_of(session, visible(caller), page)
+
+
+def page_of(session: Session, query, page: int) -> tuple[list[Payment], int, int]:
+    """(rows, page, pages) of a payments query, newest first, PAGE_SIZE a page."""
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)

@@ -152,6 +152,14 @@ class StaffPaymentSchema(PaymentViewSchema):
     refunded_by = fields.String(allow_none=True)
 
 
+class PaymentListSchema(Schema):
+    """GET /api/v1/payments: the caller's payments, newest first, a page at a time."""
+
+    items = fields.List(fields.Nested(PaymentViewSchema), required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
 class StaffPaymentListSchema(Schema):
     items = fields.List(fields.Nested(StaffPaymentSchema), required=True)
     page = fields.Integer(required=True)

@@ -19,6 +19,7 @@ from services.payment.schemas import (
     FeeChangeSchema,
     FeeScheduleSchema,
     IdempotencyKeySchema,
+    PaymentListSchema,
     PaymentViewSchema,
     QuoteResultSchema,
     QuoteSchema,
@@ -112,6 +113,12 @@ class PaymentService(HealthCheck):
         return PaymentViewSchema().dump(view)
 
     @rpc
+    def list_payments(self, caller: dict, page: int = 1) -> dict:
+        session = self.db.session
+        return PaymentListSchema().dump(payments.listing(
+            session, payments.own_list(session, caller, int(page)), payments.view))
+
+    @rpc
     def confirm(self, caller: dict, payment_id: str, payload: dict) -> dict:
         payment_method = load(ConfirmationSchema(), payload)["payment_method"]
         # a decline is answered 402, and what it changed (a new intent, the event) is kept
@@ -203,11 +210,8 @@ class PaymentService(HealthCheck):
     @rpc
     def staff_payments(self, caller: dict, page: int = 1) -> dict:
         session = self.db.session
-        rows, page, pages = payments.staff_list(session, caller, int(page))
-        by_payment = payments.lines_of(session, rows)
-        return StaffPaymentListSchema().dump({
-            "items": [payments.staff_view(session, row, by_payment[row.id]) for row in rows],
-            "page": page, "pages": pages})
+        return StaffPaymentListSchema().dump(payments.listing(
+            session, payments.staff_list(session, caller, int(page)), payments.staff_view))
 
     @rpc
     def refund(self, caller: dict, payment_id: str, payload: dict) -> dict:

@@ -10,10 +10,10 @@ from datetime import timedelta
 import requests
 import stripe
 
-from tests.api.issuance_flow import applicants, staff_browser, submitted_co
+from tests.api.issuance_flow import PASSWORD, applicants, staff_browser, submitted_co
 from tests.conftest import wait_for
 from tests.helpers import pdf as pdfs
-from tests.helpers.pages import location, submit, text_of
+from tests.helpers.pages import location, log_in, submit, text_of
 from tradecert.clock import japan_today
 
 STAFF = "/api/v1/staff/applications"
@@ -311,3 +311,44 @@ def test_staff_page_through_the_chambers_payments_and_refund_one(
 
     tokyo = staff_browser(new_browser, rpc_client, "tokyo01", cci_code="1301")
     assert "支払いはまだありません。" in text_of(tokyo.get("/staff/payments"))
+
+
+def test_the_applicants_payments_receipts_and_statements(localstripe, smtp_sink, saitama,
+                                                         web, rpc_client, db_session,
+                                                         new_browser):
+    """GET /api/v1/payments and the /payments page (ISS-8, ISS-11): a user ID sees its
+    company's payments, a sub ID only its own; a paid one links its receipt, an open one its
+    checkout; the page offers this month's statement and the eleven before."""
+    world = applicants(web, smtp_sink, rpc_client, db_session)
+    client = stripe_client(localstripe)
+    application_id, paid_id = one_open_payment(web, world)
+    assert web.post(f"/api/v1/payments/{paid_id}/confirmation", headers=world.user, json={
+        "payment_method": payment_method(client, "4242424242424242")}).status_code == 200
+    own = submitted_co(web, world.sub, "SUB IMPORTS LTD.")
+    assert web.post(f"{STAFF}/{own}/certification", headers=world.staff).status_code == 200
+    sub_payment = web.post("/api/v1/payments", headers=world.sub,
+                           json={"application_ids": [own]}).json()["payment_id"]
+
+    listed = web.get("/api/v1/payments", headers=world.user)
+    assert listed.status_code == 200, listed.text
+    assert [(p["payment_id"], p["status"]) for p in listed.json()["items"]] == [
+        (sub_payment, "open"), (paid_id, "succeeded")]  # newest first
+    assert listed.json()["items"][1]["lines"][0]["application_id"] == application_id
+    assert (listed.json()["page"], listed.json()["pages"]) == (1, 1)
+    mine = web.get("/api/v1/payments", headers=world.sub).json()["items"]
+    assert [p["payment_id"] for p in mine] == [sub_payment]
+
+    browser = new_browser()
+    assert location(log_in(browser, world.user_id, PASSWORD)) == "/me"
+    assert 'href="/payments"' in browser.get("/me").text
+    page = browser.get("/payments")
+    assert page.status_code == 200, page.text
+    text = text_of(page)
+    assert "支払いと領収書" in text and "1504-R000001" in text and "未払い" in text
+    assert f'href="/api/v1/payments/{paid_id}/receipt.pdf"' in page.text
+    assert f'href="/payments/{sub_payment}/checkout"' in page.text
+    month = japan_today().strftime("%Y-%m")
+    assert f'href="/api/v1/statements/{month}.pdf"' in page.text
+    assert page.text.count('href="/api/v1/statements/') == 24  # 12 months, PDF and CSV
+    statement = browser.get(f"/api/v1/statements/{month}.csv")  # with the page's session
+    assert statement.status_code == 200 and "1504-R000001" in statement.text

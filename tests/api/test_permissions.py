@@ -344,6 +344,7 @@ ALLOWED = {
     # payment (issue 11): no application of the matrix is certified, no payment exists (the
     # URL's <payment_id> is no payment's id), and "<month>" is no month
     ("POST", "/api/v1/payments"): 404,
+    ("GET", "/api/v1/payments"): 200,
     ("GET", "/api/v1/payments/<payment_id>"): 404,
     ("POST", "/api/v1/payments/<payment_id>/confirmation"): 404,
     ("GET", "/api/v1/payments/<payment_id>/receipt.pdf"): 404,

@@ -43,3 +43,13 @@ def test_the_print_window_counts_from_the_paid_day_in_japan_per_chamber():
                                            "print_window_days_by_chamber": {"1301": 7}}}):
         assert print_until("1504", paid_at).isoformat() == "2026-12-15"
         assert print_until("1301", paid_at).isoformat() == "2026-12-08"
+
+
+def test_the_payments_page_offers_this_months_statement_and_the_eleven_before():
+    from datetime import date
+
+    from gateway.routes.payment_pages import recent_months
+
+    months = recent_months(date(2027, 2, 10), 12)
+    assert months[:3] == ["2027-02", "2027-01", "2026-12"] and months[-1] == "2026-03"
+    assert len(set(months)) == 12
