@@ -16,6 +16,13 @@ from marshmallow import Schema, fields, validate
 from tradecert import outbox
 
 SERVICE = "identity"
+
+#: The RPCs that take seconds by design (they render a PDF, or hash a password for each ID
+#: they create): callers wait RPC.slow_timeout_s for them (the gateway
+#: GATEWAY.rpc_slow_timeout_s), for any other RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"apply_registration_change", "create_registration_accounts",
+                        "signer_certificate"})
+
 CCI_CODE = validate.Regexp(r"^\d{4}$")
 LOGIN_ID = validate.Length(min=1, max=32)
 

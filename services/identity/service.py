@@ -1,7 +1,7 @@
 import eventlet
-from nameko.events import event_handler
 from nameko.timer import timer
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity import accounts, domain, sessions, staff, verification
 from services.identity.dependencies import Database, LogContext, OutboxRelay
 from services.identity.exceptions import (
@@ -37,7 +37,7 @@ from services.identity.schemas import (
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import ratelimit
 from tradecert.clock import japan_today
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load
@@ -54,7 +54,7 @@ class IdentityService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
-    documents = ServiceRpc("documents")
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- chambers and staff ---------------------------------------------------------------
 

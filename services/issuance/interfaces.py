@@ -14,6 +14,11 @@ from tradecert.schemas import CCI_CODE
 
 SERVICE = "issuance"
 
+#: The RPCs that take seconds by design (they render PDFs or check an attachment through
+#: documents): callers wait RPC.slow_timeout_s for them (the gateway
+#: GATEWAY.rpc_slow_timeout_s), for any other RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"add_attachment", "certify", "preview", "print_certificate"})
+
 #: API.md: attachments are PDF, PNG or JPEG by content, at most 10 MB.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_KINDS = ("commercial_invoice", "foreign_co", "import_permit", "import_invoice",

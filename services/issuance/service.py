@@ -1,6 +1,7 @@
-from nameko.events import event_handler
 from nameko.timer import timer
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, OutboxRelay
 from services.issuance.schemas import (
@@ -19,9 +20,11 @@ from services.issuance.schemas import (
     dump_body,
 )
 from services.payment.interfaces import SERVICE as PAYMENT
+from services.payment.interfaces import SLOW_CALLS as PAYMENT_SLOW
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.errors import Conflict, validation_failed
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
@@ -38,10 +41,10 @@ class IssuanceService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
-    identity = ServiceRpc("identity")
-    registration = ServiceRpc("registration")
-    documents = ServiceRpc("documents")
-    payment = ServiceRpc("payment")
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
+    payment = ServiceRpc("payment", slow=PAYMENT_SLOW)
 
     # --- the applicant --------------------------------------------------------------------
 

@@ -4,6 +4,9 @@ from datetime import timedelta
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
+from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
 from services.payment import domain, payments
 from services.payment.dependencies import (
     Database,
@@ -28,6 +31,7 @@ from services.payment.schemas import (
     StartPaymentSchema,
     StatementRequestSchema,
 )
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
 from tradecert.clock import JAPAN, now
 from tradecert.entrypoints import HealthCheck, rpc
@@ -49,10 +53,10 @@ class PaymentService(HealthCheck):
     log_context = LogContext()
     default_fees = DefaultFees()
     stripe = Stripe()
-    identity = ServiceRpc("identity")
-    issuance = ServiceRpc("issuance")
-    registration = ServiceRpc("registration")
-    documents = ServiceRpc("documents")
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    issuance = ServiceRpc("issuance", slow=ISSUANCE_SLOW)
+    registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- fees (ISS-11) -------------------------------------------------------------------
 
