@@ -340,6 +340,18 @@ def csrf_alert(request) -> str:
     return translate(request, "error.csrf_failed")
 
 
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def idempotency_key(request) -> str:
+    """The hidden key of a form that creates something (issue 12: an application, a sub ID),
+    sent on as the service's idempotency key: the one the form came back with (shown again
+    after a refusal), else a new one. Sending the form again after a 503 (the browser's
+    back button) gets what the first sending made, not a second one."""
+    sent = request.form.get("idempotency_key", "")
+    return sent if IDEMPOTENCY_KEY.fullmatch(sent) else secrets.token_urlsafe(24)
+
+
 # --- the session ------------------------------------------------------------------------------
 
 def remember(request, response: Response, **items) -> Response:

@@ -161,8 +161,11 @@ class IdentityRpc(Protocol):
         """NewPasswordSchema (ID-6.5); cancels the sub ID's notification. Raises
         AccountNotFound, PasswordPolicyViolated."""
 
-    def create_sub_id(self, caller: dict, payload: dict) -> dict:
-        """SubIdSchema in and out (ID-6.1). Raises PasswordPolicyViolated, LoginIdTaken."""
+    def create_sub_id(self, caller: dict, payload: dict,
+                      idempotency_key: str | None = None) -> dict:
+        """SubIdSchema in and out (ID-6.1). The same `idempotency_key` (≤ 255 characters)
+        from the same user ID answers the sub ID it created (issue 12). Raises
+        PasswordPolicyViolated, LoginIdTaken."""
 
     def list_sub_ids(self, caller: dict) -> list[dict]:
         """SubIdSchema list of the calling signer's sub IDs."""

@@ -40,6 +40,7 @@ from tradecert.clock import japan_today
 from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
+from tradecert.schemas import idempotency_key as idempotency_key_of
 from tradecert.schemas import load
 
 
@@ -256,10 +257,12 @@ class IdentityService(HealthCheck):
     # --- sub IDs (ID-6) ----------------------------------------------------------------------
 
     @rpc
-    def create_sub_id(self, caller: dict, payload: dict) -> dict:
+    def create_sub_id(self, caller: dict, payload: dict,
+                      idempotency_key: str | None = None) -> dict:
         data = load(SubIdSchema(), payload)
+        key = idempotency_key_of(idempotency_key)
         with self.db.transaction() as session:
-            sub = accounts.create_sub_id(session, caller, data)
+            sub = accounts.create_sub_id(session, caller, data, key)
         return SubIdSchema().dump(accounts.sub_view(sub))
 
     @rpc

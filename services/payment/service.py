@@ -21,7 +21,6 @@ from services.payment.schemas import (
     ConfirmationSchema,
     FeeChangeSchema,
     FeeScheduleSchema,
-    IdempotencyKeySchema,
     PaymentListSchema,
     PaymentViewSchema,
     QuoteResultSchema,
@@ -37,6 +36,7 @@ from tradecert.clock import JAPAN, now
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.logs import get_logger
 from tradecert.rpc import ServiceRpc
+from tradecert.schemas import idempotency_key as idempotency_key_of
 from tradecert.schemas import load
 
 log = get_logger(__name__)
@@ -90,8 +90,7 @@ class PaymentService(HealthCheck):
     def start_payment(self, caller: dict, payload: dict,
                       idempotency_key: str | None = None) -> dict:
         data = load(StartPaymentSchema(), payload)
-        key = load(IdempotencyKeySchema(), {"idempotency_key": idempotency_key})[
-            "idempotency_key"]
+        key = idempotency_key_of(idempotency_key)
         if key and (earlier := payments.by_idempotency_key(self.db.session, caller, key)):
             return self._started(self.db.session, earlier)
         payable = self.issuance.payable(caller, data["application_ids"])
