@@ -1,5 +1,4 @@
 from nameko.timer import timer
-from sqlalchemy.exc import IntegrityError
 
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
@@ -53,28 +52,25 @@ class IssuanceService(HealthCheck):
     @rpc
     def create_application(self, caller: dict, payload: dict,
                            idempotency_key: str | None = None) -> dict:
+        """Issue 12: the same Idempotency-Key answers the draft it made (a retry)."""
         key = idempotency_key_of(idempotency_key)
-        if key and (earlier := domain.by_idempotency_key(self.db.session, caller, key)):
-            return self._view(self.db.session, earlier)  # issue 12: a retry, the same draft
+        return self.db.once_per_key(
+            key, lambda session, k: domain.by_idempotency_key(session, caller, k), self._view,
+            lambda: self._create(caller, payload, key))
+
+    def _create(self, caller: dict, payload, key: str | None) -> dict:
         applicant = self.identity.applicant(caller)  # ISS-3: who applies, who signs
         exporter = self._exporter(caller)
-        try:
-            with self.db.transaction() as session:
-                if isinstance(payload, dict) and "copy_from" in payload:
-                    copy = load(CopySchema(), payload)
-                    earlier = domain.find(session, caller, copy["copy_from"])
-                    body = domain.copied_body(earlier, copy["certificate_type"])
-                    copy_of = earlier
-                else:
-                    body, copy_of = dump_body(rules.check_draft(payload)), None
-                application = domain.create(session, caller, applicant, exporter, body,
-                                            utcnow(), copy_of=copy_of, idempotency_key=key)
-                return self._view(session, application)
-        except IntegrityError:  # the same key at the same moment: the other's application
-            earlier = key and domain.by_idempotency_key(self.db.session, caller, key)
-            if not earlier:
-                raise
-            return self._view(self.db.session, earlier)
+        with self.db.transaction() as session:
+            if isinstance(payload, dict) and "copy_from" in payload:
+                copy = load(CopySchema(), payload)
+                earlier = domain.find(session, caller, copy["copy_from"])
+                body, copy_of = domain.copied_body(earlier, copy["certificate_type"]), earlier
+            else:
+                body, copy_of = dump_body(rules.check_draft(payload)), None
+            application = domain.create(session, caller, applicant, exporter, body, utcnow(),
+                                        copy_of=copy_of, idempotency_key=key)
+            return self._view(session, application)
 
     @rpc
     def update_application(self, caller: dict, application_id: str, payload: dict) -> dict:

@@ -2,7 +2,6 @@ import base64
 from datetime import timedelta
 
 from nameko.timer import timer
-from sqlalchemy.exc import IntegrityError
 
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
@@ -91,20 +90,18 @@ class PaymentService(HealthCheck):
                       idempotency_key: str | None = None) -> dict:
         data = load(StartPaymentSchema(), payload)
         key = idempotency_key_of(idempotency_key)
-        if key and (earlier := payments.by_idempotency_key(self.db.session, caller, key)):
-            return self._started(self.db.session, earlier)
-        payable = self.issuance.payable(caller, data["application_ids"])
-        try:
+
+        def create():
+            payable = self.issuance.payable(caller, data["application_ids"])
             with self.db.transaction() as session:
                 payment = payments.create(session, caller, payable, key, now())
                 payments.attach_intent(payment, self.stripe.create_intent(
                     payment.id, payment.amount_jpy, payment.attempt))
                 return self._started(session, payment)
-        except IntegrityError:  # the same key at the same moment: the other's payment
-            earlier = key and payments.by_idempotency_key(self.db.session, caller, key)
-            if not earlier:
-                raise
-            return self._started(self.db.session, earlier)
+
+        return self.db.once_per_key(
+            key, lambda session, k: payments.by_idempotency_key(session, caller, k),
+            self._started, create)
 
     @rpc
     def get_payment(self, caller: dict, payment_id: str) -> dict:
