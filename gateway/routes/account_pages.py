@@ -36,6 +36,7 @@ from gateway.pages import (
     required,
     safe_next,
     see_other,
+    sent_idempotency_key,
     session_page,
     start_session,
     too_many,
@@ -313,7 +314,7 @@ class AccountPages:
             try:
                 created = self.identity.create_sub_id(  # issue 12: sent again, the same
                     caller, {**body, "password": password},
-                    request.form.get("idempotency_key") or None)
+                    sent_idempotency_key(request, body))
             except ValidationFailed as exc:
                 alert, errors = errors_of(request, exc)
             else:

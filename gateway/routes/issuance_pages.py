@@ -24,6 +24,7 @@ from gateway.pages import (
     idempotency_key,
     render,
     see_other,
+    sent_idempotency_key,
     session_page,
 )
 from services.issuance.interfaces import ATTACHMENT_KINDS, MAX_ATTACHMENT_BYTES, STATUSES
@@ -99,7 +100,7 @@ class IssuancePages:
         if certificate_type not in CERTIFICATE_TYPES:
             return see_other("/applications")
         body, values = application_from_form(request.form, certificate_type)
-        key = request.form.get("idempotency_key") or None  # issue 12: sent again, the same
+        key = sent_idempotency_key(request, body)  # issue 12: sent again, the same draft
         return self._applicant_save(request, caller, body, values,
                                     lambda: self.issuance.create_application(caller, body, key))
 
@@ -192,7 +193,7 @@ class IssuancePages:
             payload["certificate_type"] = request.form["certificate_type"]
         try:
             created = self.issuance.create_application(
-                caller, payload, request.form.get("idempotency_key") or None)
+                caller, payload, sent_idempotency_key(request, payload))
         except (ValidationFailed, Conflict) as exc:
             alert, errors = errors_of(request, exc)
             return self._applicant_copy_form(request, caller, copy_from, status=exc.status,

@@ -2,7 +2,8 @@
 natural key take an `Idempotency-Key` header (as `POST /api/v1/payments` does): the same key
 from the same ID answers what the first request made, nothing is made twice, and another
 ID's same key is its own. An attachment's natural key is its file: the same one again is the
-one there. The pages' create forms send a key of their own (docs/DECISIONS.md, issue 12)."""
+one there. The pages' create forms send a key of their own with a digest of the form
+(docs/DECISIONS.md, issue 12)."""
 import re
 
 import eventlet
@@ -114,7 +115,8 @@ def test_a_sub_id_created_again_with_the_same_key_is_the_same(smtp_sink, saitama
     assert again.json() == first.json()
     assert subs() == before + 1
 
-    # the page's form carries a key of its own: sent twice, one sub ID
+    # the page's form carries a key of its own: sent twice, one sub ID; changed (the back
+    # button, another name) and sent again, another
     browser = new_browser()
     assert location(log_in(browser, world.user_id, PASSWORD)) == "/me"
     form = browser.get("/sub-ids")
@@ -125,3 +127,6 @@ def test_a_sub_id_created_again_with_the_same_key_is_the_same(smtp_sink, saitama
     assert [location(s).split("&")[0] for s in sent] == ["/sub-ids?notice=sub_id_created"] * 2
     assert location(sent[0]) == location(sent[1])  # the same login ID named
     assert subs() == before + 2
+    changed = submit(browser, "/sub-ids", {**fields, "name": "サブ 四郎"}, form_page=form)
+    assert location(changed) != location(sent[0])
+    assert subs() == before + 3
