@@ -54,10 +54,17 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: 
     pytest.fail(f"timed out after {timeout}s waiting for {message or predicate}")
 
 
+#: One engine per service's database for the whole run, made (and the database migrated)
+#: on first use by `fresh_databases`.
+_fresh_engines = {}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_databases():
     """Created on first use by each service's migration; dropped when the run ends."""
     yield
+    for engine in _fresh_engines.values():
+        engine.dispose()
     for service in SERVICES:
         drop_database(config.database_url(service))
 
@@ -66,12 +73,12 @@ def test_databases():
 def fresh_databases():
     """Every table empty (the schema stays), so a test starts from nothing."""
     for service in SERVICES:
-        url = config.database_url(service)
-        upgrade(service, url)
-        engine = make_engine(url)
-        with engine.begin() as conn:
+        if service not in _fresh_engines:
+            url = config.database_url(service)
+            upgrade(service, url)
+            _fresh_engines[service] = make_engine(url)
+        with _fresh_engines[service].begin() as conn:
             empty_tables(conn)
-        engine.dispose()
 
 
 @pytest.fixture
