@@ -100,10 +100,18 @@ READ_ERRORS = Counter("tradecert_metrics_read_errors",
 
 def http_answered(method: str, route: str | None, status: int, seconds: float) -> None:
     """One answer of the gateway: `route` is the rule that took it (None: none did)."""
-    labels = (method if method in HTTP_METHODS else "other", route or UNMATCHED,
-              f"{status // 100}xx")
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_DURATION.labels(*labels).observe(seconds)
+    requests, duration = _series(HTTP_REQUESTS, HTTP_DURATION, (
+        method if method in HTTP_METHODS else "other", route or UNMATCHED,
+        f"{status // 100}xx"))
+    requests.inc()
+    duration.observe(seconds)
+
+
+@functools.cache
+def _series(counter: Counter, histogram: Histogram, labels: tuple) -> tuple:
+    """The counter's and the histogram's series for these labels, looked up once: `labels()`
+    takes a lock and checks its arguments on every call. The labels are bounded, so is this."""
+    return counter.labels(*labels), histogram.labels(*labels)
 
 
 def exposition(accept: str | None) -> tuple[bytes, str]:
@@ -169,9 +177,10 @@ class _Call:
         if self.done or not self.target:
             return
         self.done = True
-        labels = (self.caller, self.target, self.method, outcome)
-        RPC_CLIENT_CALLS.labels(*labels).inc()
-        RPC_CLIENT_DURATION.labels(*labels).observe(time.perf_counter() - self.started)
+        calls, duration = _series(RPC_CLIENT_CALLS, RPC_CLIENT_DURATION,
+                                  (self.caller, self.target, self.method, outcome))
+        calls.inc()
+        duration.observe(time.perf_counter() - self.started)
 
 
 def reply_outcome(response: dict) -> str:
@@ -303,9 +312,10 @@ def handled(service: str, entrypoint, exc_info, seconds: float) -> None:
     outcome = OK if exc_info is None else (
         EXPECTED if isinstance(exc_info[1], entrypoint.expected_exceptions or ()) else ERROR)
     if isinstance(entrypoint, Rpc):
-        labels = (service, entrypoint.method_name, outcome)
-        RPC_HANDLED.labels(*labels).inc()
-        RPC_HANDLED_DURATION.labels(*labels).observe(seconds)
+        calls, duration = _series(RPC_HANDLED, RPC_HANDLED_DURATION,
+                                  (service, entrypoint.method_name, outcome))
+        calls.inc()
+        duration.observe(seconds)
     elif isinstance(entrypoint, EventHandler):
         EVENTS_HANDLED.labels(service, entrypoint.source_service, entrypoint.event_type,
                               entrypoint.method_name, outcome).inc()
