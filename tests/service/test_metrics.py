@@ -143,3 +143,31 @@ def test_a_port_already_taken_leaves_the_service_running(container_factory, rpc_
             payment.start()
 
         assert rpc_client.payment.fees("1504")["co"]
+
+
+def test_queue_depth_survives_a_broken_broker_connection(rabbit_config):
+    """The kept connection breaks (as when the broker restarts): the scrape connects anew."""
+    import socket
+
+    import kombu
+
+    from tradecert import config
+    from tradecert.metrics import QueueDepths
+
+    uri = config.get("AMQP_URI")
+    with kombu.Connection(uri) as connection:
+        queue = kombu.Queue("rpc-probe", durable=False)
+        connection.Producer().publish({"x": 1}, routing_key="rpc-probe", declare=[queue])
+    depths = QueueDepths(uri)
+    depths.names = ["rpc-probe", "rpc-absent"]
+    first = depths.samples("probe")
+    broken = depths.connection
+    broken.connection.sock.shutdown(socket.SHUT_RDWR)  # the broker went away
+
+    again = depths.samples("probe")
+
+    assert [(s.name, s.labels["queue"], s.value) for s in first] == [
+        ("tradecert_queue_messages", "rpc-probe", 1),
+        ("tradecert_queue_consumers", "rpc-probe", 0)]  # rpc-absent: not declared, left out
+    assert again == first and depths.connection is not broken
+    depths.close()
