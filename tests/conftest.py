@@ -5,6 +5,7 @@ Nameko's `rabbit_config` gives each test its own RabbitMQ vhost. Nothing is fake
 services run against the real brokers on this machine.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -41,6 +42,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports free on loopback now (METRICS.base_port)."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(base, base + count):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return base
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
@@ -192,6 +209,8 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
            "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path),
            # the local Stripe server `tradecert run` starts, on a port of its own
            "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
+           # issue 12: each service process's metrics on base + n
+           "TRADECERT_METRICS_BASE_PORT": str(free_port_range(8)),
            # one rendering process is plenty for one test, and starts sooner
            "TRADECERT_DOCUMENTS_PROCESSES": os.environ.get("TRADECERT_DOCUMENTS_PROCESSES",
                                                            "1")}
