@@ -21,7 +21,9 @@ that nobody took in time instead of a restarted service executing it after the c
 up; that costs no extra round trip. When the time is up the call forgets its reply (a late
 one is dropped quietly: the listener knows no such call) and raises `ServiceUnavailable`
 naming the service, which is 503 with Retry-After at the gateway; a service whose queue does
-not exist (never started) is the same error at once."""
+not exist (never started) is the same error at once.
+
+Both also count and time every call their worker makes (issue 12: tradecert/metrics.py)."""
 import time
 import uuid
 from functools import partial
@@ -33,12 +35,17 @@ from nameko.messaging import encode_to_headers
 from tradecert import config
 from tradecert.errors import ServiceUnavailable
 from tradecert.logs import get_logger
+from tradecert.metrics import metered_client
 
 log = get_logger(__name__)
 
 #: What a key that config.yaml does not set means (seconds).
 DEFAULTS = {"timeout_s": 8.0, "slow_timeout_s": 25.0, "retry_after_s": 5,
             "rpc_timeout_s": 10.0, "rpc_slow_timeout_s": 30.0, "health_timeout_s": 2.0}
+
+
+class ReplyTimeout(TimeoutError):
+    """No reply in the call's time (the call answers ServiceUnavailable for it)."""
 
 
 class ReplyListener(rpc.ReplyListener):
@@ -51,6 +58,20 @@ class ReplyListener(rpc.ReplyListener):
             self.consumed_before = True
             return
         super().check_for_lost_replies()
+
+    def register_for_reply(self, correlation_id: str):
+        """Nameko's, whose waiter takes a timeout (none: as long as it takes). When the time
+        is up the call is forgotten and ReplyTimeout raised."""
+        wait = super().register_for_reply(correlation_id)  # the Event's wait
+
+        def wait_for_reply(timeout: float | None = None):
+            reply = wait(timeout)
+            if reply is None:  # Event.wait's answer when the time is up (a reply is a dict)
+                self.forget(correlation_id)
+                raise ReplyTimeout(correlation_id)
+            return reply
+
+        return wait_for_reply
 
     def forget(self, correlation_id: str) -> None:
         """A call that gave up (or was never sent) waits no more: nothing is kept for it,
@@ -67,9 +88,9 @@ def unavailable(service: str, message: str) -> ServiceUnavailable:
         "service": service, "retry_after_s": int(setting("RPC", "retry_after_s"))})
 
 
-class ClusterRpc(rpc.ClusterRpc):
-    """`slow`: the target's methods that take seconds by design (its interfaces'
-    SLOW_CALLS), which get the longer timeout."""
+class TimedRpc(rpc.ClusterRpc):
+    """Hands each worker our Client. `slow`: the target's methods that take seconds by
+    design (its interfaces' SLOW_CALLS), which get the longer timeout."""
 
     reply_listener = ReplyListener()
     #: The configuration's section, and its keys for any call and for a slow one.
@@ -84,12 +105,25 @@ class ClusterRpc(rpc.ClusterRpc):
         return setting(section, slow_key if method in self.slow else key)
 
     def get_dependency(self, worker_ctx):
-        return Client(self.publisher.publish, self.reply_listener, worker_ctx.context_data,
+        return Client(self.publisher.publish, self.reply_listener.register_for_reply,
+                      worker_ctx.context_data, listener=self.reply_listener,
                       timeout=self.timeout)
 
 
-class ServiceRpc(ClusterRpc):
-    """As Nameko's `ServiceRpc`: a ClusterRpc with its target service fixed."""
+class Metered:
+    """Mixin for the RPC clients: the client a worker gets counts and times its calls, by
+    target service and method, labelled with the calling service."""
+
+    def get_dependency(self, worker_ctx):
+        return metered_client(super().get_dependency(worker_ctx), self.container.service_name)
+
+
+class ClusterRpc(Metered, TimedRpc):
+    """A client to any service: `self.cluster[service].method(...)`."""
+
+
+class ServiceRpc(Metered, TimedRpc):
+    """As Nameko's `ServiceRpc`: a client with its target service fixed."""
 
     def __init__(self, target_service: str, slow=(), **publisher_options):
         self.target_service = target_service
@@ -102,9 +136,9 @@ class ServiceRpc(ClusterRpc):
 class Client(rpc.Client):
     """Nameko's client, each call with its time limit (`timeout(method)`, in seconds)."""
 
-    def __init__(self, publish, listener: ReplyListener, context_data, service_name=None,
-                 method_name=None, timeout=None):
-        super().__init__(publish, listener.register_for_reply, context_data, service_name,
+    def __init__(self, publish, register_for_reply, context_data, service_name=None,
+                 method_name=None, *, listener: ReplyListener, timeout):
+        super().__init__(publish, register_for_reply, context_data, service_name,
                          method_name)
         self.listener, self.timeout = listener, timeout
 
@@ -112,8 +146,8 @@ class Client(rpc.Client):
         if self.method_name is not None:
             raise AttributeError(name)
         service, method = (self.service_name, name) if self.service_name else (name, None)
-        return Client(self.publish, self.listener, self.context_data, service, method,
-                      self.timeout)
+        return Client(self.publish, self.register_for_reply, self.context_data, service,
+                      method, listener=self.listener, timeout=self.timeout)
 
     def _call(self, *args, **kwargs):
         """Nameko's `_call`, with the expiration on the request and the pending reply
@@ -141,7 +175,7 @@ class Client(rpc.Client):
 
 class RpcCall(rpc.RpcCall):
     """Waits for the reply until the call's deadline (counted from the request), then
-    forgets it and raises ServiceUnavailable."""
+    raises ServiceUnavailable naming the service."""
 
     def __init__(self, correlation_id, send_request, get_response, client: Client,
                  timeout: float):
@@ -151,14 +185,12 @@ class RpcCall(rpc.RpcCall):
 
     def get_response(self):
         if self._response is None:
-            # the listener's Event.wait: None when the time is up (a reply is a dict)
-            response = self._get_response(max(0.0, self.deadline - time.monotonic()))
-            if response is None:
-                self.client.listener.forget(self.correlation_id)
+            try:
+                self._response = self._get_response(max(0.0, self.deadline - time.monotonic()))
+            except ReplyTimeout:
                 service, method = self.client.service_name, self.client.method_name
                 log.warning("rpc_timeout", target=service, method=method,
                             timeout_s=self.timeout)
                 raise unavailable(service, f"{service} did not answer {method} within "
-                                           f"{self.timeout:g} s")
-            self._response = response
+                                           f"{self.timeout:g} s") from None
         return self._response

@@ -1,10 +1,13 @@
-"""Operations and chambers: /healthz, the OpenAPI document and its page, chambers."""
+"""Operations and chambers: /healthz, /metrics, the OpenAPI document and its page, chambers."""
+from werkzeug.wrappers import Response
+
 from gateway import health
 from gateway.auth import public
 from gateway.http import http, json_response
 from gateway.openapi import doc
 from gateway.pages import render
 from gateway.schemas import ChamberSchema, HealthSchema
+from tradecert import metrics
 
 
 class PlatformRoutes:
@@ -16,6 +19,16 @@ class PlatformRoutes:
     def healthz(self, request):
         result = health.check(self.cluster)
         return json_response(result, status=200 if result["status"] == "ok" else 503)
+
+    @http("GET", "/metrics")
+    @public
+    def prometheus_metrics(self, request):
+        """Issue 12: this process's metrics for Prometheus (README "Metrics"). Not part of the
+        API (no @doc: not in /openapi.json), no session, no limit; GET changes nothing, so
+        CSRF does not apply."""
+        body, content_type = metrics.exposition(request.headers.get("Accept"))
+        return Response(body, content_type=content_type,
+                        headers={"Cache-Control": "no-store"})
 
     @http("GET", "/openapi.json")
     @public

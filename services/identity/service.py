@@ -3,7 +3,7 @@ from nameko.timer import timer
 
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity import accounts, domain, sessions, staff, verification
-from services.identity.dependencies import Database, LogContext, OutboxRelay
+from services.identity.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.identity.exceptions import (
     InvalidCredentials,
     LoginThrottled,
@@ -55,6 +55,7 @@ class IdentityService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- chambers and staff ---------------------------------------------------------------

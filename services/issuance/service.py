@@ -3,7 +3,7 @@ from nameko.timer import timer
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
-from services.issuance.dependencies import Database, LogContext, OutboxRelay
+from services.issuance.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.issuance.schemas import (
     ApplicationListSchema,
     ApplicationViewSchema,
@@ -42,6 +42,7 @@ class IssuanceService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
     registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
     documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)

@@ -8,9 +8,11 @@ from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
 from services.payment import domain, payments
 from services.payment.dependencies import (
+    PAYMENTS_OPEN,
     Database,
     DefaultFees,
     LogContext,
+    Metrics,
     OutboxRelay,
     Stripe,
 )
@@ -50,6 +52,7 @@ class PaymentService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics(PAYMENTS_OPEN)
     default_fees = DefaultFees()
     stripe = Stripe()
     identity = ServiceRpc("identity", slow=IDENTITY_SLOW)

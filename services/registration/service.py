@@ -5,7 +5,7 @@ from nameko.timer import timer
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.registration import changes, domain
-from services.registration.dependencies import Database, LogContext, OutboxRelay
+from services.registration.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
 from services.registration.models import RateLimit, Registration
 from services.registration.schemas import (
@@ -49,6 +49,7 @@ class RegistrationService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
     documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 

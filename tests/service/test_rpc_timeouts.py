@@ -12,6 +12,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook
 
 from tests.conftest import wait_for
+from tradecert import metrics
 from tradecert.entrypoints import event_handler, rpc
 from tradecert.errors import ServiceUnavailable
 from tradecert.rpc import ReplyListener, ServiceRpc
@@ -73,6 +74,11 @@ def caller(container_factory):
     return container
 
 
+def timeouts_counted() -> float:
+    return metrics.REGISTRY.get_sample_value("tradecert_rpc_client_calls_total", {
+        "service": "caller", "target": "slow", "method": "wait", "outcome": "timeout"}) or 0
+
+
 def listener_of(container) -> ReplyListener:
     return next(ext for ext in container.subextensions if isinstance(ext, ReplyListener))
 
@@ -80,6 +86,7 @@ def listener_of(container) -> ReplyListener:
 def test_a_call_gives_up_after_its_timeout_and_a_late_reply_is_dropped(caller,
                                                                          container_factory):
     container_factory(Slow).start()
+    counted_before = timeouts_counted()
 
     started = time.monotonic()
     with entrypoint_hook(caller, "ask") as ask, pytest.raises(ServiceUnavailable) as raised:
@@ -90,6 +97,7 @@ def test_a_call_gives_up_after_its_timeout_and_a_late_reply_is_dropped(caller,
     assert raised.value.code == "service_unavailable"
     assert raised.value.params == {"service": "slow", "retry_after_s": 7}
     assert listener_of(caller).pending == {}  # nothing kept for the call that gave up
+    assert timeouts_counted() == counted_before + 1  # tradecert/metrics.py sees it too
     eventlet.sleep(1.5)  # the late reply arrives: dropped, nothing breaks
     with entrypoint_hook(caller, "ask") as ask:
         assert ask("wait", 0) == 0
