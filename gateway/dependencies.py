@@ -1,18 +1,22 @@
 """The gateway's DependencyProviders: RPC to the services, and the log context."""
-from tradecert import config
+from tradecert import rpc
 from tradecert.logs import LogContext
-from tradecert.rpc import ClusterRpc, ServiceRpc
 
-__all__ = ["ClusterRpc", "HealthRpc", "LogContext", "ServiceRpc"]
+__all__ = ["HealthRpc", "LogContext", "ServiceRpc"]
 
 
-class HealthRpc(ClusterRpc):
-    """RPC for /healthz: a request that waits unanswered in a stopped service's queue expires
-    there (the queue would otherwise fill up with health checks while the service is down)."""
+class ServiceRpc(rpc.ServiceRpc):
+    """The gateway waits GATEWAY.rpc_timeout_s for a service's answer, and
+    GATEWAY.rpc_slow_timeout_s for the service's SLOW_CALLS: longer than the services
+    wait for each other (RPC.*), so that the service that did not answer is the one named,
+    and well under the 60 s a browser or a load balancer waits (issue 12)."""
 
-    def __init__(self):
-        super().__init__(expiration=self.timeout())
+    timeouts = ("GATEWAY", "rpc_timeout_s", "rpc_slow_timeout_s")
 
-    @staticmethod
-    def timeout() -> float:
-        return float(config.section("GATEWAY").get("health_timeout_s", 2))
+
+class HealthRpc(rpc.ClusterRpc):
+    """RPC for /healthz: GATEWAY.health_timeout_s for every call, so a request that waits
+    unanswered in a stopped service's queue expires there (the queue would otherwise fill up
+    with health checks while the service is down)."""
+
+    timeouts = ("GATEWAY", "health_timeout_s", "health_timeout_s")

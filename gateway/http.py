@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from gateway import i18n, pages, security, web
-from tradecert import config, metrics
+from tradecert import config, metrics, rpc
 from tradecert.errors import (
     BadRequest,
     NotFound,
@@ -227,8 +227,12 @@ def _address(text: str | None):
 def as_tradecert_error(exc: Exception) -> TradecertError:
     if isinstance(exc, TradecertError):
         return exc
-    if isinstance(exc, (UnknownService, TimeoutError)):
-        return Unavailable(message=str(exc))
+    if isinstance(exc, UnknownService):  # from a Nameko client; tradecert.rpc's raise it as
+        service = str(exc.args[0]) if exc.args else "?"  # ServiceUnavailable themselves
+        return rpc.unavailable(service, f"no {service} service is running")
+    if isinstance(exc, TimeoutError):
+        return Unavailable(message=str(exc),
+                           params={"retry_after_s": int(rpc.setting("RPC", "retry_after_s"))})
     if isinstance(exc, HTTPException):  # werkzeug's own refusals, answered like ours
         return http_error(exc)
     if isinstance(exc, RemoteError):

@@ -4,6 +4,7 @@ Catalogs are the gettext .po files under translations/ (edit them, or refresh th
 `pybabel extract -F babel.cfg -o messages.pot .` and `pybabel update`). They are compiled in
 memory at first use, so no generated .mo file is kept in git.
 """
+import collections
 import functools
 import re
 from io import BytesIO
@@ -108,10 +109,25 @@ def message(lang: str, text: str) -> str:
 def error_payload(error, lang: str) -> dict:
     """API.md's error body, `message` and `fields` in the request's language: the one
     translation of errors, for the API and for the pages' forms alike."""
-    key = f"error.{error.code}"
     return {"error": {
         "code": error.code,
-        "message": gettext(lang, key) if has_message(lang, key) else error.message,
+        "message": error_message(error, lang),
         "fields": {path: [message(lang, str(text)) for text in texts]
                    for path, texts in (error.fields or {}).items()},
     }}
+
+
+def error_message(error, lang: str) -> str:
+    """`error.<code>` in `lang`, else the error's own message. A text that names its
+    parameters (`%(service)s`) gets them from the error's `params`, each translated as
+    `<name>.<value>` where the catalogs have it (`service.registration` → 貿易登録)."""
+    key = f"error.{error.code}"
+    if not has_message(lang, key):
+        return error.message
+    text = gettext(lang, key)
+    if "%(" not in text:
+        return text
+    named = collections.defaultdict(str, {
+        name: gettext(lang, f"{name}.{value}") if has_message(lang, f"{name}.{value}")
+        else str(value) for name, value in (error.params or {}).items()})
+    return text % named

@@ -13,7 +13,9 @@ services answer: a rule (which forms exist, whether a reason is needed) is asked
 """
 import base64
 import functools
+import hashlib
 import hmac
+import json
 import math
 import re
 import secrets
@@ -338,6 +340,28 @@ def form_token_ok(request) -> bool:
 
 def csrf_alert(request) -> str:
     return translate(request, "error.csrf_failed")
+
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def idempotency_key(request) -> str:
+    """The hidden key of a form that creates something (issue 12: an application, a sub ID):
+    the one the form came back with (shown again after a refusal), else a new one."""
+    sent = request.form.get("idempotency_key", "")
+    return sent if IDEMPOTENCY_KEY.fullmatch(sent) else secrets.token_urlsafe(24)
+
+
+def sent_idempotency_key(request, body: dict) -> str | None:
+    """What a create form sends on as the service's idempotency key: its hidden key and a
+    digest of what it creates. The same form sent again (after a 503) gets what the first
+    sending made; the form changed and sent again (back, edit, send: another application
+    like the first) makes another. `body` holds no password: the key is stored."""
+    sent = request.form.get("idempotency_key", "")
+    if not IDEMPOTENCY_KEY.fullmatch(sent):
+        return None
+    content = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return f"{sent}.{hashlib.sha256(content.encode()).hexdigest()[:16]}"
 
 
 # --- the session ------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ from gateway.routes.registration_pages import RegistrationPages
 from gateway.routes.registration_staff_pages import RegistrationStaffPages
 from gateway.routes.renewal_pages import RenewalPages
 from gateway.routes.verification_pages import VerificationPages
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
+from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
+from services.payment.interfaces import SLOW_CALLS as PAYMENT_SLOW
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
 
 
@@ -29,11 +34,12 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
                      PaymentPages, VerificationPages):
     name = "gateway"
 
-    identity = ServiceRpc("identity")
-    documents = ServiceRpc("documents")
-    registration = ServiceRpc("registration")
-    issuance = ServiceRpc("issuance")
-    payment = ServiceRpc("payment")
+    # each waits GATEWAY.rpc_timeout_s, the service's SLOW_CALLS GATEWAY.rpc_slow_timeout_s
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
+    registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
+    issuance = ServiceRpc("issuance", slow=ISSUANCE_SLOW)
+    payment = ServiceRpc("payment", slow=PAYMENT_SLOW)
     cluster = HealthRpc()
     log_context = LogContext()
 

@@ -23,6 +23,7 @@ from alembic.config import Config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradecert import config
@@ -176,6 +177,21 @@ class WorkerDatabase:
             session.rollback()
             raise
         self._provider.committed(session)
+
+    def once_per_key(self, key: str | None, find, answer, create):
+        """A create that takes an idempotency key (payments, issue 11; applications, issue
+        12): `answer(session, earlier)` for what `find(session, key)` finds, else `create()`
+        (which commits and answers). Two at once with one key: the unique index refuses the
+        second, which then answers the first's."""
+        if key and (earlier := find(self.session, key)):
+            return answer(self.session, earlier)
+        try:
+            return create()
+        except IntegrityError:
+            earlier = key and find(self.session, key)
+            if not earlier:
+                raise
+            return answer(self.session, earlier)
 
     def close(self):
         if self._session is not None:

@@ -1,14 +1,23 @@
 """What every service class shares: an `rpc` that treats TradecertError as an expected
-answer (not logged as a crash) and refuses a NUL in any argument, and the `health` RPC the
-gateway's /healthz asks."""
+answer (not logged as a crash) and refuses a NUL in any argument, an `event_handler` that
+keeps an event another service's silence made fail, and the `health` RPC the gateway's
+/healthz asks."""
 import functools
 import inspect
 
+import eventlet
+from nameko import events
 from nameko.rpc import rpc as nameko_rpc
 from sqlalchemy import text
 
-from tradecert.errors import EXPECTED, validation_failed
+from tradecert.errors import EXPECTED, Unavailable, validation_failed
+from tradecert.logs import get_logger
 from tradecert.schemas import nul_fields
+
+log = get_logger(__name__)
+#: How long an event whose handler found a service unavailable waits before it is handed
+#: out again (so a handler calling a service that is down does not spin).
+REQUEUE_PAUSE_S = 1.0
 
 
 def rpc(fn=None, **options):
@@ -40,6 +49,25 @@ def refusing_nul(method):
 
     entrypoint.__signature__ = signature  # Nameko checks the call against it
     return entrypoint
+
+
+class EventHandler(events.EventHandler):
+    """Nameko's event handler, except that an event whose handler failed because a service
+    it asked did not answer (Unavailable: an RPC timed out, issue 12) goes back to its queue
+    after a pause instead of being acked and lost, and is handled when that service is back.
+    The handler's transaction rolled back (`once_per_event`), so the next try starts clean.
+    Any other failure is acked as Nameko does."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and isinstance(exc_info[1], Unavailable):
+            log.warning("event_requeued", method=self.method_name, error=str(exc_info[1]))
+            eventlet.sleep(REQUEUE_PAUSE_S)
+            self.consumer.requeue_message(message)
+            return
+        super().handle_message_processed(message, result, exc_info)
+
+
+event_handler = EventHandler.decorator
 
 
 class HealthCheck:

@@ -191,6 +191,15 @@ class Unavailable(TradecertError):
     default_code = "unavailable"
 
 
+class ServiceUnavailable(Unavailable):
+    """Another service did not answer an RPC in time, or none is running (issue 12, "No
+    request hangs"): `params` name the `service` and say when to retry (`retry_after_s`,
+    the gateway's Retry-After). Raised by tradecert.rpc's clients in the gateway and in the
+    services alike, so a timeout two hops away is still a 503 naming who did not answer."""
+
+    default_code = "service_unavailable"
+
+
 EXPECTED = (TradecertError,)
 
 

@@ -164,9 +164,9 @@ class _Call:
         self.target, _, self.method = routing_key.partition(".")
         self.started = time.perf_counter()
 
-    def wait(self, get_response):
-        try:
-            response = get_response()
+    def wait(self, get_response, *timeout):
+        try:  # tradecert.rpc's calls pass their time left (its ReplyTimeout is a TimeoutError)
+            response = get_response(*timeout)
         except BaseException as exc:  # a timeout, the reply queue lost: counted, passed on
             self.ended(TIMEOUT if isinstance(exc, TimeoutError | EventletTimeout) else ERROR)
             raise

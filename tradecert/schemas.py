@@ -53,6 +53,19 @@ class PrintedEnglish(fields.String):
         return text
 
 
+class IdempotencyKeySchema(Schema):
+    """The `Idempotency-Key` header of a create (API.md "Payment"; issue 12: applications, sub
+    IDs): the same key from the same ID answers what the first request made."""
+
+    idempotency_key = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(min=1, max=255))
+
+
+def idempotency_key(value) -> str | None:
+    """The header's value checked (a 422 naming `idempotency_key` when it is too long)."""
+    return load(IdempotencyKeySchema(), {"idempotency_key": value})["idempotency_key"]
+
+
 def load(schema: Schema, payload, **kwargs):
     nul = dict(nul_fields(payload))
     if nul:

@@ -29,12 +29,14 @@ from gateway.pages import (
     end_session,
     errors_of,
     form_token_ok,
+    idempotency_key,
     login_path,
     remember,
     render,
     required,
     safe_next,
     see_other,
+    sent_idempotency_key,
     session_page,
     start_session,
     too_many,
@@ -293,7 +295,8 @@ class AccountPages:
     @authorized("sub_ids.manage")
     def sub_ids_page(self, request, caller):
         return render(request, "account/sub_ids.html", account=caller,
-                      sub_ids=self.identity.list_sub_ids(caller))
+                      sub_ids=self.identity.list_sub_ids(caller),
+                      idempotency_key=idempotency_key(request))
 
     @http("POST", "/sub-ids", page=True)
     @session_page
@@ -309,13 +312,16 @@ class AccountPages:
         alert = None
         if not errors:
             try:
-                created = self.identity.create_sub_id(caller, {**body, "password": password})
+                created = self.identity.create_sub_id(  # issue 12: sent again, the same
+                    caller, {**body, "password": password},
+                    sent_idempotency_key(request, body))
             except ValidationFailed as exc:
                 alert, errors = errors_of(request, exc)
             else:
                 return see_other("/sub-ids", "sub_id_created", login_id=created["login_id"])
         return render(request, "account/sub_ids.html", status=422, account=caller, values=values,
-                      alert=alert, errors=errors, sub_ids=self.identity.list_sub_ids(caller))
+                      alert=alert, errors=errors, sub_ids=self.identity.list_sub_ids(caller),
+                      idempotency_key=idempotency_key(request))
 
     @http("GET", "/sub-ids/<login_id>/edit", page=True)
     @session_page

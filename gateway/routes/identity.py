@@ -122,11 +122,13 @@ class IdentityRoutes:
     # --- user ID: sub IDs -------------------------------------------------------------------
 
     @http("POST", "/api/v1/sub-ids")
-    @doc("Create a sub ID (ID-6.1)", request=SubIdSchema, response=SubIdSchema, status=201,
-         errors=[401, 403, 422], tags=TAGS)
+    @doc("Create a sub ID (ID-6.1); the `Idempotency-Key` header makes a retry (after a 503, "
+         "issue 12) answer the same sub ID", request=SubIdSchema, response=SubIdSchema,
+         status=201, errors=[401, 403, 422], tags=TAGS)
     @authorized("sub_ids.manage")
     def create_sub_id(self, request, caller):
-        return json_response(self.identity.create_sub_id(caller, json_body(request)), 201)
+        return json_response(self.identity.create_sub_id(
+            caller, json_body(request), request.headers.get("Idempotency-Key") or None), 201)
 
     @http("GET", "/api/v1/sub-ids")
     @doc("The caller's sub IDs", response=SubIdSchema(many=True), errors=[401, 403], tags=TAGS)

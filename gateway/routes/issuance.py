@@ -51,12 +51,14 @@ class IssuanceRoutes:
     @http("POST", BASE)
     @doc("Start a draft (ISS-1): a certificate of origin's body (co_japan, co_foreign), a "
          "signature certification's (SignatureBodySchema), or {copy_from, certificate_type?}; "
-         "every rule broken in one field-named 422; an expired registration 409",
+         "every rule broken in one field-named 422; an expired registration 409; the "
+         "`Idempotency-Key` header makes a retry (after a 503, issue 12) answer the same draft",
          request=ApplicationBodySchema, response=ApplicationViewSchema, status=201,
          errors=[401, 403, 404, 409, 422], tags=TAGS)
     @authorized("applications.apply")
     def create_application(self, request, caller):
-        return json_response(self.issuance.create_application(caller, json_body(request)), 201)
+        return json_response(self.issuance.create_application(
+            caller, json_body(request), request.headers.get("Idempotency-Key") or None), 201)
 
     @http("GET", BASE)
     @doc("「発給申請状況一覧」 (ISS-2): newest first, `?status=` and `?page=`; a sub ID sees "

@@ -21,8 +21,10 @@ from gateway.http import PayloadTooLarge, http, pdf_response, uploaded_file
 from gateway.pages import (
     chosen_status,
     errors_of,
+    idempotency_key,
     render,
     see_other,
+    sent_idempotency_key,
     session_page,
 )
 from services.issuance.interfaces import ATTACHMENT_KINDS, MAX_ATTACHMENT_BYTES, STATUSES
@@ -98,8 +100,9 @@ class IssuancePages:
         if certificate_type not in CERTIFICATE_TYPES:
             return see_other("/applications")
         body, values = application_from_form(request.form, certificate_type)
+        key = sent_idempotency_key(request, body)  # issue 12: sent again, the same draft
         return self._applicant_save(request, caller, body, values,
-                                    lambda: self.issuance.create_application(caller, body))
+                                    lambda: self.issuance.create_application(caller, body, key))
 
     @http("GET", "/applications/<application_id>/edit", page=True)
     @session_page
@@ -159,7 +162,9 @@ class IssuancePages:
                       action=application_path(application["application_id"], "/edit")
                       if application else "/applications/new",
                       fee=self._applicant_fee(caller, certificate_type, copies_of(values)),
-                      choices=CHOICES, **context)
+                      choices=CHOICES,
+                      idempotency_key=None if application else idempotency_key(request),
+                      **context)
 
     def _applicant_fee(self, caller, certificate_type, copies):
         """ISS-6, ISS-11: the fee for the registration's membership, from payment's quote.
@@ -176,7 +181,8 @@ class IssuancePages:
         earlier = self.issuance.get_application(caller, copy_from)
         context.setdefault("values", {"certificate_type": earlier["certificate_type"]})
         return render(request, "issuance/copy.html", status=status, account=caller,
-                      earlier=earlier, co_types=CO_TYPES, **context)
+                      earlier=earlier, co_types=CO_TYPES,
+                      idempotency_key=idempotency_key(request), **context)
 
     def _applicant_copy(self, request, caller):
         """API.md `copy_from`: a new draft with the earlier one's data, without its dates,
@@ -186,7 +192,8 @@ class IssuancePages:
         if request.form.get("certificate_type"):
             payload["certificate_type"] = request.form["certificate_type"]
         try:
-            created = self.issuance.create_application(caller, payload)
+            created = self.issuance.create_application(
+                caller, payload, sent_idempotency_key(request, payload))
         except (ValidationFailed, Conflict) as exc:
             alert, errors = errors_of(request, exc)
             return self._applicant_copy_form(request, caller, copy_from, status=exc.status,

@@ -3,7 +3,6 @@ from werkzeug.wrappers import Response
 
 from gateway import health
 from gateway.auth import public
-from gateway.dependencies import HealthRpc
 from gateway.http import http, json_response
 from gateway.openapi import doc
 from gateway.pages import render
@@ -18,7 +17,7 @@ class PlatformRoutes:
     @doc("Every service answers over RPC", response=HealthSchema, errors=[503], tags=["ops"])
     @public
     def healthz(self, request):
-        result = health.check(self.cluster, HealthRpc.timeout())
+        result = health.check(self.cluster)
         return json_response(result, status=200 if result["status"] == "ok" else 503)
 
     @http("GET", "/metrics")

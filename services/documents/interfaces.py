@@ -10,6 +10,11 @@ from tradecert import outbox
 
 SERVICE = "documents"
 
+#: The RPCs that take seconds by design (rendering and signing, reading an upload): callers
+#: wait RPC.slow_timeout_s for them (the gateway GATEWAY.rpc_slow_timeout_s), for any other
+#: RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"render", "store_attachment", "store_signature"})
+
 #: REG-7: the largest signature scan `store_signature` reads (10 MiB: a 600-dpi colour box
 #: scan is far below); callers say it to people instead of keeping a copy.
 MAX_SIGNATURE_SCAN_BYTES = 10 * 1024 * 1024

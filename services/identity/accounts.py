@@ -400,20 +400,36 @@ def own_sub(session: DbSession, caller: dict, login_id: str) -> Account:
     return sub
 
 
-def create_sub_id(session: DbSession, caller: dict, data: dict) -> Account:
-    """ID-6.1: name, password (set by the signer), e-mail, phone."""
+def create_sub_id(session: DbSession, caller: dict, data: dict,
+                  idempotency_key: str | None = None) -> Account:
+    """ID-6.1: name, password (set by the signer), e-mail, phone. The same `idempotency_key`
+    from the same user ID answers the sub ID it created (issue 12: a retry after a timeout),
+    also when both arrive at once."""
+    if idempotency_key and (earlier := sub_by_idempotency_key(session, caller,
+                                                               idempotency_key)):
+        return earlier
     check_password_policy(data["password"])
     sub = Account(cci_code=caller["cci_code"], kind="sub",
                   registration_id=caller["registration_id"], creator_id=caller["account_id"],
                   login_id=new_login_id(session, caller["cci_code"], "sub"), name=data["name"],
                   email=data["email"], phone=data.get("phone"),
-                  password_hash=hash_password(data["password"]))
-    session.add(sub)
+                  password_hash=hash_password(data["password"]),
+                  idempotency_key=idempotency_key)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(sub)
     except IntegrityError:
+        earlier = idempotency_key and sub_by_idempotency_key(session, caller, idempotency_key)
+        if earlier:
+            return earlier
         raise LoginIdTaken(message="login id taken") from None
     return sub
+
+
+def sub_by_idempotency_key(session: DbSession, caller: dict, key: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.creator_id == caller["account_id"],
+                                                Account.kind == "sub",
+                                                Account.idempotency_key == key))
 
 
 def update_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -> Account:

@@ -16,6 +16,13 @@ from marshmallow import Schema, fields, validate
 from tradecert import outbox
 
 SERVICE = "identity"
+
+#: The RPCs that take seconds by design (they render a PDF, or hash a password for each ID
+#: they create): callers wait RPC.slow_timeout_s for them (the gateway
+#: GATEWAY.rpc_slow_timeout_s), for any other RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"apply_registration_change", "create_registration_accounts",
+                        "signer_certificate"})
+
 CCI_CODE = validate.Regexp(r"^\d{4}$")
 LOGIN_ID = validate.Length(min=1, max=32)
 
@@ -154,8 +161,11 @@ class IdentityRpc(Protocol):
         """NewPasswordSchema (ID-6.5); cancels the sub ID's notification. Raises
         AccountNotFound, PasswordPolicyViolated."""
 
-    def create_sub_id(self, caller: dict, payload: dict) -> dict:
-        """SubIdSchema in and out (ID-6.1). Raises PasswordPolicyViolated, LoginIdTaken."""
+    def create_sub_id(self, caller: dict, payload: dict,
+                      idempotency_key: str | None = None) -> dict:
+        """SubIdSchema in and out (ID-6.1). The same `idempotency_key` (≤ 255 characters)
+        from the same user ID answers the sub ID it created (issue 12). Raises
+        PasswordPolicyViolated, LoginIdTaken."""
 
     def list_sub_ids(self, caller: dict) -> list[dict]:
         """SubIdSchema list of the calling signer's sub IDs."""

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -48,7 +48,12 @@ class Account(Base):
     """Any login: admin, user, sub ID or chamber staff; unique in its chamber (ID-9)."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("cci_code", "login_id"),)
+    __table_args__ = (
+        UniqueConstraint("cci_code", "login_id"),
+        # issue 12: the same Idempotency-Key from the same user ID answers the same sub ID
+        Index("uq_accounts_idempotency_key", "creator_id", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cci_code: Mapped[str] = mapped_column(ForeignKey("chambers.cci_code"))
@@ -83,6 +88,8 @@ class Account(Base):
     locked_by: Mapped[str | None] = mapped_column(String(32))  # the staff member's login ID
     unlocked_at: Mapped[datetime | None]
     unlocked_by: Mapped[str | None] = mapped_column(String(32))
+    # a sub ID: the Idempotency-Key of the request that created it, if it sent one (issue 12)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
 
 
 class Session(Base):

@@ -1,7 +1,7 @@
 import eventlet
-from nameko.events import event_handler
 from nameko.timer import timer
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity import accounts, domain, sessions, staff, verification
 from services.identity.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.identity.exceptions import (
@@ -37,9 +37,10 @@ from services.identity.schemas import (
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import ratelimit
 from tradecert.clock import japan_today
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
+from tradecert.schemas import idempotency_key as idempotency_key_of
 from tradecert.schemas import load
 
 
@@ -55,7 +56,7 @@ class IdentityService(HealthCheck):
     outbox = OutboxRelay()
     log_context = LogContext()
     metrics = Metrics()
-    documents = ServiceRpc("documents")
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- chambers and staff ---------------------------------------------------------------
 
@@ -257,10 +258,12 @@ class IdentityService(HealthCheck):
     # --- sub IDs (ID-6) ----------------------------------------------------------------------
 
     @rpc
-    def create_sub_id(self, caller: dict, payload: dict) -> dict:
+    def create_sub_id(self, caller: dict, payload: dict,
+                      idempotency_key: str | None = None) -> dict:
         data = load(SubIdSchema(), payload)
+        key = idempotency_key_of(idempotency_key)
         with self.db.transaction() as session:
-            sub = accounts.create_sub_id(session, caller, data)
+            sub = accounts.create_sub_id(session, caller, data, key)
         return SubIdSchema().dump(accounts.sub_view(sub))
 
     @rpc

@@ -107,12 +107,15 @@ def require_valid(exporter: dict) -> None:
 # --- the applicant -----------------------------------------------------------------------------
 
 def create(session: Session, caller: dict, applicant: dict, exporter: dict, body: dict,
-           now: datetime, copy_of: Application | None = None) -> Application:
+           now: datetime, copy_of: Application | None = None,
+           idempotency_key: str | None = None) -> Application:
     """A draft. `body` was checked (check_draft) unless it is a copy's, which keeps what the
-    earlier application had and is checked when it is saved or submitted."""
+    earlier application had and is checked when it is saved or submitted. The same
+    `idempotency_key` at the same moment → IntegrityError (the caller answers with the
+    other's application)."""
     require_valid(exporter)
     application = Application(
-        id=new_id(), cci_code=caller["cci_code"],
+        id=new_id(), cci_code=caller["cci_code"], idempotency_key=idempotency_key,
         trade_registration_number=caller["trade_registration_number"],
         certificate_type=body["certificate_type"], status="draft",
         applicant_login_id=applicant["login_id"], applicant_kind=applicant["kind"],
@@ -126,6 +129,15 @@ def create(session: Session, caller: dict, applicant: dict, exporter: dict, body
     session.flush()
     record(session, application, "draft", caller, now)
     return application
+
+
+def by_idempotency_key(session: Session, caller: dict, key: str) -> Application | None:
+    """Issue 12: the application the caller's request with this Idempotency-Key created (a
+    retry after a timeout gets it again instead of a second draft)."""
+    return session.scalar(select(Application).where(
+        Application.cci_code == caller["cci_code"],
+        Application.applicant_account_id == caller["account_id"],
+        Application.idempotency_key == key))
 
 
 def copied_body(earlier: Application, certificate_type: str | None) -> dict:
@@ -202,12 +214,20 @@ def withdraw(session: Session, application: Application, caller: dict, now: date
 
 def add_attachment(session: Session, application: Application, caller: dict, kind: str,
                    filename: str, stored: dict, now: datetime) -> Attachment:
+    """API.md attachments. The same file (its SHA-256) as the same kind of an application
+    answers the attachment it has: the natural key that makes an upload safe to repeat
+    (issue 12). The application's row is locked (find_own), so two at once are one."""
     require(application, *EDITABLE)
     if kind == "signed_document" and (stored["content_type"] != "application/pdf"
                                       or stored.get("encrypted")):
         # ISS-10: the chamber stamps the certification on the document's own pages
         raise ValidationFailed(message="the signed document must be an unprotected PDF",
                                fields={"file": ["signed_document_not_pdf"]})
+    same = session.scalar(select(Attachment).where(
+        Attachment.application_id == application.id, Attachment.kind == kind,
+        Attachment.sha256 == stored["sha256"]))
+    if same is not None:  # issue 12: the same file again (a retry after a timeout): kept once
+        return same
     attachment = Attachment(
         id=new_id(), application_id=application.id, kind=kind, filename=filename,
         content_type=stored["content_type"], size=stored["size"], sha256=stored["sha256"],

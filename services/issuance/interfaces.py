@@ -14,6 +14,11 @@ from tradecert.schemas import CCI_CODE
 
 SERVICE = "issuance"
 
+#: The RPCs that take seconds by design (they render PDFs or check an attachment through
+#: documents): callers wait RPC.slow_timeout_s for them (the gateway
+#: GATEWAY.rpc_slow_timeout_s), for any other RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"add_attachment", "certify", "preview", "print_certificate"})
+
 #: API.md: attachments are PDF, PNG or JPEG by content, at most 10 MB.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_KINDS = ("commercial_invoice", "foreign_co", "import_permit", "import_invoice",
@@ -28,12 +33,15 @@ class IssuanceRpc(Protocol):
 
     # --- the applicant: a user or sub ID (ISS-1 … ISS-7, ISS-10, ISS-13) ---
 
-    def create_application(self, caller: dict, payload: dict) -> dict:
+    def create_application(self, caller: dict, payload: dict,
+                           idempotency_key: str | None = None) -> dict:
         """A draft from a body (ApplicationBodySchema / SignatureBodySchema, every save rule
         checked) or from `{copy_from, certificate_type?}` (an earlier application's data without
-        its dates, invoices, attachments or numbers): ApplicationViewSchema. Raises
-        ValidationFailed, RegistrationExpired (409), SignerUnavailable (409), NotPermitted (the
-        admin ID), ApplicationNotFound (`copy_from` / `replaces` not the caller's)."""
+        its dates, invoices, attachments or numbers): ApplicationViewSchema. The same
+        `idempotency_key` (≤ 255 characters) from the same ID answers the application it
+        created, as it is now (issue 12). Raises ValidationFailed, RegistrationExpired (409),
+        SignerUnavailable (409), NotPermitted (the admin ID), ApplicationNotFound
+        (`copy_from` / `replaces` not the caller's)."""
 
     def update_application(self, caller: dict, application_id: str, payload: dict) -> dict:
         """The whole body again (draft or returned only): ApplicationViewSchema. Raises
@@ -57,7 +65,9 @@ class IssuanceRpc(Protocol):
     def add_attachment(self, caller: dict, application_id: str, kind: str, filename: str,
                        data_base64: str) -> dict:
         """AttachmentSchema; stored by documents (type by content, ≤ MAX_ATTACHMENT_BYTES).
-        Raises ValidationFailed (`kind`, `file`), ApplicationLocked."""
+        The same file (SHA-256) as the same kind again answers the attachment already there
+        (issue 12: safe to repeat). Raises ValidationFailed (`kind`, `file`),
+        ApplicationLocked."""
 
     def attachment(self, caller: dict, application_id: str, attachment_id: str) -> dict:
         """AttachmentSchema with `file_id` (the gateway fetches the bytes from documents)."""

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -35,6 +35,10 @@ class Application(Base):
         # the chamber's queue, oldest submission first
         Index("ix_applications_queue", "cci_code", "status", "submitted_at"),
         UniqueConstraint("cci_code", "certificate_no", name="uq_applications_certificate_no"),
+        # issue 12: the same Idempotency-Key from the same ID answers the same application
+        Index("uq_applications_idempotency_key", "cci_code", "applicant_account_id",
+              "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -79,6 +83,8 @@ class Application(Base):
     first_printed_by: Mapped[str | None] = mapped_column(String(40))
     originals_printed: Mapped[int] = mapped_column(default=0, server_default="0")
     copies_printed: Mapped[int] = mapped_column(default=0, server_default="0")
+    # issue 12: the Idempotency-Key of the request that created it, if it sent one
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
 
 
 class StatusChange(Base):

@@ -1,6 +1,7 @@
-from nameko.events import event_handler
 from nameko.timer import timer
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.issuance.schemas import (
@@ -19,12 +20,15 @@ from services.issuance.schemas import (
     dump_body,
 )
 from services.payment.interfaces import SERVICE as PAYMENT
+from services.payment.interfaces import SLOW_CALLS as PAYMENT_SLOW
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.errors import Conflict, validation_failed
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
+from tradecert.schemas import idempotency_key as idempotency_key_of
 from tradecert.schemas import load
 
 
@@ -39,15 +43,23 @@ class IssuanceService(HealthCheck):
     outbox = OutboxRelay()
     log_context = LogContext()
     metrics = Metrics()
-    identity = ServiceRpc("identity")
-    registration = ServiceRpc("registration")
-    documents = ServiceRpc("documents")
-    payment = ServiceRpc("payment")
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
+    payment = ServiceRpc("payment", slow=PAYMENT_SLOW)
 
     # --- the applicant --------------------------------------------------------------------
 
     @rpc
-    def create_application(self, caller: dict, payload: dict) -> dict:
+    def create_application(self, caller: dict, payload: dict,
+                           idempotency_key: str | None = None) -> dict:
+        """Issue 12: the same Idempotency-Key answers the draft it made (a retry)."""
+        key = idempotency_key_of(idempotency_key)
+        return self.db.once_per_key(
+            key, lambda session, k: domain.by_idempotency_key(session, caller, k), self._view,
+            lambda: self._create(caller, payload, key))
+
+    def _create(self, caller: dict, payload, key: str | None) -> dict:
         applicant = self.identity.applicant(caller)  # ISS-3: who applies, who signs
         exporter = self._exporter(caller)
         with self.db.transaction() as session:
@@ -57,8 +69,8 @@ class IssuanceService(HealthCheck):
                 body, copy_of = domain.copied_body(earlier, copy["certificate_type"]), earlier
             else:
                 body, copy_of = dump_body(rules.check_draft(payload)), None
-            application = domain.create(session, caller, applicant, exporter, body,
-                                        utcnow(), copy_of=copy_of)
+            application = domain.create(session, caller, applicant, exporter, body, utcnow(),
+                                        copy_of=copy_of, idempotency_key=key)
             return self._view(session, application)
 
     @rpc

@@ -8,6 +8,9 @@ from tradecert import outbox
 
 SERVICE = "notify"
 
+#: The RPCs that take seconds by design: none (issue 12, tradecert/rpc.py).
+SLOW_CALLS: frozenset[str] = frozenset()
+
 
 class NotifyRpc(Protocol):
     """Every RPC of `notify` (services/notify/service.py implements each)."""

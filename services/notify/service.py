@@ -1,8 +1,8 @@
-from nameko.events import event_handler
 from nameko.timer import timer
 
 # The publishers' contracts: their events are checked against these schemas (once_per_event).
 from services.identity.interfaces import SERVICE as IDENTITY
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain, mails
 from services.notify.dependencies import (
@@ -16,8 +16,9 @@ from services.notify.dependencies import (
 from services.notify.schemas import MailMessageSchema, MailRequestSchema
 from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.interfaces import SERVICE as REGISTRATION
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.errors import NotFound
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
@@ -36,8 +37,8 @@ class NotifyService(HealthCheck):
     log_context = LogContext()
     metrics = Metrics(MAILS_PENDING)
     mailer = Mailer()
-    identity = ServiceRpc(IDENTITY)
-    registration = ServiceRpc(REGISTRATION)
+    identity = ServiceRpc(IDENTITY, slow=IDENTITY_SLOW)
+    registration = ServiceRpc(REGISTRATION, slow=REGISTRATION_SLOW)
 
     @rpc
     def send_mail(self, payload: dict) -> dict:

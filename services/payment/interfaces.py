@@ -17,6 +17,11 @@ from tradecert.schemas import CCI_CODE
 
 SERVICE = "payment"
 
+#: The RPCs that take seconds by design (they render PDFs through documents): callers wait
+#: RPC.slow_timeout_s for them (the gateway GATEWAY.rpc_slow_timeout_s), for any other
+#: RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"receipt", "statement"})
+
 
 def stripe_settings() -> dict:
     """config.yaml's PAYMENT.stripe, for payment and for the gateway's checkout page: the API

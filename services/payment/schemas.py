@@ -91,11 +91,6 @@ class StartPaymentSchema(Schema):
                   unique])
 
 
-class IdempotencyKeySchema(Schema):
-    idempotency_key = fields.String(load_default=None, allow_none=True,
-                                    validate=validate.Length(min=1, max=255))
-
-
 class ConfirmationSchema(Schema):
     """POST /api/v1/payments/{id}/confirmation: the PaymentMethod Stripe.js (or an API
     client, with Stripe's API) made of the card."""

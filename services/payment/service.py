@@ -2,8 +2,10 @@ import base64
 from datetime import timedelta
 
 from nameko.timer import timer
-from sqlalchemy.exc import IntegrityError
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
+from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
 from services.payment import domain, payments
 from services.payment.dependencies import (
     PAYMENTS_OPEN,
@@ -20,7 +22,6 @@ from services.payment.schemas import (
     ConfirmationSchema,
     FeeChangeSchema,
     FeeScheduleSchema,
-    IdempotencyKeySchema,
     PaymentListSchema,
     PaymentViewSchema,
     QuoteResultSchema,
@@ -30,11 +31,13 @@ from services.payment.schemas import (
     StartPaymentSchema,
     StatementRequestSchema,
 )
+from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
 from tradecert.clock import JAPAN, now
 from tradecert.entrypoints import HealthCheck, rpc
 from tradecert.logs import get_logger
 from tradecert.rpc import ServiceRpc
+from tradecert.schemas import idempotency_key as idempotency_key_of
 from tradecert.schemas import load
 
 log = get_logger(__name__)
@@ -52,10 +55,10 @@ class PaymentService(HealthCheck):
     metrics = Metrics(PAYMENTS_OPEN)
     default_fees = DefaultFees()
     stripe = Stripe()
-    identity = ServiceRpc("identity")
-    issuance = ServiceRpc("issuance")
-    registration = ServiceRpc("registration")
-    documents = ServiceRpc("documents")
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    issuance = ServiceRpc("issuance", slow=ISSUANCE_SLOW)
+    registration = ServiceRpc("registration", slow=REGISTRATION_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- fees (ISS-11) -------------------------------------------------------------------
 
@@ -89,22 +92,19 @@ class PaymentService(HealthCheck):
     def start_payment(self, caller: dict, payload: dict,
                       idempotency_key: str | None = None) -> dict:
         data = load(StartPaymentSchema(), payload)
-        key = load(IdempotencyKeySchema(), {"idempotency_key": idempotency_key})[
-            "idempotency_key"]
-        if key and (earlier := payments.by_idempotency_key(self.db.session, caller, key)):
-            return self._started(self.db.session, earlier)
-        payable = self.issuance.payable(caller, data["application_ids"])
-        try:
+        key = idempotency_key_of(idempotency_key)
+
+        def create():
+            payable = self.issuance.payable(caller, data["application_ids"])
             with self.db.transaction() as session:
                 payment = payments.create(session, caller, payable, key, now())
                 payments.attach_intent(payment, self.stripe.create_intent(
                     payment.id, payment.amount_jpy, payment.attempt))
                 return self._started(session, payment)
-        except IntegrityError:  # the same key at the same moment: the other's payment
-            earlier = key and payments.by_idempotency_key(self.db.session, caller, key)
-            if not earlier:
-                raise
-            return self._started(self.db.session, earlier)
+
+        return self.db.once_per_key(
+            key, lambda session, k: payments.by_idempotency_key(session, caller, k),
+            self._started, create)
 
     @rpc
     def get_payment(self, caller: dict, payment_id: str) -> dict:

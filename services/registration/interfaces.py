@@ -19,6 +19,15 @@ from marshmallow import Schema, fields, validate
 from tradecert import outbox
 
 SERVICE = "registration"
+
+#: The RPCs that take seconds by design (they render PDFs or read a scan through documents,
+#: or wait for identity to create an approval's IDs): callers wait RPC.slow_timeout_s for
+#: them (the gateway GATEWAY.rpc_slow_timeout_s), for any other RPC.timeout_s (issue 12).
+SLOW_CALLS = frozenset({"approve", "approve_change_request", "change_request_form",
+                        "new_admin_password", "render_form", "renew",
+                        "staff_change_request_form", "staff_form", "upload_change_signature",
+                        "upload_signature"})
+
 CCI_CODE = validate.Regexp(r"^\d{4}$")
 
 

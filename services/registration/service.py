@@ -2,6 +2,8 @@ from datetime import date
 
 from nameko.timer import timer
 
+from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
+from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.registration import changes, domain
 from services.registration.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
@@ -48,8 +50,8 @@ class RegistrationService(HealthCheck):
     outbox = OutboxRelay()
     log_context = LogContext()
     metrics = Metrics()
-    identity = ServiceRpc("identity")
-    documents = ServiceRpc("documents")
+    identity = ServiceRpc("identity", slow=IDENTITY_SLOW)
+    documents = ServiceRpc("documents", slow=DOCUMENTS_SLOW)
 
     # --- applicants (REG-2 … REG-7) ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from nameko.exceptions import UnknownService, deserialize, serialize
 
 from gateway import http as gateway_http
 from services.registration.exceptions import ApplicationTokenInvalid
-from tradecert import config
+from tradecert import config, rpc
 from tradecert.errors import Unavailable, ValidationFailed
 
 EN = {"Accept-Language": "en"}
@@ -55,9 +55,30 @@ def test_a_remote_not_found_keeps_its_code(gateway):
     assert response.json()["error"]["code"] == "application_token_invalid"
 
 
-@pytest.mark.parametrize("failure", [UnknownService("identity"), TimeoutError("no answer"),
+@pytest.mark.parametrize("failure", [
+    UnknownService("identity"),
+    remote(rpc.unavailable("identity", "identity did not answer get_chamber within 10 s"))])
+def test_a_service_that_does_not_answer_is_503_naming_it_with_retry_after(gateway, failure):
+    """Issue 12: a timeout (tradecert/rpc.py) and a service that was never started answer
+    alike: 503, the service named in the request's language, Retry-After."""
+    gateway.identity.get_chamber.side_effect = failure
+
+    en = gateway.web.get("/api/v1/chambers/1504", headers=EN)
+    ja = gateway.web.get("/api/v1/chambers/1504")
+
+    assert en.status_code == ja.status_code == 503
+    assert en.headers["Retry-After"] == ja.headers["Retry-After"] == "5"
+    assert en.json()["error"] == {
+        "code": "service_unavailable", "fields": {},
+        "message": "The ID and login service is not answering just now. "
+                   "Please try again in a few seconds."}
+    assert ja.json()["error"]["message"] == (
+        "ID・ログインの処理が現在応答していません。しばらくしてから再度お試しください。")
+
+
+@pytest.mark.parametrize("failure", [TimeoutError("no answer"),
                                      Unavailable(message="identity is down")])
-def test_a_service_that_does_not_answer_is_503(gateway, failure):
+def test_any_other_unavailability_is_503(gateway, failure):
     gateway.identity.get_chamber.side_effect = failure
 
     response = gateway.web.get("/api/v1/chambers/1504", headers=EN)
@@ -67,14 +88,15 @@ def test_a_service_that_does_not_answer_is_503(gateway, failure):
                                         "message": "The service is temporarily unavailable."}
 
 
-def test_a_page_shows_a_503_as_the_error_page(gateway):
+def test_a_page_shows_a_503_as_the_error_page_with_retry_after(gateway):
     gateway.identity.get_chamber.side_effect = UnknownService("identity")
 
     page = gateway.web.get("/c/1504")
 
     assert page.status_code == 503
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "サービスが一時的に利用できません" in page.text or "unavailable" in page.text
+    assert page.headers["Retry-After"] == "5"
+    assert "ID・ログインの処理が現在応答していません" in page.text
 
 
 # --- bodies: too deep, too large -----------------------------------------------------------

@@ -243,6 +243,22 @@ def test_the_admin_sees_every_signer_with_the_sub_ids_each_created(identity, reg
     assert second["login_id"] == listed[1]["login_id"]
 
 
+def test_a_sub_id_created_again_with_the_same_idempotency_key_is_the_same(identity,
+                                                                          registered):
+    """Issue 12: a create that timed out is repeated with the same key: the sub ID it made,
+    nothing created twice; another signer's same key is its own."""
+    first, second = (registered.caller(u) for u in registered.users)
+    sub = accounts.create_sub_id(identity, first, SUB, "retry-1")
+    again = accounts.create_sub_id(identity, first, {**SUB, "name": "別名"}, "retry-1")
+    others = accounts.create_sub_id(identity, second, SUB, "retry-1")
+    without = accounts.create_sub_id(identity, first, SUB)
+
+    assert again.login_id == sub.login_id and again.name == SUB["name"]
+    assert others.login_id not in (sub.login_id, without.login_id)
+    listed = accounts.signers_with_sub_ids(identity, registered.caller(registered.admin))
+    assert [len(s["sub_ids"]) for s in listed] == [2, 1]
+
+
 def test_only_its_creator_edits_a_sub_id(identity, registered):
     # ID-6.5: the signer edits a sub ID's name, e-mail, phone; another signer cannot.
     first, second = (registered.caller(u) for u in registered.users)
