@@ -1,21 +1,47 @@
 """What every service class shares: an `rpc` that treats TradecertError as an expected
-answer (not logged as a crash) and refuses a NUL in any argument, and the `health` RPC the
-gateway's /healthz asks."""
+answer (not logged as a crash) and refuses a NUL in any argument, an `event_handler`, and the
+`health` RPC the gateway's /healthz asks.
+
+Both entrypoints are Nameko's with tradecert's AMQP consumer (tradecert/amqp.py: back within
+about a second of a broker restart, issue 12). Every RPC entrypoint of a service must be
+this `rpc`: its consumer is shared by the service's RPC entrypoints, and a second kind would
+consume the same queue without knowing the other's methods."""
 import functools
 import inspect
 
-from nameko.rpc import rpc as nameko_rpc
+from nameko import events as nameko_events
+from nameko import rpc as nameko_rpc
 from sqlalchemy import text
 
+from tradecert.amqp import Consumer
 from tradecert.errors import EXPECTED, validation_failed
 from tradecert.schemas import nul_fields
+
+
+class RpcConsumer(nameko_rpc.RpcConsumer):
+    consumer_cls = Consumer
+
+
+class Rpc(nameko_rpc.Rpc):
+    rpc_consumer = RpcConsumer()
+
+
+class EventHandler(nameko_events.EventHandler):
+    """Nameko's: the message is acknowledged only after the handler's worker has finished,
+    so a process that dies in a handler leaves the event to be delivered again
+    (`tradecert.outbox.once_per_event` makes the second delivery of a finished one a no-op)."""
+
+    consumer_cls = Consumer
+
+
+event_handler = EventHandler.decorator
 
 
 def rpc(fn=None, **options):
     """`@rpc` or `@rpc(...)`, with our errors expected by default, refusing a NUL in any
     argument (an ID from a URL, too): PostgreSQL keeps none, so it would be a 500."""
     options.setdefault("expected_exceptions", EXPECTED)
-    decorator = nameko_rpc(**options)
+    decorator = Rpc.decorator(**options)
 
     def apply(method):
         return decorator(refusing_nul(method))

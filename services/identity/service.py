@@ -1,5 +1,4 @@
 import eventlet
-from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.identity import accounts, domain, sessions, staff, verification
@@ -37,7 +36,7 @@ from services.identity.schemas import (
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import ratelimit
 from tradecert.clock import japan_today
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
 from tradecert.schemas import load

@@ -1,4 +1,3 @@
-from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.issuance import certificates, domain, payments, rules
@@ -21,7 +20,7 @@ from services.issuance.schemas import (
 from services.payment.interfaces import SERVICE as PAYMENT
 from tradecert.clock import japan_today
 from tradecert.db import utcnow
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.errors import Conflict, validation_failed
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc

@@ -1,4 +1,3 @@
-from nameko.events import event_handler
 from nameko.timer import timer
 
 # The publishers' contracts: their events are checked against these schemas (once_per_event).
@@ -10,7 +9,7 @@ from services.notify.schemas import MailMessageSchema, MailRequestSchema
 from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.interfaces import SERVICE as REGISTRATION
 from tradecert import config
-from tradecert.entrypoints import HealthCheck, rpc
+from tradecert.entrypoints import HealthCheck, event_handler, rpc
 from tradecert.errors import NotFound
 from tradecert.outbox import once_per_event
 from tradecert.rpc import ServiceRpc
