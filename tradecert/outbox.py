@@ -10,7 +10,8 @@ reports, and published from there with publisher confirms (ARCHITECTURE: Message
 - `OutboxRelay` (a DependencyProvider every service declares) publishes pending rows to the
   service's Nameko events exchange right after each commit and on a short poll, so a row
   whose publish failed, or whose process died between commit and publish, goes out later.
-  Delivery is at least once.
+  Delivery is at least once. While the broker cannot be reached (it restarts) the rows wait
+  without backing off, so they go out at the first round after it is back (issue 12).
 - `once_per_event` makes an event handler idempotent: it remembers the event id in the
   handler's own transaction and skips an id it has seen.
 """
@@ -19,6 +20,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
+import amqp.exceptions
+import kombu.exceptions
 import structlog
 from marshmallow import Schema
 from nameko.amqp.publish import Publisher, UndeliverableMessage
@@ -39,6 +42,10 @@ log = get_logger(__name__)
 #: An event nobody has bound a queue for is retried this long, then given up (logged).
 UNROUTABLE_GIVE_UP = timedelta(hours=1)
 MAX_BACKOFF_S = 60
+#: What a publish raises when the broker is not there (down, restarting, the connection
+#: closed under it): the broker's state, not the row's, so the row does not back off.
+BROKER_UNREACHABLE = (OSError, kombu.exceptions.OperationalError,
+                      amqp.exceptions.ConnectionError)
 
 
 #: (publishing service, event type) -> the schema of its `data`, from the publisher's
@@ -239,7 +246,8 @@ class OutboxRelay(DependencyProvider):
                 self._wake.clear()
 
     def relay_once(self) -> int:
-        """Publish the due rows; returns how many it looked at."""
+        """Publish the due rows; returns how many it looked at (0 when the broker failed
+        it: the next round waits for the poll interval)."""
         with self.database.sessionmaker() as session, session.begin():
             rows = session.scalars(
                 select(OutboxEvent)
@@ -251,7 +259,7 @@ class OutboxRelay(DependencyProvider):
             ).all()
             for row in rows:
                 if not self._publish(row):
-                    break  # the broker is down: the rest waits for the next round
+                    return 0  # the broker is down: the rest waits for the next round
             return len(rows)
 
     def _publish(self, row: OutboxEvent) -> bool:
@@ -272,14 +280,20 @@ class OutboxRelay(DependencyProvider):
             return True
         except Exception as exc:  # noqa: BLE001 — broker down or refused: retry later
             log.warning("outbox_publish_failed", event_id=row.event_id, error=repr(exc))
-            self._retry_later(row, now, repr(exc))
+            self._retry_later(row, now, repr(exc),
+                              backoff=not isinstance(exc, BROKER_UNREACHABLE))
             return False
         row.published_at = now
         log.info("event_published", event_id=row.event_id, event_type=row.event_type)
         return True
 
     @staticmethod
-    def _retry_later(row: OutboxEvent, now, error: str) -> None:
+    def _retry_later(row: OutboxEvent, now, error: str, backoff: bool = True) -> None:
+        """Due again after a backoff that doubles with its attempts; or, when the broker
+        could not be reached, at the next round (the publish's own retries and the poll
+        interval pace those, and a backoff would hold the row back long after the broker is
+        back: 2, 4, 8 ... 60 s)."""
         row.attempts += 1
         row.last_error = error[:2000]
-        row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_S, 2 ** row.attempts))
+        if backoff:
+            row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_S, 2 ** row.attempts))
