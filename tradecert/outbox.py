@@ -20,9 +20,9 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-import amqp.exceptions
 import kombu.exceptions
 import structlog
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from marshmallow import Schema
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI, PERSISTENT
@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from tradecert import config
+from tradecert.amqp import transport_options
 from tradecert.db import TYPE_ANNOTATION_MAP, Database, new_metadata, utcnow
 from tradecert.logs import REQUEST_ID_KEY, get_logger
 
@@ -44,8 +45,7 @@ UNROUTABLE_GIVE_UP = timedelta(hours=1)
 MAX_BACKOFF_S = 60
 #: What a publish raises when the broker is not there (down, restarting, the connection
 #: closed under it): the broker's state, not the row's, so the row does not back off.
-BROKER_UNREACHABLE = (OSError, kombu.exceptions.OperationalError,
-                      amqp.exceptions.ConnectionError)
+BROKER_UNREACHABLE = (OSError, kombu.exceptions.OperationalError, AmqpConnectionError)
 
 
 #: (publishing service, event type) -> the schema of its `data`, from the publisher's
@@ -211,6 +211,7 @@ class OutboxRelay(DependencyProvider):
             use_confirms=True, mandatory=True, delivery_mode=PERSISTENT,
             serializer=self.container.serializer, declare=[self.exchange],
         )
+        self.publisher.transport_options = transport_options()  # issue 12: back soon
         self._wake = threading.Event()
         self._running = False
 
