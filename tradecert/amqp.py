@@ -9,12 +9,18 @@ late. Here the pause is half a second, then one second: a refused connection cos
 broker next to nothing, and the system answers again as soon as it is back."""
 from contextlib import contextmanager
 
+import kombu.exceptions
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from nameko.amqp.consume import Consumer as NamekoConsumer
 from nameko.constants import DEFAULT_TRANSPORT_OPTIONS
 
 RECONNECT_FIRST_S = 0.5
 RECONNECT_STEP_S = 0.5
 RECONNECT_MAX_S = 1.0
+
+#: What kombu raises when the broker is not there (down, restarting, the connection closed
+#: under it): a state of the broker that passes, not a fault of what was being done.
+BROKER_UNREACHABLE = (OSError, kombu.exceptions.OperationalError, AmqpConnectionError)
 
 
 class ReconnectingSoon:

@@ -9,13 +9,20 @@ consume the same queue without knowing the other's methods."""
 import functools
 import inspect
 
+import eventlet
+import kombu.exceptions
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from nameko import events as nameko_events
 from nameko import rpc as nameko_rpc
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from tradecert.amqp import Consumer
 from tradecert.errors import EXPECTED, validation_failed
+from tradecert.logs import get_logger
 from tradecert.schemas import nul_fields
+
+log = get_logger(__name__)
 
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
@@ -26,12 +33,38 @@ class Rpc(nameko_rpc.Rpc):
     rpc_consumer = RpcConsumer()
 
 
+#: A handler that failed on one of these may well succeed in a moment (issue 12): the
+#: database's connection was ended (PostgreSQL restarted), a deadlock or lock timeout,
+#: too many clients (DBAPI's OperationalError), or the connection to the broker or to
+#: another server was lost meanwhile.
+TRANSIENT = (OperationalError, ConnectionError, kombu.exceptions.OperationalError,
+             AmqpConnectionError)
+#: How long a handler that failed on one waits before its event goes back to the queue: a
+#: database that is down is not asked again and again in a tight loop.
+REQUEUE_PAUSE_S = 1.0
+
+
 class EventHandler(nameko_events.EventHandler):
     """Nameko's: the message is acknowledged only after the handler's worker has finished,
     so a process that dies in a handler leaves the event to be delivered again
-    (`tradecert.outbox.once_per_event` makes the second delivery of a finished one a no-op)."""
+    (`tradecert.outbox.once_per_event` makes the second delivery of a finished one a no-op).
+
+    A handler that failed on a TRANSIENT error (its transaction rolled back) puts the event
+    back in the queue after a pause instead of acknowledging it, which would lose it;
+    any other failure is a bug in the handler or the event, acknowledged and logged as
+    Nameko does (put back, it would fail again for ever)."""
 
     consumer_cls = Consumer
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and isinstance(exc_info[1], TRANSIENT):
+            log.warning("event_requeued", handler=self.method_name,
+                        source=self.source_service, event_type=self.event_type,
+                        error=repr(exc_info[1])[:500])
+            eventlet.sleep(REQUEUE_PAUSE_S)
+            self.consumer.requeue_message(message)
+            return
+        super().handle_message_processed(message, result, exc_info)
 
 
 event_handler = EventHandler.decorator

@@ -20,9 +20,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-import kombu.exceptions
 import structlog
-from amqp.exceptions import ConnectionError as AmqpConnectionError
 from marshmallow import Schema
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_AMQP_URI, PERSISTENT
@@ -34,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from tradecert import config
-from tradecert.amqp import transport_options
+from tradecert.amqp import BROKER_UNREACHABLE, transport_options
 from tradecert.db import TYPE_ANNOTATION_MAP, Database, new_metadata, utcnow
 from tradecert.logs import REQUEST_ID_KEY, get_logger
 
@@ -43,9 +41,6 @@ log = get_logger(__name__)
 #: An event nobody has bound a queue for is retried this long, then given up (logged).
 UNROUTABLE_GIVE_UP = timedelta(hours=1)
 MAX_BACKOFF_S = 60
-#: What a publish raises when the broker is not there (down, restarting, the connection
-#: closed under it): the broker's state, not the row's, so the row does not back off.
-BROKER_UNREACHABLE = (OSError, kombu.exceptions.OperationalError, AmqpConnectionError)
 
 
 #: (publishing service, event type) -> the schema of its `data`, from the publisher's
@@ -281,6 +276,7 @@ class OutboxRelay(DependencyProvider):
             return True
         except Exception as exc:  # noqa: BLE001 — broker down or refused: retry later
             log.warning("outbox_publish_failed", event_id=row.event_id, error=repr(exc))
+            # the broker's state, not the row's: such a row does not back off
             self._retry_later(row, now, repr(exc),
                               backoff=not isinstance(exc, BROKER_UNREACHABLE))
             return False

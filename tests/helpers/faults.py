@@ -70,9 +70,10 @@ def close_broker_connections(api_uri: str, vhost: str, names: list[str] | None =
     return len(names)
 
 
-def terminate_database_connections() -> int:
-    """End every connection to this run's databases but our own; how many were ended."""
-    databases = [make_url(config.database_url(service)).database for service in SERVICES]
+def terminate_database_connections(services=SERVICES) -> int:
+    """End every connection to this run's databases (of `services`) but our own; how many
+    were ended."""
+    databases = [make_url(config.database_url(service)).database for service in services]
     admin = make_engine(make_url(config.database_url(SERVICES[0])).set(database="postgres"),
                         isolation_level="AUTOCOMMIT")
     try:

@@ -23,6 +23,7 @@ from services.notify.service import NotifyService, public_url
 from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.service import RegistrationService
 from tests.conftest import free_port, wait_for
+from tests.helpers.faults import terminate_database_connections
 from tests.helpers.identity import Registered, add_test_chamber
 from tests.helpers.registration import approve, submitted
 from tradecert import config
@@ -338,6 +339,37 @@ def test_a_process_that_dies_in_a_handler_gets_the_event_again_and_mails_once(
     time.sleep(1.5)  # delivery rounds that would send a second mail
     assert len(smtp_sink.messages()) == 1
     assert db_session("notify").query(MailMessage).count() == 1
+    assert db_session("notify").query(ProcessedEvent).filter_by(
+        event_id=envelope["event_id"]).count() == 1
+
+
+def test_a_handler_whose_database_connection_is_ended_puts_the_event_back_and_mails_once(
+        container_factory, smtp_sink, applicant, db_session):
+    """Issue 12: PostgreSQL restarts while a handler is in the middle of its transaction (it
+    has claimed the event and waits for identity): the handler fails on the dead connection
+    and its transaction is gone. Acknowledged, the event would be lost; it goes back to the
+    queue (tradecert.entrypoints.EventHandler) and the next delivery, on a new connection,
+    mails once."""
+    identity = container_factory(IdentityService)
+    identity.start()
+    identity.stop()  # its queue stays: notify's call waits there until identity is back
+    notify = container_factory(NotifyService)
+    notify.start()
+    envelope = issuance_event("certificate_certified", applicant["login_id"],
+                              certificate_no="1504-26-000006", issued_on="2026-12-01",
+                              fee_jpy=3460)
+    event_dispatcher()(ISSUANCE, "certificate_certified", envelope)
+    wait_for(lambda: queue_depth("rpc-identity"), 10, interval=0.1,
+             message="the handler asking identity")  # its transaction is open
+
+    assert terminate_database_connections(["notify"]) > 0  # (this test's own stay open)
+    with entrypoint_waiter(notify, "on_certificate_certified", timeout=20):  # the second time
+        container_factory(IdentityService).start()
+
+    [mail] = smtp_sink.wait_for_messages(1)
+    assert "1504-26-000006" in mail.get_content()
+    time.sleep(1.5)
+    assert len(smtp_sink.messages()) == 1
     assert db_session("notify").query(ProcessedEvent).filter_by(
         event_id=envelope["event_id"]).count() == 1
 
