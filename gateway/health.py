@@ -1,8 +1,13 @@
-"""GET /healthz: ask every service at once; answer within the timeout, naming who failed."""
+"""GET /healthz: ask every service at once; answer within the timeout, naming who failed.
+
+Issue 12: while RabbitMQ is down (restarting), sending the question itself fails, after the
+publisher's retries (3-5 s): that counts as no answer, within the same timeout, so /healthz
+answers 503 naming every service instead of a 500 after seconds."""
 import eventlet
 from nameko.exceptions import UnknownService
 
 from tradecert import SERVICES
+from tradecert.amqp import BROKER_UNREACHABLE
 from tradecert.logs import get_logger
 
 log = get_logger(__name__)
@@ -13,14 +18,15 @@ def check(cluster, timeout: float) -> dict:
     asked in parallel, each with the same timeout, so the answer takes at most `timeout`."""
 
     def ask(name: str) -> str:
-        try:
-            call = cluster[name].health.call_async()
-        except UnknownService:  # its queue does not exist: never started here
-            return "unavailable"
-        with eventlet.Timeout(timeout, False):
+        with eventlet.Timeout(timeout, False):  # asking included (issue 12: see below)
             try:
-                call.result()
+                cluster[name].health.call_async().result()
                 return "ok"
+            except UnknownService:  # its queue does not exist: never started here
+                return "unavailable"
+            except BROKER_UNREACHABLE as exc:  # the question could not even be sent
+                log.warning("health_check_failed", service=name, error=repr(exc))
+                return "unavailable"
             except Exception as exc:  # noqa: BLE001 — any failure means not healthy
                 log.warning("health_check_failed", service=name, error=repr(exc))
                 return "error"
