@@ -7,11 +7,11 @@ Each child runs in its own session and is told by the kernel to stop if this pro
 Issue 12: a child that exits on its own (a crash, `kill -9`, the OOM killer) is restarted, as
 a process manager in production would (systemd's Restart=always, Kubernetes' restartPolicy),
 after a backoff that doubles while it keeps dying (0.5 s up to 30 s) and starts again from
-0.5 s once it has stayed up for 30 s. Each death (exit code or signal) and each restart is
-logged; meanwhile /healthz names the service. A stop (Ctrl-C, SIGTERM) is never fought: once
-it is asked for, nothing is restarted. `var/run/<child>.pid` always holds the running
-process's pid (written anew on each restart, removed while the child is down), for
-whoever signals a child (`make chaos`).
+0.5 s once it has stayed up for 30 s (config.yaml's SUPERVISOR). Each death (exit code or
+signal) and each restart is logged; meanwhile /healthz names the service. A stop (Ctrl-C,
+SIGTERM) is never fought: once it is asked for, nothing is restarted. `var/run/<child>.pid`
+always holds the running process's pid (written anew on each restart, removed while the
+child is down), for whoever signals a child (`make chaos`).
 """
 import ctypes
 import os
@@ -112,6 +112,14 @@ def how_it_ended(returncode: int) -> str:
     return f"exited with code {returncode}"
 
 
+def configured_backoff() -> Backoff:
+    """config.yaml's SUPERVISOR (the defaults above when it has none)."""
+    settings = config.section("SUPERVISOR")
+    return Backoff(first=float(settings.get("restart_first_s", 0.5)),
+                   cap=float(settings.get("restart_max_s", 30)),
+                   stable_after=float(settings.get("stable_after_s", 30)))
+
+
 @dataclass
 class Child:
     name: str
@@ -120,7 +128,7 @@ class Child:
     started_at: float = 0.0
     restart_at: float | None = None  # while it is down: when it starts again
     restarts: int = 0
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff = field(default_factory=configured_backoff)
 
 
 class Supervisor:
