@@ -42,11 +42,11 @@ def use_state_file(path: Path) -> None:
     resources.Store.dump_to_disk = dump
 
 
-def register_webhook(api_base: str, url: str, secret: str) -> None:
+def register_webhook(api_base: str, url: str, secret: str, timeout: float = 10) -> None:
     """Tell the local server where our webhook endpoint is and its signing secret (the
     local stand-in for Stripe's WebhookEndpoint API, which localstripe lacks)."""
     answer = requests.post(f"{api_base.rstrip('/')}/_config/webhooks/{WEBHOOK_ID}",
-                           data={"url": url, "secret": secret}, timeout=10)
+                           data={"url": url, "secret": secret}, timeout=timeout)
     answer.raise_for_status()
 
 

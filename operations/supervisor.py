@@ -2,8 +2,16 @@
 SMTP sink, started in order, watched, and stopped together.
 
 Each child runs in its own session and is told by the kernel to stop if this process dies
-(PR_SET_PDEATHSIG), so neither Ctrl-C, SIGTERM nor a crash leaves a process behind. A child
-that exits on its own is reported, not restarted: /healthz then names it.
+(PR_SET_PDEATHSIG), so neither Ctrl-C, SIGTERM nor a crash leaves a process behind.
+
+Issue 12: a child that exits on its own (a crash, `kill -9`, the OOM killer) is restarted, as
+a process manager in production would (systemd's Restart=always, Kubernetes' restartPolicy),
+after a backoff that doubles while it keeps dying (0.5 s up to 30 s) and starts again from
+0.5 s once it has stayed up for 30 s (config.yaml's SUPERVISOR). Each death (exit code or
+signal) and each restart is logged; meanwhile /healthz names the service. A stop (Ctrl-C,
+SIGTERM) is never fought: once it is asked for, nothing is restarted. `var/run/<child>.pid`
+always holds the running process's pid (written anew on each restart, removed while the
+child is down), for whoever signals a child (`make chaos`).
 """
 import ctypes
 import json
@@ -24,6 +32,7 @@ from tradecert.errors import TradecertError
 
 STOP_TIMEOUT_S = 20
 READY_TIMEOUT_S = 90
+TICK_S = 0.2  # how often the children are looked at
 SEED_CHAMBER = {"cci_code": "1504", "name_ja": "さいたま商工会議所",
                 "name_en": "The Saitama Chamber of Commerce and Industry",
                 "fee_member": 0, "fee_non_member": 16200,
@@ -73,12 +82,55 @@ def service_class_path(service: str) -> str:
 
 
 @dataclass
+class Backoff:
+    """How long to wait before restarting a child that died (issue 12): `first` after a
+    death that follows a run of at least `stable_after` seconds, doubled after each death
+    that comes sooner, never more than `cap` (a child that cannot start is tried every
+    `cap` seconds, not in a loop that eats the machine)."""
+
+    first: float = 0.5
+    cap: float = 30.0
+    stable_after: float = 30.0
+    next: float = 0.5
+
+    def __post_init__(self):
+        self.next = self.first
+
+    def delay(self, uptime: float) -> float:
+        if uptime >= self.stable_after:
+            self.next = self.first
+        delay, self.next = self.next, min(self.cap, self.next * 2)
+        return delay
+
+
+def how_it_ended(returncode: int) -> str:
+    """Popen's return code in words: a negative code is the signal that killed it."""
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def configured_backoff() -> Backoff:
+    """config.yaml's SUPERVISOR (the defaults above when it has none)."""
+    settings = config.section("SUPERVISOR")
+    return Backoff(first=float(settings.get("restart_first_s", 0.5)),
+                   cap=float(settings.get("restart_max_s", 30)),
+                   stable_after=float(settings.get("stable_after_s", 30)))
+
+
+@dataclass
 class Child:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
-    reported: bool = field(default=False)
     env: dict = field(default_factory=dict)  # added to this process's environment
+    started_at: float = 0.0
+    restart_at: float | None = None  # while it is down: when it starts again
+    restarts: int = 0
+    backoff: Backoff = field(default_factory=configured_backoff)
 
 
 class Supervisor:
@@ -87,6 +139,7 @@ class Supervisor:
         self.var = config.var_dir()
         self.run_dir, self.log_dir = self.var / "run", self.var / "log"
         self.stopping = False
+        self.webhook_pending = False  # localstripe (re)started: tell it our webhook again
         python, cfg = sys.executable, str(config.config_path())
         nameko = [python, "-m", "nameko", "run", "--config", cfg]
         self.children = [Child("mailsink", [python, "-m", "operations.mailsink"])]
@@ -153,8 +206,8 @@ class Supervisor:
                 self.wait_until_ready()
                 self.banner(login)
             while not self.stopping:
-                self.watch()
-                time.sleep(0.5)
+                self.tend()
+                time.sleep(TICK_S)
         finally:
             self.stop_all()
         return 0
@@ -170,20 +223,57 @@ class Supervisor:
             child.process = subprocess.Popen(  # no threads here, so preexec_fn is safe
                 child.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=env, start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509
-        (self.run_dir / f"{child.name}.pid").write_text(str(child.process.pid))
+        child.started_at, child.restart_at = time.monotonic(), None
+        self.write_pid(child)
+        if child.name == "localstripe":
+            self.webhook_pending = True  # it keeps webhook endpoints in memory only
         self.say(f"started {child.name} (pid {child.process.pid})")
 
+    def pidfile(self, child: Child):
+        return self.run_dir / f"{child.name}.pid"
+
+    def write_pid(self, child: Child) -> None:
+        """Written whole or not at all (a reader never sees an empty file)."""
+        partial = self.run_dir / f".{child.name}.pid.new"
+        partial.write_text(str(child.process.pid))
+        partial.replace(self.pidfile(child))
+
+    def tend(self) -> None:
+        """One look at the children: a death noted, a restart when its backoff is over, the
+        webhook told again to a restarted localstripe."""
+        self.watch()
+        if self.webhook_pending and not self.stopping:
+            self.try_register_stripe_webhook()
+
     def watch(self) -> None:
+        now = time.monotonic()
         for child in self.children:
-            code = child.process.poll() if child.process else None
-            if code is not None and not child.reported:
-                child.reported = True
-                self.say(f"{child.name} exited with code {code}; see "
-                         f"{self.log_dir / (child.name + '.log')}")
+            if child.process is None or self.stopping:
+                continue
+            if child.restart_at is None:
+                code = child.process.poll()
+                if code is not None:
+                    self.died(child, code, now)
+            elif now >= child.restart_at:
+                child.restarts += 1
+                self.say(f"restarting {child.name} (restart {child.restarts})")
+                self.start(child)
+
+    def died(self, child: Child, code: int, now: float) -> None:
+        """Its pid file goes at once (no one signals a pid the kernel may give to another
+        process); it starts again after its backoff."""
+        self.pidfile(child).unlink(missing_ok=True)
+        uptime = now - child.started_at
+        delay = child.backoff.delay(uptime)
+        child.restart_at = now + delay
+        self.say(f"{child.name} (pid {child.process.pid}) {how_it_ended(code)} after "
+                 f"{uptime:.1f} s up; restarting it in {delay:g} s (see "
+                 f"{self.log_dir / (child.name + '.log')})")
 
     def stop_all(self) -> None:
         """Gateway first (no new requests), then the services, then the mail sink."""
-        running = [c for c in reversed(self.children) if c.process and c.process.poll() is None]
+        running = [c for c in reversed(self.children)
+                   if c.process and c.restart_at is None and c.process.poll() is None]
         if running:
             self.say("stopping " + ", ".join(c.name for c in running))
         for child in running:
@@ -242,24 +332,29 @@ class Supervisor:
                      f"{signers.keys_dir} (trust root: {signers.keys_dir / 'dev-ca.cert.pem'})")
 
     def register_stripe_webhook(self) -> None:
-        """The local server keeps webhook endpoints in memory: tell it ours and its secret."""
+        """The local server keeps webhook endpoints in memory: tell it ours and its secret
+        (at start; after a restart of localstripe, `tend` tries again each round)."""
         if not self.stripe:
             return
+        deadline = time.monotonic() + 30
+        while not self.stopping and not self.try_register_stripe_webhook():
+            if time.monotonic() > deadline:
+                self.say("localstripe's webhook not registered yet; trying again as it runs")
+                return
+            time.sleep(0.3)
+
+    def try_register_stripe_webhook(self) -> bool:
         from operations.localstripe import WEBHOOK_PATH, register_webhook
 
         settings = config.section("PAYMENT").get("stripe") or {}
-        deadline = time.monotonic() + 30
-        while not self.stopping:
-            try:
-                register_webhook(settings["api_base"], self.gateway_url() + WEBHOOK_PATH,
-                                 settings["webhook_secret"])
-                self.say(f"localstripe on {settings['api_base']}: webhook registered")
-                return
-            except requests.RequestException as exc:
-                if time.monotonic() > deadline:
-                    self.say(f"localstripe's webhook not registered: {exc}")
-                    return
-                time.sleep(0.3)
+        try:
+            register_webhook(settings["api_base"], self.gateway_url() + WEBHOOK_PATH,
+                             settings["webhook_secret"], timeout=2)
+        except requests.RequestException:
+            return False
+        self.webhook_pending = False
+        self.say(f"localstripe on {settings['api_base']}: webhook registered")
+        return True
 
     def gateway_url(self) -> str:
         return f"http://{config.get('WEB_SERVER_ADDRESS', '127.0.0.1:8000')}"
@@ -272,7 +367,7 @@ class Supervisor:
                     return
             except requests.RequestException:
                 pass
-            self.watch()
+            self.tend()
             time.sleep(0.5)
         if not self.stopping:
             self.say(f"not every service answers yet: see {self.gateway_url()}/healthz")

@@ -10,7 +10,8 @@ reports, and published from there with publisher confirms (ARCHITECTURE: Message
 - `OutboxRelay` (a DependencyProvider every service declares) publishes pending rows to the
   service's Nameko events exchange right after each commit and on a short poll, so a row
   whose publish failed, or whose process died between commit and publish, goes out later.
-  Delivery is at least once.
+  Delivery is at least once. While the broker cannot be reached (it restarts) the rows wait
+  without backing off, so they go out at the first round after it is back (issue 12).
 - `once_per_event` makes an event handler idempotent: it remembers the event id in the
   handler's own transaction and skips an id it has seen.
 """
@@ -31,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from tradecert import config
+from tradecert.amqp import BROKER_UNREACHABLE, transport_options
 from tradecert.db import TYPE_ANNOTATION_MAP, Database, new_metadata, utcnow
 from tradecert.logs import REQUEST_ID_KEY, get_logger
 from tradecert.metrics import DatabaseGauge
@@ -219,6 +221,7 @@ class OutboxRelay(DependencyProvider):
             use_confirms=True, mandatory=True, delivery_mode=PERSISTENT,
             serializer=self.container.serializer, declare=[self.exchange],
         )
+        self.publisher.transport_options = transport_options()  # issue 12: back soon
         self._wake = threading.Event()
         self._running = False
 
@@ -254,7 +257,8 @@ class OutboxRelay(DependencyProvider):
                 self._wake.clear()
 
     def relay_once(self) -> int:
-        """Publish the due rows; returns how many it looked at."""
+        """Publish the due rows; returns how many it looked at (0 when the broker failed
+        it: the next round waits for the poll interval)."""
         with self.database.sessionmaker() as session, session.begin():
             rows = session.scalars(
                 select(OutboxEvent)
@@ -266,7 +270,7 @@ class OutboxRelay(DependencyProvider):
             ).all()
             for row in rows:
                 if not self._publish(row):
-                    break  # the broker is down: the rest waits for the next round
+                    return 0  # the broker is down: the rest waits for the next round
             return len(rows)
 
     def _publish(self, row: OutboxEvent) -> bool:
@@ -287,14 +291,21 @@ class OutboxRelay(DependencyProvider):
             return True
         except Exception as exc:  # noqa: BLE001 — broker down or refused: retry later
             log.warning("outbox_publish_failed", event_id=row.event_id, error=repr(exc))
-            self._retry_later(row, now, repr(exc))
+            # the broker's state, not the row's: such a row does not back off
+            self._retry_later(row, now, repr(exc),
+                              backoff=not isinstance(exc, BROKER_UNREACHABLE))
             return False
         row.published_at = now
         log.info("event_published", event_id=row.event_id, event_type=row.event_type)
         return True
 
     @staticmethod
-    def _retry_later(row: OutboxEvent, now, error: str) -> None:
+    def _retry_later(row: OutboxEvent, now, error: str, backoff: bool = True) -> None:
+        """Due again after a backoff that doubles with its attempts; or, when the broker
+        could not be reached, at the next round (the publish's own retries and the poll
+        interval pace those, and a backoff would hold the row back long after the broker is
+        back: 2, 4, 8 ... 60 s)."""
         row.attempts += 1
         row.last_error = error[:2000]
-        row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_S, 2 ** row.attempts))
+        if backoff:
+            row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_S, 2 ** row.attempts))

@@ -9,7 +9,9 @@ lost. On the very first connection it proves nothing: a call made while the cont
 (the gateway answers `/healthz` as soon as its web server listens, and a load balancer or
 `make run` asks at once) may not have declared the queue yet, and nothing can have been lost
 before the listener ever consumed. Seen as a gateway that never became healthy on a loaded
-machine.
+machine. After a reconnection (a broker restart, issue 12) the queue is still there: it is
+durable and expires only after 5 minutes unused, so the replies sent meanwhile wait in it; its
+consumer reconnects soon (tradecert/amqp.py).
 
 No call hangs (issue 12). Nameko's `RpcCall.result()` waits for its reply without a limit,
 so a request to a stopped service kept a gateway worker (and the browser) waiting forever.
@@ -33,6 +35,7 @@ from nameko.amqp.publish import UndeliverableMessage
 from nameko.messaging import encode_to_headers
 
 from tradecert import config
+from tradecert.amqp import ReconnectingSoon
 from tradecert.errors import ServiceUnavailable
 from tradecert.logs import get_logger
 from tradecert.metrics import metered_client
@@ -48,7 +51,13 @@ class ReplyTimeout(TimeoutError):
     """No reply in the call's time (the call answers ServiceUnavailable for it)."""
 
 
+class ReplyConsumer(ReconnectingSoon, rpc.ReplyListener.ReplyConsumer):
+    pass
+
+
 class ReplyListener(rpc.ReplyListener):
+    consumer_cls = ReplyConsumer
+
     def setup(self):
         super().setup()
         self.consumed_before = False

@@ -1,13 +1,19 @@
 """notify: mails from templates over real SMTP, retried with backoff, each one recorded; and
 the mails issuance's events make (issue 10), to the applying ID as identity knows it."""
+import os
+import subprocess
+import sys
 import time
 import uuid
 
 import nameko
 import pytest
+from amqp.exceptions import ChannelError
+from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 
+from operations.supervisor import service_class_path
 from services.identity.service import IdentityService
 from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain
@@ -17,8 +23,10 @@ from services.notify.service import NotifyService, public_url
 from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.service import RegistrationService
 from tests.conftest import free_port, wait_for
+from tests.helpers.faults import terminate_database_connections
 from tests.helpers.identity import Registered, add_test_chamber
 from tests.helpers.registration import approve, submitted
+from tradecert import config
 from tradecert.outbox import ProcessedEvent
 
 CONTEXT = {"name": "山田 太郎", "cci_code": "1504", "login_id": "staff01",
@@ -277,6 +285,91 @@ def test_the_same_issuance_event_twice_mails_once(notify, smtp_sink, applicant, 
     [mail] = smtp_sink.messages()
     assert "3,460円" in mail.get_content()
     assert db_session("notify").query(MailMessage).count() == 1
+    assert db_session("notify").query(ProcessedEvent).filter_by(
+        event_id=envelope["event_id"]).count() == 1
+
+
+def queue_depth(queue: str) -> int | None:
+    """Messages ready in a queue of this test's vhost, asked of the broker itself (the
+    management API's figures lag); None when the queue does not exist."""
+    with Connection(nameko.config["AMQP_URI"]) as connection:
+        try:
+            return connection.default_channel.queue_declare(queue, passive=True).message_count
+        except ChannelError:
+            return None
+
+
+def test_a_process_that_dies_in_a_handler_gets_the_event_again_and_mails_once(
+        container_factory, smtp_sink, applicant, db_session, rabbit_uri):
+    """Issue 12: Nameko acknowledges an event only after its handler's worker has finished
+    (nameko.messaging.Consumer.handle_result), so a process killed in the middle of a handler
+    leaves the event in its queue: the next process acts on it, once. Here notify runs as
+    `make run` runs it (its own `nameko run` process) and is killed with SIGKILL while its
+    handler waits for identity's answer; identity's queue exists, identity is not running."""
+    identity = container_factory(IdentityService)
+    identity.start()
+    identity.stop()  # its queue stays (durable): a call to it waits there
+    env = {**os.environ, "TRADECERT_AMQP_URI": rabbit_uri,
+           "TRADECERT_SMTP_PORT": str(smtp_sink.port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nameko", "run", "--config", str(config.config_path()),
+         service_class_path("notify")], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: queue_depth(
+            "evt-issuance-certificate_certified--notify.on_certificate_certified") is not None,
+            60, interval=0.2, message="notify listening")
+        envelope = issuance_event("certificate_certified", applicant["login_id"],
+                                  certificate_no="1504-26-000005", issued_on="2026-12-01",
+                                  fee_jpy=3460)
+        event_dispatcher()(ISSUANCE, "certificate_certified", envelope)
+        wait_for(lambda: queue_depth("rpc-identity"), 10, interval=0.1,
+                 message="the handler asking identity")  # in the middle of the handler
+    finally:
+        process.kill()
+        process.wait(10)
+
+    container_factory(IdentityService).start()
+    notify = container_factory(NotifyService)
+    notify.start()  # the event comes again
+
+    [mail] = smtp_sink.wait_for_messages(1)
+    assert mail["To"] == applicant["email"] and "1504-26-000005" in mail.get_content()
+    dispatch(notify, envelope)  # and once more: once_per_event skips it
+    time.sleep(1.5)  # delivery rounds that would send a second mail
+    assert len(smtp_sink.messages()) == 1
+    assert db_session("notify").query(MailMessage).count() == 1
+    assert db_session("notify").query(ProcessedEvent).filter_by(
+        event_id=envelope["event_id"]).count() == 1
+
+
+def test_a_handler_whose_database_connection_is_ended_puts_the_event_back_and_mails_once(
+        container_factory, smtp_sink, applicant, db_session):
+    """Issue 12: PostgreSQL restarts while a handler is in the middle of its transaction (it
+    has claimed the event and waits for identity): the handler fails on the dead connection
+    and its transaction is gone. Acknowledged, the event would be lost; it goes back to the
+    queue (tradecert.entrypoints.EventHandler) and the next delivery, on a new connection,
+    mails once."""
+    identity = container_factory(IdentityService)
+    identity.start()
+    identity.stop()  # its queue stays: notify's call waits there until identity is back
+    notify = container_factory(NotifyService)
+    notify.start()
+    envelope = issuance_event("certificate_certified", applicant["login_id"],
+                              certificate_no="1504-26-000006", issued_on="2026-12-01",
+                              fee_jpy=3460)
+    event_dispatcher()(ISSUANCE, "certificate_certified", envelope)
+    wait_for(lambda: queue_depth("rpc-identity"), 10, interval=0.1,
+             message="the handler asking identity")  # its transaction is open
+
+    assert terminate_database_connections(["notify"]) > 0  # (this test's own stay open)
+    with entrypoint_waiter(notify, "on_certificate_certified", timeout=20):  # the second time
+        container_factory(IdentityService).start()
+
+    [mail] = smtp_sink.wait_for_messages(1)
+    assert "1504-26-000006" in mail.get_content()
+    time.sleep(1.5)
+    assert len(smtp_sink.messages()) == 1
     assert db_session("notify").query(ProcessedEvent).filter_by(
         event_id=envelope["event_id"]).count() == 1
 
