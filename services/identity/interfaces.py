@@ -184,6 +184,9 @@ class IdentityRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 # --- events ------------------------------------------------------------------------------
 

@@ -140,6 +140,9 @@ class IssuanceRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 class ApplicationEvent(Schema):
     """Every issuance event: whose application, for notify to ask identity's account_contact
