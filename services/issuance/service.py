@@ -196,6 +196,11 @@ class IssuanceService(HealthCheck):
             certificates.record_lookup(session, application, utcnow())
             return VerificationSchema().dump(certificates.answer(session, application))
 
+    @rpc
+    def record_lookups(self, lookups: list[dict]) -> int:
+        with self.db.transaction() as session:
+            return certificates.record_lookups(session, lookups)
+
     @timer(interval=3600)
     def prune_counters(self):
         """Counters of verification tries whose window has closed go."""
