@@ -4,7 +4,6 @@ from nameko.timer import timer
 from services.issuance import certificates, domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, OutboxRelay
 from services.issuance.schemas import (
-    ApplicationListSchema,
     ApplicationViewSchema,
     CertifiedSchema,
     CopySchema,
@@ -13,7 +12,6 @@ from services.issuance.schemas import (
     PrintedSchema,
     ReasonSchema,
     StaffApplicationViewSchema,
-    StaffListSchema,
     StoredAttachmentSchema,
     VerificationSchema,
     dump_body,
@@ -78,9 +76,8 @@ class IssuanceService(HealthCheck):
     def list_applications(self, caller: dict, status: str | None = None,
                           page: int = 1) -> dict:
         rows, page, pages = domain.applicant_list(self.db.session, caller, status, int(page))
-        return ApplicationListSchema().dump({
-            "trade_registration_number": caller["trade_registration_number"],
-            "items": [domain.list_item(row) for row in rows], "page": page, "pages": pages})
+        return {"trade_registration_number": caller["trade_registration_number"],
+                "items": [domain.list_item(row) for row in rows], "page": page, "pages": pages}
 
     @rpc
     def submit(self, caller: dict, application_id: str) -> dict:
@@ -213,8 +210,7 @@ class IssuanceService(HealthCheck):
     def staff_applications(self, caller: dict, status: str | None = None,
                            page: int = 1) -> dict:
         rows, page, pages = domain.staff_list(self.db.session, caller, status, int(page))
-        return StaffListSchema().dump({"items": [domain.queue_item(row) for row in rows],
-                                       "page": page, "pages": pages})
+        return {"items": [domain.queue_item(row) for row in rows], "page": page, "pages": pages}
 
     @rpc
     def staff_application(self, caller: dict, application_id: str) -> dict:
