@@ -30,6 +30,7 @@ a warm-up, then the measured window (benchmarks/locustfile.py keeps every reques
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -107,8 +108,10 @@ class RunningSystem(Cluster):
             drop_database(config.database_url(service))
         shutil.rmtree(self.var, ignore_errors=True)
 
-    def pid_of(self, process: str) -> int:
-        return int((self.var / "run" / f"{process}.pid").read_text())
+    def pids(self) -> dict[str, int]:
+        """Every process `tradecert run` started, by name."""
+        return {pidfile.stem: int(pidfile.read_text())
+                for pidfile in sorted((self.var / "run").glob("*.pid"))}
 
 
 # --- seeding ---------------------------------------------------------------------------
@@ -171,7 +174,10 @@ def http_login(url: str, login_id: str, password: str) -> str:
 # --- measuring -------------------------------------------------------------------------
 
 def measure(system: RunningSystem, scenario: str, data_file: Path) -> dict:
-    """One locust run of the scenario; its figures from benchmarks/locustfile.py."""
+    """One locust run of the scenario: its figures from benchmarks/locustfile.py, and where
+    the time went: each process's CPU time per request (the system's processes, the load
+    tool), which the other work on the machine does not change as it changes the rates,
+    and how busy the machine was meanwhile."""
     result = system.var / f"locust-{scenario}.json"
     env = {**os.environ, "TRADECERT_LOAD_DATA": str(data_file),
            "TRADECERT_LOAD_RESULT": str(result), "TRADECERT_LOAD_WARM_UP_S": str(WARM_UP_S)}
@@ -184,10 +190,46 @@ def measure(system: RunningSystem, scenario: str, data_file: Path) -> dict:
               "--run-time", f"{WARM_UP_S + MEASURED_S}s", "--stop-timeout", "30",
               "--host", system.url, "--loglevel", "WARNING", "--exit-code-on-error", "0",
               SCENARIO_CLASSES[scenario]]
+    pids = system.pids()
+    before, machine_before = cpu_of(pids), machine_busy()
+    tool_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(system.var / f"locust-{scenario}.out", "wb") as out:
         subprocess.run(locust, env=env, stdout=out, stderr=subprocess.STDOUT, check=True,
                        timeout=WARM_UP_S + MEASURED_S + 120)
-    return json.loads(result.read_text())
+    tool_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, machine_after = cpu_of(pids), machine_busy()
+    figures = json.loads(result.read_text())
+    count = max(1, figures.pop("all_requests"))
+    used = {name: (after[name] - before[name]) * 1000 / count for name in pids}
+    used["load tool (locust)"] = (tool_after.ru_utime + tool_after.ru_stime
+                                  - tool_before.ru_utime - tool_before.ru_stime) * 1000 / count
+    busy, total = (after_ - before_ for after_, before_ in zip(machine_after, machine_before,
+                                                                 strict=True))
+    return {**figures, "cpu_ms_per_request": {name: round(ms, 2) for name, ms in used.items()
+                                              if ms >= 0.01},
+            "machine": {"busy": round(busy / total, 2) if total else None,
+                        "load_average_1m": round(os.getloadavg()[0], 1)}}
+
+
+def cpu_of(pids: dict[str, int]) -> dict[str, float]:
+    """Seconds of CPU each process has used (user and system), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            used[name] = 0.0
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, all) jiffies of every core since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
 
 
 SCENARIO_CLASSES = {"echo": "Echo", "authenticated_read": "AuthenticatedRead",
@@ -246,6 +288,30 @@ def hold(seconds: float) -> None:
         time.sleep(0.5)
 
 
+CPU_COLUMNS = ("gateway", "identity", "issuance", "documents", "others", "load tool (locust)")
+
+
+def print_cpu(results: dict) -> None:
+    """Where the time went: CPU ms per request in each process (documents: both processes;
+    others: registration, payment, notify, the mail sink, the local Stripe), and how busy
+    the machine was (RabbitMQ, PostgreSQL and whatever else runs on it are not counted)."""
+    header = ("CPU ms per request", *CPU_COLUMNS, "machine busy", "load avg")
+    table = [header]
+    for scenario in (s for s in SCENARIOS if s in results):
+        used = dict(results[scenario]["cpu_ms_per_request"])
+        grouped = {"documents": sum(v for k, v in used.items() if k.startswith("documents"))}
+        grouped["others"] = sum(v for k, v in used.items() if k not in CPU_COLUMNS
+                                and not k.startswith("documents"))
+        machine = results[scenario]["machine"]
+        table.append((scenario, *(f"{used.get(c, grouped.get(c, 0.0)):.2f}"
+                                  for c in CPU_COLUMNS),
+                      f"{machine['busy']:.0%}", f"{machine['load_average_1m']}"))
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        print("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                        for i, (cell, width) in enumerate(zip(line, widths, strict=True))))
+
+
 def main() -> None:
     from nameko.standalone.rpc import ClusterRpcClient
 
@@ -271,7 +337,7 @@ def main() -> None:
         data_file = system.var / "load-data.json"
         data_file.write_text(json.dumps(data))
         if args.hold:
-            pids = {p.stem: p.read_text() for p in (system.var / "run").glob("*.pid")}
+            pids = system.pids()
             print(f"holding {args.hold} s (SIGINT or SIGTERM ends it): {system.url}, data "
                   f"{data_file}, pids {pids}", flush=True)
             hold(args.hold)
@@ -284,6 +350,8 @@ def main() -> None:
     (out / args.out).write_text(json.dumps(results, indent=2) + "\n")
     print()
     print_table(results["table"])
+    print()
+    print_cpu(results)
     print(f"\nwritten to {out / args.out}")
 
 

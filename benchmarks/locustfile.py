@@ -44,7 +44,7 @@ def summarize(environment, **kwargs):
         json.dump({"rps": round(len(measured) / window, 1) if window else 0,
                    "p50_ms": percentile(times, 0.50), "p99_ms": percentile(times, 0.99),
                    "errors": sum(1 for _, _, ok in measured if not ok),
-                   "requests": len(measured)}, out)
+                   "requests": len(measured), "all_requests": len(TIMES)}, out)
 
 
 def percentile(times: list[float], p: float) -> float | None:

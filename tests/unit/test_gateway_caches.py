@@ -29,9 +29,7 @@ def now():
 
 @pytest.fixture
 def identity():
-    identity = MagicMock()
-    identity.authorize.return_value = CALLER
-    return identity
+    return MagicMock(**{"authorize.return_value": CALLER})
 
 
 def test_a_caller_is_asked_once_for_its_seconds_then_again(identity, now):
@@ -131,9 +129,7 @@ QUERY = ("1504-2026-000001", "Q8WN-52HC", "2026-11-26")
 
 @pytest.fixture
 def issuance():
-    issuance = MagicMock()
-    issuance.verify.return_value = ANSWER
-    return issuance
+    return MagicMock(**{"verify.return_value": ANSWER})
 
 
 def test_a_kept_answer_serves_the_same_three_parts_only(issuance, now):
