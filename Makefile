@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: run test fuzz bench load lint setup clean
+.PHONY: run test fuzz bench load chaos lint setup clean
 
 run:
 	@scripts/setup.sh run
@@ -24,6 +24,12 @@ bench:
 load:
 	@scripts/setup.sh test
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.load
+
+# Issue 12: N journeys (TRADECERT_CHAOS_JOURNEYS, 50) while every process is killed in turn and
+# RabbitMQ restarts once; writes var/bench/chaos.json. It restarts this machine's RabbitMQ.
+chaos:
+	@scripts/setup.sh test
+	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.chaos
 
 lint:
 	@.venv/bin/ruff check tradecert operations services gateway tests benchmarks

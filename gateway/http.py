@@ -1,6 +1,7 @@
 """The gateway's HTTP entrypoint `http`: one place that gives every response its request id,
 refuses what no route should read (a body over the limit, control characters in the path),
-checks CSRF, and maps every error to the answer API.md fixes (`response_from_exception`);
+checks CSRF, counts and times every answer by its route (issue 12: tradecert/metrics.py),
+and maps every error to the answer API.md fixes (`response_from_exception`);
 `page=True` routes answer errors as HTML pages. Also the HTTP helpers every route module
 shares (JSON in and out, PDFs, 204)."""
 import base64
@@ -10,6 +11,7 @@ import io
 import ipaddress
 import json
 import re
+import time
 from urllib.parse import quote, unquote_to_bytes
 
 from nameko.exceptions import RemoteError, UnknownService
@@ -19,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from gateway import i18n, pages, security, web
-from tradecert import config
+from tradecert import config, metrics
 from tradecert.errors import (
     BadRequest,
     NotFound,
@@ -33,6 +35,7 @@ log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_ENVIRON = "tradecert.request_id"
+ROUTE_ENVIRON = "tradecert.route"  # the rule of the route that took the request (metrics)
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_TYPE = "application/json; charset=utf-8"
 API_PREFIX = "/api/"
@@ -311,9 +314,17 @@ class GatewayWsgiApp(WsgiApp):
     limit is refused before it is read (a chunked body is read at most up to it)."""
 
     def __call__(self, environ, start_response):
-        """Every answer, whichever path makes it, leaves with the security headers."""
-        response = self.respond(environ)
-        return security.secure(response)(environ, start_response)
+        """Every answer, whichever path makes it, leaves with the security headers, counted
+        and timed by the rule of the route that took it (never the path: bounded labels)."""
+        started, status = time.perf_counter(), 500
+        try:
+            response = security.secure(self.respond(environ))
+            status = response.status_code
+        finally:
+            metrics.http_answered(environ.get("REQUEST_METHOD", ""),
+                                  environ.get(ROUTE_ENVIRON), status,
+                                  time.perf_counter() - started)
+        return response(environ, start_response)
 
     def respond(self, environ) -> Response:
         too_long = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and \
@@ -333,6 +344,7 @@ class GatewayWsgiApp(WsgiApp):
                 refused = exc
             else:
                 request.path_values = values
+                environ[ROUTE_ENVIRON] = provider.url
                 return provider.handle_request(request)
         _current_request.set(request)
         response = error_response(request, refused, page=not is_api)
@@ -341,7 +353,8 @@ class GatewayWsgiApp(WsgiApp):
 
 
 def _is_page_path(path: str) -> bool:
-    return not (path.startswith(API_PREFIX) or path in ("/healthz", "/openapi.json"))
+    return not (path.startswith(API_PREFIX) or
+                path in ("/healthz", "/openapi.json", "/metrics"))
 
 
 class GatewayWebServer(WebServer):

@@ -6,6 +6,7 @@ Each child runs in its own session and is told by the kernel to stop if this pro
 that exits on its own is reported, not restarted: /healthz then names it.
 """
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -77,6 +78,7 @@ class Child:
     argv: list[str]
     process: subprocess.Popen | None = None
     reported: bool = field(default=False)
+    env: dict = field(default_factory=dict)  # added to this process's environment
 
 
 class Supervisor:
@@ -94,9 +96,10 @@ class Supervisor:
                 python, "-m", "operations.localstripe", "--host", "127.0.0.1",
                 "--port", str(self.stripe.port), "--state",
                 str(self.var / "localstripe.pickle")]))
-        for service in SERVICES:
-            self.children += [Child(name, [*nameko, *options, service_class_path(service)])
-                              for name, options in self.processes(service)]
+        services = [Child(name, [*nameko, *options, service_class_path(service)])
+                    for service in SERVICES for name, options in self.processes(service)]
+        self.metrics_urls = self.metrics_ports(services)
+        self.children += services
         self.children.append(Child("gateway", [*nameko, "gateway.service:GatewayService"]))
 
     @staticmethod
@@ -108,6 +111,20 @@ class Supervisor:
             return [(service, [])]
         count = int(config.section("DOCUMENTS").get("processes", 1))
         return [(f"documents-{n}", ["--define", "max_workers=1"]) for n in range(1, count + 1)]
+
+    def metrics_ports(self, services: list[Child]) -> dict[str, str]:
+        """Issue 12: each service process serves its Prometheus metrics on a port of its own,
+        METRICS.base_port + n (0: none); the gateway on its own address. Returns every
+        endpoint by process name, as written to <VAR_DIR>/run/metrics-ports.json."""
+        settings = config.section("METRICS")
+        base = int(settings.get("base_port") or 0)
+        address = settings.get("address") or "127.0.0.1"
+        host = "127.0.0.1" if address in ("0.0.0.0", "::") else address  # all: loopback too
+        urls = {"gateway": f"{self.gateway_url()}/metrics"}
+        for offset, child in enumerate(services if base else []):
+            child.env["TRADECERT_METRICS_PORT"] = str(base + offset)
+            urls[child.name] = f"http://{host}:{base + offset}/metrics"
+        return urls
 
     # --- the whole run -----------------------------------------------------------------
 
@@ -125,6 +142,8 @@ class Supervisor:
                 upgrade(service, config.database_url(service))
             login = self.seed_data() if self.seed else None
             self.development_keys()
+            (self.run_dir / "metrics-ports.json").write_text(json.dumps(self.metrics_urls,
+                                                                        indent=2))
             for child in self.children:
                 if self.stopping:
                     break
@@ -146,7 +165,7 @@ class Supervisor:
     # --- children ----------------------------------------------------------------------
 
     def start(self, child: Child) -> None:
-        env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1", **child.env}
         with open(self.log_dir / f"{child.name}.log", "ab") as log:
             child.process = subprocess.Popen(  # no threads here, so preexec_fn is safe
                 child.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -179,6 +198,7 @@ class Supervisor:
                 child.process.wait()
         for pidfile in self.run_dir.glob("*.pid"):
             pidfile.unlink(missing_ok=True)
+        (self.run_dir / "metrics-ports.json").unlink(missing_ok=True)
         self.say("stopped")
 
     # --- start-up ----------------------------------------------------------------------
@@ -264,6 +284,8 @@ class Supervisor:
             f"  Web:            {url}/c/{SEED_CHAMBER['cci_code']}",
             f"  Health:         {url}/healthz",
             f"  API document:   {url}/openapi.json  (readable: {url}/docs)",
+            f"  Metrics:        {url}/metrics, each service's on its own port: "
+            f"{self.run_dir / 'metrics-ports.json'}",
             f"  Mail (SMTP):    {smtp['host']}:{smtp['port']}, kept in {config.maildir()}",
             *([f"  Local Stripe:   {self.stripe.geturl()} (cards 4242 4242 4242 4242, ...)"]
               if self.stripe else []),

@@ -5,6 +5,7 @@ Nameko's `rabbit_config` gives each test its own RabbitMQ vhost. Nothing is fake
 services run against the real brokers on this machine.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,6 +44,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports free on loopback now (METRICS.base_port)."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(base, base + count):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return base
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
     """Poll until `predicate()` is truthy; return its value or fail the test."""
     deadline = time.monotonic() + timeout
@@ -54,10 +71,17 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: 
     pytest.fail(f"timed out after {timeout}s waiting for {message or predicate}")
 
 
+#: One engine per service's database for the whole run, made (and the database migrated)
+#: on first use by `fresh_databases`.
+_fresh_engines = {}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_databases():
     """Created on first use by each service's migration; dropped when the run ends."""
     yield
+    for engine in _fresh_engines.values():
+        engine.dispose()
     for service in SERVICES:
         drop_database(config.database_url(service))
 
@@ -66,12 +90,12 @@ def test_databases():
 def fresh_databases():
     """Every table empty (the schema stays), so a test starts from nothing."""
     for service in SERVICES:
-        url = config.database_url(service)
-        upgrade(service, url)
-        engine = make_engine(url)
-        with engine.begin() as conn:
+        if service not in _fresh_engines:
+            url = config.database_url(service)
+            upgrade(service, url)
+            _fresh_engines[service] = make_engine(url)
+        with _fresh_engines[service].begin() as conn:
             empty_tables(conn)
-        engine.dispose()
 
 
 @pytest.fixture
@@ -185,6 +209,8 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
            "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path),
            # the local Stripe server `tradecert run` starts, on a port of its own
            "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
+           # issue 12: each service process's metrics on base + n
+           "TRADECERT_METRICS_BASE_PORT": str(free_port_range(8)),
            # one rendering process is plenty for one test, and starts sooner
            "TRADECERT_DOCUMENTS_PROCESSES": os.environ.get("TRADECERT_DOCUMENTS_PROCESSES",
                                                            "1")}

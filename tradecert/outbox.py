@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from tradecert import config
 from tradecert.db import TYPE_ANNOTATION_MAP, Database, new_metadata, utcnow
 from tradecert.logs import REQUEST_ID_KEY, get_logger
+from tradecert.metrics import DatabaseGauge
 
 log = get_logger(__name__)
 
@@ -187,8 +188,22 @@ def once_per_event(method):
     return handler
 
 
+def pending_count(session: Session) -> int:
+    """Events recorded and not yet published (by the index on `published_at`)."""
+    return session.scalar(select(func.count()).select_from(OutboxEvent)
+                          .where(OutboxEvent.published_at.is_(None)))
+
+
+#: Issue 12: the backlog, read when Prometheus scrapes (`Metrics` reads its service's
+#: dependencies' `gauges`). Growing: the broker is away or the relay is stuck.
+BACKLOG = DatabaseGauge("tradecert_outbox_pending",
+                        "Events in a service's outbox not yet published", pending_count)
+
+
 class OutboxRelay(DependencyProvider):
     """Publishes this service's outbox. Not injected into workers: it works on its own."""
+
+    gauges = (BACKLOG,)
 
     def setup(self):
         service = self.container.service_name

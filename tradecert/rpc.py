@@ -10,6 +10,8 @@ gateway answers `/healthz` as soon as its web server listens, and a load balance
 asks at once) may not have declared the queue yet, and nothing can have been lost before the
 listener ever consumed. Seen as a gateway that never became healthy on a loaded machine.
 
+Both also count and time every call their worker makes (issue 12: tradecert/metrics.py).
+
 Issue 12: Nameko's client declares its reply queue before publishing each request, and kombu
 does not remember the declaration of a queue that expires (`x-expires`), so every RPC cost
 three more round trips to the broker (exchange.declare, queue.declare, queue.bind) before its
@@ -19,6 +21,8 @@ queue cannot expire while the process runs; the publisher now declares it once p
 connection (again after a reconnection) as kombu does for any durable queue."""
 from kombu import Queue
 from nameko import rpc
+
+from tradecert.metrics import metered_client
 
 
 class ReplyListener(rpc.ReplyListener):
@@ -55,9 +59,17 @@ class DeclaresReplyQueueOnce:
         self.publisher.declare = [declared_once(queue) for queue in self.publisher.declare]
 
 
-class ClusterRpc(DeclaresReplyQueueOnce, rpc.ClusterRpc):
+class Metered:
+    """Mixin for Nameko's RPC clients: the client a worker gets counts and times its calls,
+    by target service and method, labelled with the calling service."""
+
+    def get_dependency(self, worker_ctx):
+        return metered_client(super().get_dependency(worker_ctx), self.container.service_name)
+
+
+class ClusterRpc(Metered, DeclaresReplyQueueOnce, rpc.ClusterRpc):
     reply_listener = ReplyListener()
 
 
-class ServiceRpc(DeclaresReplyQueueOnce, rpc.ServiceRpc):
+class ServiceRpc(Metered, DeclaresReplyQueueOnce, rpc.ServiceRpc):
     reply_listener = ReplyListener()

@@ -1,4 +1,7 @@
-"""Operations and chambers: /healthz, the echo, the OpenAPI document and its page, chambers."""
+"""Operations and chambers: /healthz, /metrics, the echo, the OpenAPI document and its page,
+chambers."""
+from werkzeug.wrappers import Response
+
 from gateway import health
 from gateway.auth import public
 from gateway.dependencies import HealthRpc
@@ -6,6 +9,7 @@ from gateway.http import http, json_response
 from gateway.openapi import doc
 from gateway.pages import render
 from gateway.schemas import ChamberSchema, EchoSchema, HealthSchema
+from tradecert import metrics
 
 
 class PlatformRoutes:
@@ -25,6 +29,16 @@ class PlatformRoutes:
     @public
     def echo(self, request):
         return json_response(EchoSchema().dump(self.identity.echo()))
+
+    @http("GET", "/metrics")
+    @public
+    def prometheus_metrics(self, request):
+        """Issue 12: this process's metrics for Prometheus (README "Metrics"). Not part of the
+        API (no @doc: not in /openapi.json), no session, no limit; GET changes nothing, so
+        CSRF does not apply."""
+        body, content_type = metrics.exposition(request.headers.get("Accept"))
+        return Response(body, content_type=content_type,
+                        headers={"Cache-Control": "no-store"})
 
     @http("GET", "/openapi.json")
     @public

@@ -13,9 +13,11 @@ from services.documents.storage import FileStore, store_from_config
 from tradecert import config
 from tradecert.db import Database
 from tradecert.logs import LogContext
+from tradecert.metrics import Metrics
 from tradecert.outbox import OutboxRelay
 
-__all__ = ["Database", "DocumentRenderer", "Files", "LogContext", "OutboxRelay", "Signers"]
+__all__ = ["Database", "DocumentRenderer", "Files", "LogContext", "Metrics", "OutboxRelay",
+           "Signers"]
 
 
 def documents_settings() -> dict:

@@ -6,6 +6,7 @@ from services.documents.dependencies import (
     DocumentRenderer,
     Files,
     LogContext,
+    Metrics,
     OutboxRelay,
     Signers,
 )
@@ -27,6 +28,7 @@ class DocumentsService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     renderer = DocumentRenderer()
     files = Files()
     signers = Signers()

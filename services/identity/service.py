@@ -3,7 +3,7 @@ from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.identity import accounts, domain, sessions, staff, verification
-from services.identity.dependencies import Database, LogContext, OutboxRelay
+from services.identity.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.identity.exceptions import (
     InvalidCredentials,
     LoginThrottled,
@@ -54,6 +54,7 @@ class IdentityService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     documents = ServiceRpc("documents")
 
     # --- chambers and staff ---------------------------------------------------------------

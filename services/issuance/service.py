@@ -2,7 +2,7 @@ from nameko.events import event_handler
 from nameko.timer import timer
 
 from services.issuance import certificates, domain, payments, rules
-from services.issuance.dependencies import Database, LogContext, OutboxRelay
+from services.issuance.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.issuance.schemas import (
     ApplicationViewSchema,
     CertifiedSchema,
@@ -36,6 +36,7 @@ class IssuanceService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     identity = ServiceRpc("identity")
     registration = ServiceRpc("registration")
     documents = ServiceRpc("documents")

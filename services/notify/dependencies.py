@@ -4,12 +4,18 @@ import smtplib
 
 from nameko.extensions import DependencyProvider
 
+from services.notify import domain
 from tradecert import config
 from tradecert.db import Database
 from tradecert.logs import LogContext
+from tradecert.metrics import DatabaseGauge, Metrics
 from tradecert.outbox import OutboxRelay
 
-__all__ = ["Database", "LogContext", "Mailer", "OutboxRelay"]
+__all__ = ["MAILS_PENDING", "Database", "LogContext", "Mailer", "Metrics", "OutboxRelay"]
+
+#: Issue 12: read when Prometheus scrapes. Growing: the SMTP server refuses or is away.
+MAILS_PENDING = DatabaseGauge("tradecert_mails_pending", "Mails notify has not sent yet",
+                              domain.pending_count)
 
 
 class Mailer(DependencyProvider):

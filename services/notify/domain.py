@@ -8,7 +8,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.notify.exceptions import UnknownTemplate
@@ -125,6 +125,13 @@ def deliver_next(session: Session, send, *, sender: str, max_attempts: int,
 def _failed(message: MailMessage) -> None:
     message.status = "failed"
     log.error("mail_failed", mail_id=message.id, error=message.last_error)
+
+
+def pending_count(session: Session) -> int:
+    """Mails not yet sent: waiting for their first try or for a retry (issue 12's gauge;
+    the partial index `ix_mail_messages_pending` keeps it cheap however many were sent)."""
+    return session.scalar(select(func.count()).select_from(MailMessage)
+                          .where(MailMessage.status == "pending"))
 
 
 def list_messages(session: Session, *, to: str | None = None, limit: int = 100):

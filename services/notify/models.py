@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text, func
+from sqlalchemy import Index, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -15,6 +15,10 @@ class MailMessage(Base):
     """One mail, rendered once and kept: what was sent to whom, when, and how delivery went."""
 
     __tablename__ = "mail_messages"
+    __table_args__ = (
+        # the few mails not yet sent, for delivery and the mails-pending gauge (issue 12)
+        Index("ix_mail_messages_pending", "id", postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)  # the Message-ID header

@@ -5,7 +5,14 @@ from nameko.timer import timer
 from services.identity.interfaces import SERVICE as IDENTITY
 from services.issuance.interfaces import SERVICE as ISSUANCE
 from services.notify import domain, mails
-from services.notify.dependencies import Database, LogContext, Mailer, OutboxRelay
+from services.notify.dependencies import (
+    MAILS_PENDING,
+    Database,
+    LogContext,
+    Mailer,
+    Metrics,
+    OutboxRelay,
+)
 from services.notify.schemas import MailMessageSchema, MailRequestSchema
 from services.payment.interfaces import SERVICE as PAYMENT
 from services.registration.interfaces import SERVICE as REGISTRATION
@@ -27,6 +34,7 @@ class NotifyService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics(MAILS_PENDING)
     mailer = Mailer()
     identity = ServiceRpc(IDENTITY)
     registration = ServiceRpc(REGISTRATION)

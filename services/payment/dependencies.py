@@ -4,16 +4,23 @@ import stripe
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 
+from services.payment import payments
 from services.payment.interfaces import stripe_settings
 from services.payment.schemas import FeeScheduleSchema
 from tradecert import config
 from tradecert.db import Database
 from tradecert.errors import validation_failed
 from tradecert.logs import LogContext
+from tradecert.metrics import DatabaseGauge, Metrics
 from tradecert.outbox import OutboxRelay
 
-__all__ = ["Database", "DefaultFees", "LogContext", "OutboxRelay", "Stripe", "StripeApi",
-           "default_fees", "stripe_settings"]
+__all__ = ["PAYMENTS_OPEN", "Database", "DefaultFees", "LogContext", "Metrics", "OutboxRelay",
+           "Stripe", "StripeApi", "default_fees", "stripe_settings"]
+
+#: Issue 12: read when Prometheus scrapes.
+PAYMENTS_OPEN = DatabaseGauge("tradecert_payments_open",
+                              "Card payments started and not yet charged or given up",
+                              payments.open_count)
 
 
 def default_fees() -> dict:

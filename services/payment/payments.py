@@ -277,6 +277,13 @@ def on_event(session: Session, event: dict, now: datetime) -> str:
     return "ignored"
 
 
+def open_count(session: Session) -> int:
+    """Payments started and neither charged nor given up (issue 12's gauge, by the index
+    `ix_payments_open`). Growing: webhooks are not arriving and reconciliation lags."""
+    return session.scalar(select(func.count()).select_from(Payment)
+                          .where(Payment.status == "open"))
+
+
 def due_for_reconciliation(session: Session, before: datetime, limit: int = 100) -> list[str]:
     return list(session.scalars(select(Payment.id).where(
         Payment.status == "open", Payment.created_at < before,

@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError
 
 from services.payment import domain, payments
 from services.payment.dependencies import (
+    PAYMENTS_OPEN,
     Database,
     DefaultFees,
     LogContext,
+    Metrics,
     OutboxRelay,
     Stripe,
 )
@@ -47,6 +49,7 @@ class PaymentService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics(PAYMENTS_OPEN)
     default_fees = DefaultFees()
     stripe = Stripe()
     identity = ServiceRpc("identity")

@@ -3,7 +3,7 @@ from datetime import date
 from nameko.timer import timer
 
 from services.registration import changes, domain
-from services.registration.dependencies import Database, LogContext, OutboxRelay
+from services.registration.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.registration.exceptions import FormNotFound, SignerNotFound
 from services.registration.models import RateLimit, Registration
 from services.registration.schemas import (
@@ -47,6 +47,7 @@ class RegistrationService(HealthCheck):
     db = Database()
     outbox = OutboxRelay()
     log_context = LogContext()
+    metrics = Metrics()
     identity = ServiceRpc("identity")
     documents = ServiceRpc("documents")
 

@@ -1,5 +1,6 @@
 """`tradecert run`, the end of `make run`, as a chamber would run it: everything starts and
 answers /healthz, a stopped service is named, and SIGTERM leaves no process behind."""
+import json
 import os
 import signal
 import time
@@ -19,6 +20,14 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") == -1
 
 
+def scrape(endpoint: str) -> str | None:
+    try:
+        response = requests.get(endpoint, timeout=5)
+    except requests.ConnectionError:
+        return None
+    return response.text if response.status_code == 200 else None
+
+
 def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running_system):
     process, url, healthz, var, output = running_system
 
@@ -33,6 +42,16 @@ def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running
     # issue 11: the seeded chamber charges the default, Chiba CCI's published online fees
     assert chamber["fees_jpy"]["co"] == chamber["fees_jpy"]["signature"] == {
         "member": 1260, "non_member": 3460}
+
+    # issue 12: every service process serves its metrics on its own port, the gateway on its own
+    endpoints = json.loads((var / "run" / "metrics-ports.json").read_text())
+    assert set(endpoints) == {"gateway", *SERVICES} - {"documents"} | {"documents-1",
+                                                                         "documents-2"}
+    for name, endpoint in endpoints.items():  # healthy: one documents process may still start
+        scraped = wait_for(lambda endpoint=endpoint: scrape(endpoint), 60, interval=0.5,
+                           message=f"{name}'s metrics")
+        assert "tradecert_http_requests_total" in scraped if name == "gateway" else \
+            'tradecert_queue_messages{queue="rpc-' in scraped, name
 
     pids = {pidfile.stem: int(pidfile.read_text()) for pidfile in (var / "run").glob("*.pid")}
     assert set(pids) == {"identity", "registration", "issuance", "payment", "notify",
@@ -50,4 +69,5 @@ def test_run_starts_everything_names_a_stopped_service_and_stops_cleanly(running
     assert time.monotonic() - started < 40
     assert [name for name, pid in pids.items() if alive(pid)] == []
     assert list((var / "run").glob("*.pid")) == []
+    assert not (var / "run" / "metrics-ports.json").exists()
     assert "stopped" in Path(output.name).read_text()

@@ -193,3 +193,23 @@ def test_k8s_migration_job():
     jobs = [doc for _, doc in _k8s_documents() if doc["kind"] == "Job"]
     commands = [c["command"] for job in jobs for c in job["spec"]["template"]["spec"]["containers"]]
     assert ["tradecert", "db", "upgrade"] in commands
+
+
+def test_k8s_every_pod_is_scraped_where_it_serves_its_metrics():
+    """Issue 12: each service pod serves METRICS.port (the ConfigMap's) on all addresses and
+    says so in its annotations; the gateway's /metrics is on its HTTP port."""
+    (configmap,) = [doc for _, doc in _k8s_documents() if doc["kind"] == "ConfigMap"]
+    port = configmap["data"]["TRADECERT_METRICS_PORT"]
+    assert configmap["data"]["TRADECERT_METRICS_ADDRESS"] == "0.0.0.0"
+    deployments = {doc["metadata"]["name"]: doc for _, doc in _k8s_documents()
+                   if doc["kind"] == "Deployment"}
+    for name in [*APP_SERVICES, "gateway"]:
+        template = deployments[name]["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        (container,) = template["spec"]["containers"]
+        ports = {p["name"]: str(p["containerPort"]) for p in container["ports"]}
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        assert annotations["prometheus.io/port"] == ports["http" if name == "gateway"
+                                                         else "metrics"], name
+        assert name == "gateway" or ports["metrics"] == port, name
