@@ -193,9 +193,12 @@ def measure(system: RunningSystem, scenario: str, data_file: Path) -> dict:
     pids = system.pids()
     before, machine_before = cpu_of(pids), machine_busy()
     tool_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with open(system.var / f"locust-{scenario}.out", "wb") as out:
-        subprocess.run(locust, env=env, stdout=out, stderr=subprocess.STDOUT, check=True,
-                       timeout=WARM_UP_S + MEASURED_S + 120)
+    output = system.var / f"locust-{scenario}.out"
+    with open(output, "wb") as out:
+        ran = subprocess.run(locust, env=env, stdout=out, stderr=subprocess.STDOUT, check=False,
+                             timeout=WARM_UP_S + MEASURED_S + 120)
+    if ran.returncode != 0 or not result.exists():
+        raise RuntimeError(f"locust failed on {scenario}:\n{output.read_text()[-3000:]}")
     tool_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after, machine_after = cpu_of(pids), machine_busy()
     figures = json.loads(result.read_text())
