@@ -15,10 +15,12 @@ Both also count and time every call their worker makes (issue 12: tradecert/metr
 Issue 12: Nameko's client declares its reply queue before publishing each request, and kombu
 does not remember the declaration of a queue that expires (`x-expires`), so every RPC cost
 three more round trips to the broker (exchange.declare, queue.declare, queue.bind) before its
-publish: a fifth of the gateway's time under load. The queue is the reply listener's own: it
-declares it whenever it (re)connects and consumes from it for the life of the process, so the
-queue cannot expire while the process runs; the publisher now declares it once per
-connection (again after a reconnection) as kombu does for any durable queue."""
+publish (16 % of a py-spy profile of the gateway under `make load`: the broker's work and
+each call's wait more than the gateway's CPU time, whose change `make load` could not tell
+from this machine's noise; docs/DECISIONS.md, issue 12). The queue is the reply listener's
+own: it declares it whenever it (re)connects and consumes from it for the life of the
+process, so the queue cannot expire while the process runs; the publisher now declares it
+once per connection (again after a reconnection) as kombu does for any durable queue."""
 from kombu import Queue
 from nameko import rpc
 
