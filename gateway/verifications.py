@@ -6,8 +6,8 @@ address, the lookup recorded), so the gateway answered at most what one RPC allo
 200 a second on this machine. A paid certificate's answer only changes when it is revoked
 or replaced, so the gateway process keeps each answer it got for `GATEWAY.
 verification_cache_s` seconds (300 by default; 0 turns the cache off), under the exact
-number, access code and date that found it: a wrong part never meets a kept answer, and a
-wrong guess still goes to issuance (which answers the same 404 whatever part is wrong).
+number, access code and date, exactly as sent, that found it: a wrong part never meets a
+kept answer, and a wrong guess still goes to issuance (the same 404 whatever is wrong).
 
 What a kept answer must not outlive, and how:
 - a revocation or replacement: issuance records `certificate_revoked` or
@@ -47,10 +47,9 @@ def ttl_s() -> float:
 
 
 def query_key(certificate_no, access_code, issued_on) -> tuple[str, str, str]:
-    """As issuance compares them: the number in upper case, the code without spaces or
-    hyphens in upper case (it is printed so and may be typed so), the date as typed."""
-    code = "".join(ch for ch in str(access_code or "") if ch not in " \t-").upper()
-    return str(certificate_no or "").strip().upper(), code, str(issued_on or "").strip()
+    """Exactly as sent: a kept answer only ever meets the very parts issuance accepted (the
+    QR code sends them the same way each time; another spelling is asked, then kept too)."""
+    return str(certificate_no), str(access_code), str(issued_on)
 
 
 class AddressLimit:
@@ -122,11 +121,11 @@ class Verifications:
             self._answers[key] = (asked_at, asked_at + self.ttl, answer)
 
     def forget_certificate(self, certificate_no: str) -> None:
-        """It was revoked or replaced (the event)."""
-        number = str(certificate_no).strip().upper()
+        """It was revoked or replaced (the event): its answers, however the number was typed."""
         with self._lock:
             self._forgotten += 1
-            for key in [key for key in self._answers if key[0] == number]:
+            for key in [key for key, (_, _, answer) in self._answers.items()
+                        if answer["certificate_no"] == certificate_no]:
                 del self._answers[key]
 
     def forget_all(self) -> None:
