@@ -12,20 +12,6 @@ from tradecert import config
 CCI_CODE = "1504"
 PASSWORD = "Bench2026x"
 
-COMPANY = {
-    "registration_type": "applicant", "membership": "member", "business_form": "corporation",
-    "legal_entity_type": "kabushiki_kaisha", "legal_entity_type_other": None,
-    "legal_entity_position": "after", "name_ja": "さくら貿易", "name_en": "Sakura Trading",
-    "registered_address": {"postal_code": "330-0854",
-                           "address_ja": "埼玉県さいたま市大宮区桜木町一丁目2番地3"},
-    "current_address": {"same_as_registered": True, "postal_code": None, "address_ja": None},
-    "current_address_en": "1-2-3 Sakuragicho, Omiya-ku, Saitama-shi, Saitama 330-0854, Japan",
-    "contact": {"same_as_current_address": True, "postal_code": None, "address_ja": None,
-                "department": "業務部", "name_ja": "鈴木 一郎", "phone": "048-000-0000",
-                "email": "contact@sakura.example.jp", "is_signer": False},
-    "second_hand_dealer": False, "industry": "wholesale",
-    "main_products": ["general_machinery"],
-}
 SIGNER = {"name_ja": "山田 太郎", "name_en": "TARO YAMADA", "title_en": "EXPORT MANAGER",
           "email": "t.yamada@sakura.example.jp"}
 
@@ -69,6 +55,7 @@ def registration(maildir: Path, client, staff: dict, n: int) -> dict:
     from sqlalchemy import select, update
     from sqlalchemy.orm import Session
 
+    from services.documents import samples
     from services.identity.domain import hash_password
     from services.identity.models import Account, Registration
     from tradecert.db import make_engine, utcnow
@@ -79,9 +66,10 @@ def registration(maildir: Path, client, staff: dict, n: int) -> dict:
         "invitation_token": invitation_token(maildir, email), "agree_privacy": True,
         "agree_terms": True})
     number, token = started["application_number"], started["application_token"]
+    company = samples.company("applicant")  # API.md's company body
     client.registration.save_company(number, token, {
-        **COMPANY, "name_en": f"Sakura Trading {n}",
-        "contact": {**COMPANY["contact"], "email": email}})
+        **company, "name_en": f"Sakura Trading {n}",
+        "contact": {**company["contact"], "email": email}})
     signer = client.registration.add_signer(number, token, {
         **SIGNER, "email": f"t.yamada{n}@sakura.example.jp"})
     client.registration.submit(number, token)
