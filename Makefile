@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: run test fuzz bench chaos lint setup clean
+.PHONY: run test fuzz bench load chaos lint setup clean
 
 run:
 	@scripts/setup.sh run
@@ -18,6 +18,12 @@ bench:
 	@scripts/setup.sh test
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.documents
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.issuance
+
+# Issue 12: the whole system under load through HTTP (locust, headless, bounded in time, on
+# loopback): a table and var/bench/load.json.
+load:
+	@scripts/setup.sh test
+	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.load
 
 # Issue 12: N journeys (TRADECERT_CHAOS_JOURNEYS, 50) while every process is killed in turn and
 # RabbitMQ restarts once; writes var/bench/chaos.json. It restarts this machine's RabbitMQ.

@@ -29,7 +29,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -39,10 +38,9 @@ import time
 from datetime import timedelta
 
 from benchmarks.documents import Cluster
+from benchmarks.seeding import CCI_CODE, PASSWORD, caller, registration, submitted_applications
 from tradecert import SERVICES, config
 
-CCI_CODE = "1504"
-PASSWORD = "Bench2026x"
 STAFF_LOGIN = "bench01"
 APPLICATIONS = 10_000
 WARM_UP, CERTIFICATIONS = 6, 40
@@ -51,22 +49,6 @@ TARGETS = {"certification_ms_median": 300, "certification_ms_p95": 300,
            "applicant_list_p95_ms": 50, "applicant_list_status_p95_ms": 50,
            "applicant_list_sub_id_p95_ms": 50}
 
-COMPANY = {
-    "registration_type": "applicant", "membership": "member", "business_form": "corporation",
-    "legal_entity_type": "kabushiki_kaisha", "legal_entity_type_other": None,
-    "legal_entity_position": "after", "name_ja": "さくら貿易", "name_en": "Sakura Trading",
-    "registered_address": {"postal_code": "330-0854",
-                           "address_ja": "埼玉県さいたま市大宮区桜木町一丁目2番地3"},
-    "current_address": {"same_as_registered": True, "postal_code": None, "address_ja": None},
-    "current_address_en": "1-2-3 Sakuragicho, Omiya-ku, Saitama-shi, Saitama 330-0854, Japan",
-    "contact": {"same_as_current_address": True, "postal_code": None, "address_ja": None,
-                "department": "業務部", "name_ja": "鈴木 一郎", "phone": "048-000-0000",
-                "email": "contact@sakura.example.jp", "is_signer": False},
-    "second_hand_dealer": False, "industry": "wholesale",
-    "main_products": ["general_machinery"],
-}
-SIGNER = {"name_ja": "山田 太郎", "name_en": "TARO YAMADA", "title_en": "EXPORT MANAGER",
-          "email": "t.yamada@sakura.example.jp"}
 
 
 # --- the system ------------------------------------------------------------------------------
@@ -84,8 +66,9 @@ class System(Cluster):
     def __init__(self):
         super().__init__()
         self.smtp_port = free_port()
+        self.maildir = self.var / "mail"
         self.env.update({"TRADECERT_SMTP_PORT": str(self.smtp_port),
-                         "TRADECERT_MAILDIR": str(self.var / "mail")})
+                         "TRADECERT_MAILDIR": str(self.maildir)})
 
     def __enter__(self):
         super().__enter__()  # the vhost, this process's configuration, documents' database
@@ -99,7 +82,7 @@ class System(Cluster):
         # documents processes do not both make one at their first certificate
         ChamberSigners(documents_settings()).credentials(SEED_CHAMBER)
         self.run([sys.executable, "-m", "operations.mailsink", "--port", str(self.smtp_port),
-                  "--maildir", str(self.var / "mail")], "mailsink")
+                  "--maildir", str(self.maildir)], "mailsink")
         return self
 
     def __exit__(self, *exc):
@@ -137,38 +120,9 @@ class System(Cluster):
         if waiting:
             raise RuntimeError(f"{', '.join(waiting)} did not start; see {self.var}/*.log")
 
-    def mails(self) -> list:
-        from operations.mailsink import read
-
-        maildir = self.var / "mail"
-        return read(maildir) if (maildir / "new").exists() else []
 
 
 # --- a registration ready to apply, as the API makes it --------------------------------------
-
-def caller(client, login_id: str, password: str, action: str, cci_code: str = CCI_CODE) -> dict:
-    """As the gateway does: a login, then identity's one authorization path."""
-    token = client.identity.login({"cci_code": cci_code, "login_id": login_id,
-                                   "password": password})["token"]
-    return client.identity.authorize(token, action)
-
-
-def invitation_token(system: System, email: str, timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for mail in system.mails():
-            found = re.search(r"/registration/start\?token=(\S+)", mail.get_content())
-            if found and email in mail["To"]:
-                return found.group(1)
-        time.sleep(0.2)
-    raise RuntimeError(f"no invitation mail to {email} arrived")
-
-
-def signature_scan() -> str:
-    from tests.helpers.scans import frame, paper, scanned, sign
-
-    return base64.b64encode(scanned(sign(frame(paper())))).decode("ascii")
-
 
 def add_chamber(client, cci_code: str, name_ja: str, name_en: str, staff_login: str) -> dict:
     """A chamber and a staff ID of it, logged in: the staff caller."""
@@ -183,54 +137,6 @@ def add_chamber(client, cci_code: str, name_ja: str, name_en: str, staff_login: 
     return caller(client, staff_login, PASSWORD, "staff.review", cci_code)
 
 
-def registration(system: System, client, staff: dict, n: int) -> dict:
-    """A registration invited, applied for, its signer's signature uploaded and approved
-    through registration's RPCs (identity makes the IDs, documents the certificate); its user
-    ID's password set and e-mail verified as the API tests do (tests/api/issuance_flow.py),
-    and a sub ID of it, active. Returns both callers."""
-    from sqlalchemy import select, update
-    from sqlalchemy.orm import Session
-
-    from services.identity.domain import hash_password
-    from services.identity.models import Account, Registration
-    from tradecert.db import make_engine, utcnow
-
-    email = f"contact{n}@sakura.example.jp"
-    client.registration.invite(CCI_CODE, {"email": email, "agree_rules": True})
-    started = client.registration.start_application({
-        "invitation_token": invitation_token(system, email), "agree_privacy": True,
-        "agree_terms": True})
-    number, token = started["application_number"], started["application_token"]
-    client.registration.save_company(number, token, {
-        **COMPANY, "name_en": f"Sakura Trading {n}",
-        "contact": {**COMPANY["contact"], "email": email}})
-    signer = client.registration.add_signer(number, token, {
-        **SIGNER, "email": f"t.yamada{n}@sakura.example.jp"})
-    client.registration.submit(number, token)
-    client.registration.upload_signature(staff, number, signer["signer_id"], signature_scan())
-    approved = client.registration.approve(staff, number, {"registration_fee_receipt_no": "R-1"})
-    trade_number = approved["trade_registration_number"]
-
-    engine = make_engine(config.database_url("identity"))
-    with Session(engine) as session, session.begin():
-        registration_id = session.scalar(select(Registration.id).where(
-            Registration.trade_registration_number == trade_number))
-        user_id = session.scalars(update(Account).where(
-            Account.registration_id == registration_id, Account.kind == "user").values(
-            password_hash=hash_password(PASSWORD), email_verified_at=utcnow())
-            .returning(Account.login_id)).one()
-    user = caller(client, user_id, PASSWORD, "applications.apply")
-    sub_id = client.identity.create_sub_id(user, {
-        "name": "サブ 一郎", "password": PASSWORD,
-        "email": f"sub{n}@sakura.example.jp"})["login_id"]
-    with Session(engine) as session, session.begin():
-        session.execute(update(Account).where(Account.login_id == sub_id).values(
-            activated_at=utcnow()))
-    engine.dispose()
-    assert user["trade_registration_number"] == trade_number
-    return {"user": user, "sub": caller(client, sub_id, PASSWORD, "applications.view")}
-
-
 def seed(system: System, client) -> dict:
     """Saitama with its staff and two registrations: the measured one and one that stays
     without applications (the reference); a second chamber, Tokyo, whose queue stays empty."""
@@ -239,8 +145,8 @@ def seed(system: System, client) -> dict:
     staff = add_chamber(client, CCI_CODE, SEED_CHAMBER["name_ja"], SEED_CHAMBER["name_en"],
                         STAFF_LOGIN)
     empty_staff = add_chamber(client, "1301", "東京商工会議所", "Tokyo CCI", "tokyo01")
-    measured, empty = registration(system, client, staff, 1), registration(system, client,
-                                                                           staff, 2)
+    measured, empty = registration(system.maildir, client, staff, 1), registration(
+        system.maildir, client, staff, 2)
     return {"staff": staff, **measured, "empty_staff": empty_staff,
             "empty_user": empty["user"], "empty_sub": empty["sub"]}
 
@@ -302,21 +208,6 @@ def measure_lists(client, calls: dict, count: int = LIST_CALLS) -> dict:
     return {"lists_10000": {name: summary(times) for name, times in full.items()},
             "lists_empty": {name: summary(times) for name, times in empty.items()},
             "health": summary(health)}
-
-
-def submitted_applications(client, user: dict, count: int) -> list[str]:
-    """co_japan applications with an invoice attached, submitted, through issuance's RPCs."""
-    from tests.helpers.issuance import co_japan, pdf_file
-
-    invoice = base64.b64encode(pdf_file()).decode("ascii")
-    ids = []
-    for _ in range(count):
-        application_id = client.issuance.create_application(user, co_japan())["application_id"]
-        client.issuance.add_attachment(user, application_id, "commercial_invoice",
-                                       "invoice.pdf", invoice)
-        assert client.issuance.submit(user, application_id)["status"] == "submitted"
-        ids.append(application_id)
-    return ids
 
 
 def measure_certification(client, staff: dict, ids: list[str]) -> dict:

@@ -7,6 +7,7 @@ shares (JSON in and out, PDFs, 204)."""
 import base64
 import contextvars
 import functools
+import inspect
 import io
 import ipaddress
 import json
@@ -14,7 +15,7 @@ import re
 import time
 from urllib.parse import quote, unquote_to_bytes
 
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import IncorrectSignature, RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -402,6 +403,22 @@ class HttpEntrypoint(HttpRequestHandler):
 
     def response_from_exception(self, exc):
         return error_response(_current_request.get(), exc, self.page)
+
+    def check_signature(self, args, kwargs):
+        """Nameko's check that the route takes what its URL rule gives, with the route's
+        signature read once: Nameko reads it again for every request (`getcallargs`, 11 µs
+        against 2 µs to bind; 5 % of a py-spy profile of the gateway answering verification
+        lookups under `make load`, issue 12)."""
+        if self._signature is None:
+            # as getcallargs reads it: the decorated route itself, not what it wraps
+            self._signature = inspect.signature(getattr(self.container.service_cls,
+                                                        self.method_name), follow_wrapped=False)
+        try:
+            self._signature.bind(None, *args, **kwargs)  # None: the unbound method's self
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
+
+    _signature = None
 
 
 http = HttpEntrypoint.decorator

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 from services.identity.schemas import ChamberSchema as IdentityChamberSchema
 from services.payment.schemas import FeeScheduleSchema
 
-__all__ = ["ChamberSchema", "ErrorSchema", "HealthSchema"]
+__all__ = ["ChamberSchema", "EchoSchema", "ErrorSchema", "HealthSchema"]
 
 
 class ChamberSchema(IdentityChamberSchema):
@@ -34,3 +34,10 @@ class HealthSchema(Schema):
     services = fields.Dict(keys=fields.String(), values=fields.String(),
                            metadata={"example": {"identity": "ok", "notify": "unavailable"}})
     failing = fields.List(fields.String(), metadata={"description": "services that did not answer"})
+
+
+class EchoSchema(Schema):
+    """GET /api/v1/echo: the service that answered the one RPC (issue 12, `make load`)."""
+
+    service = fields.String(required=True, metadata={"example": "identity"})
+    ok = fields.Boolean(required=True)

@@ -11,6 +11,7 @@ rabbit=(
   --amqp-uri "${TRADECERT_TEST_AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}"
   --rabbit-api-uri "${TRADECERT_TEST_RABBIT_API_URI:-http://guest:guest@127.0.0.1:15672}"
   -p no:cacheprovider
+  -p no:locust  # locust's pytest plugin (`make load` only) has no business in the suite
 )
 if [ ${#paths[@]} -eq 0 ] && [[ " $* " == *" tests/browser"* ]]; then
   exec .venv/bin/pytest --suppress-nameko-eventlet-notification "${rabbit[@]}" "$@"

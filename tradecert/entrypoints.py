@@ -110,3 +110,9 @@ class HealthCheck:
     def health(self) -> dict:
         self.db.session.execute(text("SELECT 1"))
         return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def echo(self) -> dict:
+        """Answers at once, touching nothing: `GET /api/v1/echo` asks it to measure what one
+        RPC through the gateway costs on its own (`make load`'s ceiling, issue 12)."""
+        return {"service": self.name, "ok": True}

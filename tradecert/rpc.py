@@ -1,6 +1,6 @@
 """RPC clients for services and the gateway: Nameko's `ServiceRpc` and `ClusterRpc` with a
-reply listener that survives a call made while the process is still starting, and a time
-limit on every call.
+reply listener that survives a call made while the process is still starting, a time limit
+on every call, and a reply queue declared once per connection instead of before every request.
 
 Start-up (issue 8). Nameko's reply consumer asks, each time it connects, whether its reply
 queue still exists while calls are waiting for replies, and kills the container when it does
@@ -25,11 +25,22 @@ one is dropped quietly: the listener knows no such call) and raises `ServiceUnav
 naming the service, which is 503 with Retry-After at the gateway; a service whose queue does
 not exist (never started) is the same error at once.
 
-Both also count and time every call their worker makes (issue 12: tradecert/metrics.py)."""
+Both also count and time every call their worker makes (issue 12: tradecert/metrics.py).
+
+Issue 12: Nameko's client declares its reply queue before publishing each request, and kombu
+does not remember the declaration of a queue that expires (`x-expires`), so every RPC cost
+three more round trips to the broker (exchange.declare, queue.declare, queue.bind) before its
+publish (16 % of a py-spy profile of the gateway under `make load`: the broker's work and
+each call's wait more than the gateway's CPU time, whose change `make load` could not tell
+from this machine's noise; docs/DECISIONS.md, issue 12). The queue is the reply listener's
+own: it declares it whenever it (re)connects and consumes from it for the life of the
+process, so the queue cannot expire while the process runs; the publisher now declares it
+once per connection (again after a reconnection) as kombu does for any durable queue."""
 import time
 import uuid
 from functools import partial
 
+from kombu import Queue
 from nameko import rpc
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.messaging import encode_to_headers
@@ -119,6 +130,28 @@ class TimedRpc(rpc.ClusterRpc):
                       timeout=self.timeout)
 
 
+class ReplyQueue(Queue):
+    """A reply queue whose declaration kombu remembers per connection (see above)."""
+
+    @property
+    def can_cache_declaration(self) -> bool:
+        return True
+
+
+def declared_once(queue: Queue) -> ReplyQueue:
+    return ReplyQueue(queue.name, exchange=queue.exchange, routing_key=queue.routing_key,
+                      queue_arguments=queue.queue_arguments)
+
+
+class DeclaresReplyQueueOnce:
+    """For an RPC client (ClusterRpc, ServiceRpc): its publisher declares the reply queue
+    once per connection."""
+
+    def setup(self):
+        super().setup()
+        self.publisher.declare = [declared_once(queue) for queue in self.publisher.declare]
+
+
 class Metered:
     """Mixin for the RPC clients: the client a worker gets counts and times its calls, by
     target service and method, labelled with the calling service."""
@@ -127,11 +160,11 @@ class Metered:
         return metered_client(super().get_dependency(worker_ctx), self.container.service_name)
 
 
-class ClusterRpc(Metered, TimedRpc):
+class ClusterRpc(Metered, DeclaresReplyQueueOnce, TimedRpc):
     """A client to any service: `self.cluster[service].method(...)`."""
 
 
-class ServiceRpc(Metered, TimedRpc):
+class ServiceRpc(Metered, DeclaresReplyQueueOnce, TimedRpc):
     """As Nameko's `ServiceRpc`: a client with its target service fixed."""
 
     def __init__(self, target_service: str, slow=(), **publisher_options):

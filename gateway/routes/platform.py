@@ -1,4 +1,5 @@
-"""Operations and chambers: /healthz, /metrics, the OpenAPI document and its page, chambers."""
+"""Operations and chambers: /healthz, /metrics, the echo, the OpenAPI document and its page,
+chambers."""
 from werkzeug.wrappers import Response
 
 from gateway import health
@@ -6,7 +7,7 @@ from gateway.auth import public
 from gateway.http import http, json_response
 from gateway.openapi import doc
 from gateway.pages import render
-from gateway.schemas import ChamberSchema, HealthSchema
+from gateway.schemas import ChamberSchema, EchoSchema, HealthSchema
 from tradecert import metrics
 
 
@@ -19,6 +20,14 @@ class PlatformRoutes:
     def healthz(self, request):
         result = health.check(self.cluster)
         return json_response(result, status=200 if result["status"] == "ok" else 503)
+
+    @http("GET", "/api/v1/echo")
+    @doc("One trivial RPC to identity and back, nothing else: what a request through the "
+         "gateway costs at the least (`make load` measures the others against it)",
+         response=EchoSchema, errors=[503], tags=["ops"])
+    @public
+    def echo(self, request):
+        return json_response(EchoSchema().dump(self.identity.echo()))
 
     @http("GET", "/metrics")
     @public

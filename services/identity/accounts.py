@@ -16,6 +16,7 @@ from services.identity.domain import (
     generate_password,
     get_chamber,
     hash_password,
+    sessions_changed,
     verify_password,
 )
 from services.identity.exceptions import (
@@ -377,6 +378,7 @@ def end_sessions(session: DbSession, account: Account, reason: str = "password_r
     session.execute(update(Session).where(Session.account_id == account.id,
                                           Session.ended_at.is_(None))
                     .values(ended_at=utcnow(), end_reason=reason))
+    sessions_changed(session, account, reason)
 
 
 # --- sub IDs (ID-6) --------------------------------------------------------------------------
@@ -438,12 +440,15 @@ def update_sub_id(session: DbSession, caller: dict, login_id: str, data: dict) -
     for field in ("name", "email", "phone"):
         if field in data:
             setattr(sub, field, data[field])
+    sessions_changed(session, sub, "updated")  # its callers carry its name
     return sub
 
 
 def delete_sub_id(session: DbSession, caller: dict, login_id: str) -> None:
     """ID-6.6: final; its sessions and activation links go with it."""
-    session.delete(own_sub(session, caller, login_id))
+    sub = own_sub(session, caller, login_id)
+    sessions_changed(session, sub, "deleted")
+    session.delete(sub)
     session.flush()
 
 

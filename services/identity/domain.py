@@ -3,6 +3,8 @@ import re
 import secrets
 import string
 
+import eventlet
+import eventlet.tpool
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
@@ -28,6 +30,14 @@ PASSWORD_PATTERN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,16}$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
+def sessions_changed(session: Session, account: Account, reason: str) -> None:
+    """Issue 12: the gateway remembers, for a few seconds, whom a session's credential
+    stands for; this tells it (every gateway process, through the outbox) to forget the
+    ID's at once. `reason` as SessionsChanged in interfaces.py lists."""
+    outbox.record(session, SERVICE, "sessions_changed", {
+        "cci_code": account.cci_code, "login_id": account.login_id, "reason": reason})
+
+
 def check_password_policy(password: str, field: str = "password") -> None:
     if not PASSWORD_PATTERN.match(password or ""):
         raise PasswordPolicyViolated(
@@ -51,13 +61,24 @@ def generate_password(length: int = 12) -> str:
             return password
 
 
+def off_the_hub(fn, *args):
+    """Issue 12: argon2id takes a core for over half a second on the 2-core machine, in C
+    that lets go of the GIL. Run on the eventlet hub it stopped every other call of the
+    process meanwhile (each `authorize` in the system waited behind a login): in a process
+    that eventlet patched, it runs in eventlet's thread pool, the hub free; elsewhere (the
+    command line) as it is."""
+    if eventlet.patcher.is_monkey_patched("thread"):
+        return eventlet.tpool.execute(fn, *args)
+    return fn(*args)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return off_the_hub(_hasher.hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password or "")
+        return off_the_hub(_hasher.verify, password_hash, password or "")
     except (VerifyMismatchError, InvalidHashError):
         return False
 

@@ -194,6 +194,9 @@ class IdentityRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 # --- events ------------------------------------------------------------------------------
 
@@ -279,7 +282,18 @@ class AccountLockChanged(AccountEvent):
     at = fields.String(required=True)
 
 
+class SessionsChanged(AccountEvent):
+    """`sessions_changed` (issue 12): what `authorize` answers for this ID's sessions changed
+    other than by time: they ended (`logout`, `replaced` by a newer login, `locked`,
+    `retired`, `password_reset`, `deleted`) or the caller it describes did
+    (`password_changed`, `email_verified`, `updated`). The gateway forgets the callers it
+    remembers for the ID (gateway/callers.py)."""
+
+    reason = fields.String(required=True)
+
+
 EVENTS = {
+    "sessions_changed": SessionsChanged,
     "account_locked": AccountLockChanged,
     "account_unlocked": AccountLockChanged,
     "chamber_added": ChamberAdded,

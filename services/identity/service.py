@@ -138,8 +138,11 @@ class IdentityService(HealthCheck):
         with self.db.transaction(commit_on=(WrongCurrentPassword, LoginThrottled)) as session, \
                 sessions.password_attempt(session, caller["cci_code"], caller["login_id"],
                                           client_address, WrongCurrentPassword):
-            accounts.change_own_password(self._account(caller, session),
-                                         data["current_password"], data["new_password"])
+            account = self._account(caller, session)
+            accounts.change_own_password(account, data["current_password"],
+                                         data["new_password"])
+            # its callers said must_change_password (ID-2)
+            domain.sessions_changed(session, account, "password_changed")
 
     # --- e-mail verification (ID-5) --------------------------------------------------------
 

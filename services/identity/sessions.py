@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from services.identity import permissions
-from services.identity.domain import hash_password, verify_password
+from services.identity.domain import hash_password, sessions_changed, verify_password
 from services.identity.exceptions import (
     EmailVerificationRequired,
     InvalidCredentials,
@@ -82,9 +82,11 @@ def login(session: DbSession, cci_code: str, login_id: str, password: str,
                 or not usable:
             raise InvalidCredentials(message="unknown ID or wrong password")
     # ID-8: one session per ID; the older one learns why it ended.
-    session.execute(update(Session).where(Session.account_id == account.id,
-                                          Session.ended_at.is_(None))
-                    .values(ended_at=now, end_reason="replaced"))
+    replaced = session.execute(update(Session).where(Session.account_id == account.id,
+                                                     Session.ended_at.is_(None))
+                               .values(ended_at=now, end_reason="replaced")).rowcount
+    if replaced:
+        sessions_changed(session, account, "replaced")
     token = secrets.token_urlsafe(32)
     if via == "cookie":  # no bearer token exists for a page login: a random one, never given
         row = Session(token_hash=token_hash(secrets.token_urlsafe(32)),
@@ -143,9 +145,12 @@ def _hash_column(via: str):
 
 
 def logout(session: DbSession, token: str, via: str = "bearer") -> None:
-    session.execute(update(Session).where(_hash_column(via) == token_hash(token or ""),
-                                          Session.ended_at.is_(None))
-                    .values(ended_at=utcnow(), end_reason="logout"))
+    ended = session.scalars(update(Session).where(_hash_column(via) == token_hash(token or ""),
+                                                  Session.ended_at.is_(None))
+                            .values(ended_at=utcnow(), end_reason="logout")
+                            .returning(Session.account_id)).all()
+    for account_id in ended:
+        sessions_changed(session, session.get(Account, account_id), "logout")
 
 
 def current(session: DbSession, token: str | None,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
-from services.identity.domain import SERVICE
+from services.identity.domain import SERVICE, sessions_changed
 from services.identity.exceptions import (
     VerificationCodeInvalid,
     VerificationCodesUsedUp,
@@ -96,6 +96,7 @@ def confirm_code(session: DbSession, account: Account, code: str) -> None:
                                       params={"reason": reason})
     account.email_verified_at = now
     session.delete(current)
+    sessions_changed(session, account, "email_verified")  # its callers say must_verify_email
 
 
 def has_live_code(session: DbSession, account: Account) -> bool:

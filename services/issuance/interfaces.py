@@ -115,7 +115,14 @@ class IssuanceRpc(Protocol):
         is counted for staff. Raises CertificateNotFound (404, the same whichever part is
         wrong), ValidationFailed (a part missing, or `issued_on` not YYYY-MM-DD),
         TooManyVerifications (429: more than LIMITS.verifications_per_address from
-        `client_address`; None, a call from inside, is not limited)."""
+        `client_address`; None, a call from inside, is not limited). The gateway counts the
+        tries per address itself (issue 12: it answers most lookups without asking) and
+        passes None."""
+
+    def record_lookups(self, lookups: list[dict]) -> int:
+        """ISS-14: lookups the gateway answered itself from the answers it keeps (issue 12),
+        [{certificate_no, at (ISO date-time)}], counted as `verify` counts its own; a number
+        that is no paid certificate is skipped. Returns how many were recorded."""
 
     # --- chamber staff (ISS-2, ISS-7, ISS-13) ---
 
@@ -149,6 +156,9 @@ class IssuanceRpc(Protocol):
 
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
+
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
 
 
 class ApplicationEvent(Schema):

@@ -5,7 +5,6 @@ from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
 from services.issuance.dependencies import Database, LogContext, Metrics, OutboxRelay
 from services.issuance.schemas import (
-    ApplicationListSchema,
     ApplicationViewSchema,
     CertifiedSchema,
     CopySchema,
@@ -14,7 +13,6 @@ from services.issuance.schemas import (
     PrintedSchema,
     ReasonSchema,
     StaffApplicationViewSchema,
-    StaffListSchema,
     StoredAttachmentSchema,
     VerificationSchema,
     dump_body,
@@ -91,9 +89,8 @@ class IssuanceService(HealthCheck):
     def list_applications(self, caller: dict, status: str | None = None,
                           page: int = 1) -> dict:
         rows, page, pages = domain.applicant_list(self.db.session, caller, status, int(page))
-        return ApplicationListSchema().dump({
-            "trade_registration_number": caller["trade_registration_number"],
-            "items": [domain.list_item(row) for row in rows], "page": page, "pages": pages})
+        return {"trade_registration_number": caller["trade_registration_number"],
+                "items": [domain.list_item(row) for row in rows], "page": page, "pages": pages}
 
     @rpc
     def submit(self, caller: dict, application_id: str) -> dict:
@@ -209,6 +206,11 @@ class IssuanceService(HealthCheck):
             certificates.record_lookup(session, application, utcnow())
             return VerificationSchema().dump(certificates.answer(session, application))
 
+    @rpc
+    def record_lookups(self, lookups: list[dict]) -> int:
+        with self.db.transaction() as session:
+            return certificates.record_lookups(session, lookups)
+
     @timer(interval=3600)
     def prune_counters(self):
         """Counters of verification tries whose window has closed go."""
@@ -221,8 +223,7 @@ class IssuanceService(HealthCheck):
     def staff_applications(self, caller: dict, status: str | None = None,
                            page: int = 1) -> dict:
         rows, page, pages = domain.staff_list(self.db.session, caller, status, int(page))
-        return StaffListSchema().dump({"items": [domain.queue_item(row) for row in rows],
-                                       "page": page, "pages": pages})
+        return {"items": [domain.queue_item(row) for row in rows], "page": page, "pages": pages}
 
     @rpc
     def staff_application(self, caller: dict, application_id: str) -> dict:

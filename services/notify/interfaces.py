@@ -25,6 +25,9 @@ class NotifyRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 EVENTS: dict = {}
 

@@ -113,6 +113,9 @@ class PaymentRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 class PaymentEvent(Schema):
     """Every payment event (ISS-8, ISS-11): whose payment, for notify to ask identity's

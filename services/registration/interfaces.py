@@ -240,6 +240,9 @@ class RegistrationRpc(Protocol):
     def health(self) -> dict:
         """{service, status: ok} when the database answers."""
 
+    def echo(self) -> dict:
+        """{service, ok: true} at once, touching nothing: the RPC round trip alone."""
+
 
 # --- events ------------------------------------------------------------------------------
 

@@ -261,3 +261,25 @@ def test_the_language_switch_goes_back_to_a_page_of_this_site(gateway):
     assert response.status_code == 302
     assert response.headers["Location"] == "/c/1504?x=1"
     assert "lang=en" in response.headers["Set-Cookie"]
+
+
+def test_a_route_is_checked_against_its_own_signature_read_once():
+    """Issue 12: the signature Nameko checks each request against is read once per route;
+    it is the decorated route's (`@authorized` adds the caller itself), and a call that does
+    not fit is still refused."""
+    from types import SimpleNamespace
+
+    from nameko.exceptions import IncorrectSignature
+
+    from gateway.service import GatewayService
+
+    entrypoint = gateway_http.HttpEntrypoint("GET", "/api/v1/applications/<application_id>")
+    entrypoint.container = SimpleNamespace(service_cls=GatewayService)
+    entrypoint.method_name = "issuance_application"
+    entrypoint.check_signature(("request",), {"application_id": "a1"})
+    entrypoint.check_signature(("request",), {"application_id": "a2"})
+    assert entrypoint._signature is not None
+    other = gateway_http.HttpEntrypoint("GET", "/api/v1/verification")
+    other.container, other.method_name = entrypoint.container, "verification"
+    with pytest.raises(IncorrectSignature):  # a route of no path values given one
+        other.check_signature(("request",), {"application_id": "a1"})

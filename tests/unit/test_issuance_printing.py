@@ -76,3 +76,30 @@ def test_a_signature_certification_is_answered_with_its_document():
     assert answer["exporter"] == {"name": "SAKURA TRADING CO., LTD.", "country": None}
     assert answer["goods"] == [{"description": "HEALTH CERTIFICATE 12", "quantity": None}]
     assert answer["destination_country"] == "US" and answer["replaced_by"] is None
+
+
+def test_lookups_the_gateway_answered_are_counted_for_paid_certificates_only(domain_session):
+    """Issue 12, ISS-14: `record_lookups` counts by certificate number, in one insert; a
+    number that is no paid certificate is skipped."""
+    from sqlalchemy import insert
+
+    from tests.helpers.issuance import co_japan
+
+    session = domain_session("issuance")
+    rows = [{"id": f"{n:032d}", "cci_code": "1504", "trade_registration_number": "1504-000001",
+             "certificate_type": "co_japan", "status": status, "applicant_login_id": "U1",
+             "applicant_kind": "user", "applicant_account_id": 1, "signer_login_id": "U1",
+             "exporter_name": "SAKURA", "signer_name": "TARO", "body": co_japan(),
+             "updated_at": PAID, "certificate_no": f"1504-2026-00000{n}",
+             "paid_at": PAID if status == "paid" else None}
+            for n, status in ((1, "paid"), (2, "certified"))]
+    session.execute(insert(Application), rows)
+    at = "2026-05-02T09:00:00+00:00"
+    recorded = certificates.record_lookups(session, [
+        {"certificate_no": "1504-2026-000001", "at": at},
+        {"certificate_no": "1504-2026-000001", "at": at},
+        {"certificate_no": "1504-2026-000002", "at": at},  # not paid: no verification
+        {"certificate_no": "1504-2026-999999", "at": at}])
+    assert recorded == 2
+    facts = certificates.lookup_facts(session, session.get(Application, f"{1:032d}"))
+    assert facts["count"] == 2 and facts["last_at"] == datetime(2026, 5, 2, 9, tzinfo=UTC)
