@@ -5,6 +5,7 @@
     tradecert chamber fees --cci-code 1504 --co 1260,3460 --signature 1260,3460 --copy 200,400
     tradecert staff add --cci-code 1504 --login-id staff01 --password ...
     tradecert db upgrade
+    tradecert probe identity [--echo] [--timeout S]   # exit 0 when it answers (Kubernetes)
     tradecert run            # every process of the system, as `make run` does
 
 Commands that change data use the owning service's domain code on its database directly,
@@ -228,6 +229,19 @@ def render_sample(kind, out):
     with open(out, "wb") as fh:
         fh.write(pdf)
     click.echo(f"{kind}: {pages} page(s), {len(pdf):,} bytes -> {out}")
+
+
+# --- probes -----------------------------------------------------------------------------
+
+@main.command("probe", context_settings={"ignore_unknown_options": True,
+                                         "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def probe_service(args):
+    """Ask SERVICE's health RPC (--echo: echo): exit 0 when it answers in time (--help).
+    Kubernetes runs the lighter `python -m operations.probe` (issue 13)."""
+    from operations import probe
+
+    sys.exit(probe.main(list(args)))
 
 
 # --- running -----------------------------------------------------------------------------
