@@ -316,3 +316,20 @@ def test_the_ingress_serves_the_site_and_the_webhook_over_tls(rendered):
         assert "cert-manager.io/cluster-issuer" in ingress["metadata"]["annotations"]
         blocked = _of(docs, "Ingress")["tradecert-metrics-blocked"]
         assert blocked["spec"]["rules"][0]["http"]["paths"][0]["path"] == "/metrics"
+
+
+def test_production_settings_make_the_s3_store(monkeypatch, rendered):
+    """The production ConfigMap's and Secret's names are the ones config.yaml and boto3 read:
+    with them in the environment, the documents' file store is the S3 bucket."""
+    from services.documents.storage import S3Store, store_from_config
+
+    data = _configmap(rendered["production"])
+    for name, value in data.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "example")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
+    with open(CONFIG_YAML, encoding="utf-8") as fh:
+        settings = load_config(fh)["DOCUMENTS"]["storage"]
+    store = store_from_config(settings, Path("/nonexistent"))
+    assert isinstance(store, S3Store) and store.bucket == data["TRADECERT_FILES_BUCKET"]
+    assert store.client.meta.region_name == data["AWS_DEFAULT_REGION"]
