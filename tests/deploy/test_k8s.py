@@ -333,3 +333,18 @@ def test_production_settings_make_the_s3_store(monkeypatch, rendered):
     store = store_from_config(settings, Path("/nonexistent"))
     assert isinstance(store, S3Store) and store.bucket == data["TRADECERT_FILES_BUCKET"]
     assert store.client.meta.region_name == data["AWS_DEFAULT_REGION"]
+
+
+@pytest.mark.parametrize("overlay", k8s.OVERLAYS)
+def test_every_python_module_a_pod_runs_exists(rendered, overlay):
+    """Commands and exec probes of the form `python -m package.module ...`."""
+    for doc in rendered[overlay]:
+        spec = k8s.pod_spec(doc)
+        for container in k8s.containers(spec) if spec else []:
+            commands = [container.get("command", []),
+                        *(container.get(p, {}).get("exec", {}).get("command", [])
+                          for p in ("readinessProbe", "livenessProbe"))]
+            for command in commands:
+                if command[:2] == ["python", "-m"]:
+                    module = k8s.ROOT / Path(*command[2].split(".")).with_suffix(".py")
+                    assert module.is_file(), (doc["metadata"]["name"], command)
