@@ -227,6 +227,10 @@ def test_keda_scales_documents_on_its_rpc_queue(rendered, overlay):
     assert trigger["metadata"]["mode"] == "QueueLength" and int(trigger["metadata"]["value"]) > 0
     assert scaled["spec"]["minReplicaCount"] >= 1   # deploy/README.md: why not 0
     assert scaled["spec"]["maxReplicaCount"] > scaled["spec"]["minReplicaCount"]
+    # The backlog stays in the queue, where KEDA sees it: few workers per pod.
+    env = {e["name"]: e["value"] for e in _container(_of(docs, "Deployment")["documents"])[
+        "env"]}
+    assert int(env["TRADECERT_MAX_WORKERS"]) <= 2
     # KEDA owns the count: no replicas in the Deployment, no other autoscaler.
     assert "replicas" not in _of(docs, "Deployment")["documents"]["spec"]
     assert not _of(docs, "HorizontalPodAutoscaler")
@@ -252,6 +256,10 @@ def test_every_setting_given_is_one_config_yaml_reads(rendered, overlay):
     given = set(_configmap(rendered[overlay]))
     for secret in _of(rendered[overlay], "Secret").values():
         given |= set(secret.get("data", {}))
+    for doc in rendered[overlay]:
+        spec = k8s.pod_spec(doc)
+        given |= {env["name"] for c in (k8s.containers(spec) if spec else [])
+                  for env in c.get("env", [])}
     unknown = {name for name in given if name.startswith("TRADECERT_")} - known
     assert not unknown, f"config.yaml reads no {sorted(unknown)}"
 
