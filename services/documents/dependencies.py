@@ -9,10 +9,10 @@ from services.documents.exceptions import SigningUnavailable
 from services.documents.kinds import KINDS
 from services.documents.rendering import Renderer
 from services.documents.signing import PdfSigner, ensure_development_credentials, load_credentials
-from services.documents.storage import FileStore, store_from_config
+from services.documents.storage import FileStore, StoreUnavailable, store_from_config
 from tradecert import config
 from tradecert.db import Database
-from tradecert.logs import LogContext
+from tradecert.logs import LogContext, get_logger
 from tradecert.metrics import Metrics
 from tradecert.outbox import OutboxRelay
 
@@ -52,9 +52,23 @@ class DocumentRenderer(DependencyProvider):
         self._libc.malloc_trim(0)
 
 
+log = get_logger(__name__)
+
+
 class Files(DependencyProvider):
+    """The process's one FileStore. Issue 13: checked before the service consumes anything,
+    so a store that does not work (no bucket, wrong endpoint or credentials, a directory
+    that cannot be written) stops the process at start with one log line saying which and
+    why, instead of failing each render later."""
+
     def setup(self):
         self.store = build_store()
+        try:
+            self.store.check()
+        except StoreUnavailable as error:
+            log.error("file_store_unavailable", store=error.store, cause=error.cause)
+            raise
+        log.info("file_store_ready", store=self.store.describe())
 
     def get_dependency(self, worker_ctx):
         return self.store
