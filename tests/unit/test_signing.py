@@ -11,12 +11,11 @@ import time
 import pydyf
 import pytest
 
+from services.documents.keyring import DEV_CA_CERT, ensure_development_credentials
 from services.documents.signing import (
-    DEV_CA_CERT,
     ChamberCredentials,
     PdfSigner,
     ValidationReport,
-    ensure_development_credentials,
     load_credentials,
     validate,
 )
