@@ -22,7 +22,7 @@ from services.documents.keyring import (
 )
 from services.documents.signers import ChamberSigners
 from services.documents.signing import PdfSigner, validate
-from tests.unit.test_signing import make_pdf
+from tests.helpers.pdf import make_pdf
 
 NOW = dt.datetime.now(dt.UTC)
 DAY = dt.timedelta(days=1)
