@@ -33,7 +33,7 @@ class ChamberSigners:
         keys_dir = settings.get("keys_dir")
         self.keys_dir = Path(keys_dir) if keys_dir else config.var_dir() / "keys"
         self._keyrings: dict[str, tuple[tuple, Keyring]] = {}
-        self._signers: dict[str, PdfSigner] = {}  # by certificate fingerprint
+        self._signers: dict[str, PdfSigner] = {}  # by chamber
 
     def configured(self, cci_code: str) -> dict | None:
         """config.yaml's DOCUMENTS.chambers entry: it wins over the keys directory."""
@@ -69,10 +69,13 @@ class ChamberSigners:
         return keyring, generation
 
     def signer(self, chamber: dict) -> PdfSigner:
+        """The chamber's PdfSigner for the key that signs now: built once per key, and
+        dropped (with the retired key) when another key signs."""
         keyring, generation = self.signing(chamber)
-        if generation.fingerprint not in self._signers:
-            self._signers[generation.fingerprint] = PdfSigner(keyring.credentials(generation))
-        return self._signers[generation.fingerprint]
+        signer = self._signers.get(keyring.cci_code)
+        if signer is None or signer.certificate.sha256.hex() != generation.fingerprint:
+            signer = self._signers[keyring.cci_code] = PdfSigner(keyring.credentials(generation))
+        return signer
 
     def credentials(self, chamber: dict) -> ChamberCredentials:
         """The chamber's signing credentials now (made in development, as for `signer`)."""
