@@ -5,6 +5,7 @@
     tradecert chamber fees --cci-code 1504 --co 1260,3460 --signature 1260,3460 --copy 200,400
     tradecert staff add --cci-code 1504 --login-id staff01 --password ...
     tradecert db upgrade
+    tradecert keys list / tradecert keys rotate --chamber 1504 [--key K --cert C]   (keys.py)
     tradecert probe identity [--echo] [--timeout S]   # exit 0 when it answers (Kubernetes)
     tradecert run            # every process of the system, as `make run` does
 
@@ -23,6 +24,7 @@ from pathlib import Path
 import click
 
 from operations import accounts
+from operations.keys import keys
 from tradecert import SERVICES, config
 from tradecert.clock import JAPAN
 from tradecert.db import upgrade
@@ -229,6 +231,9 @@ def render_sample(kind, out):
     with open(out, "wb") as fh:
         fh.write(pdf)
     click.echo(f"{kind}: {pages} page(s), {len(pdf):,} bytes -> {out}")
+
+
+main.add_command(keys)
 
 
 # --- probes -----------------------------------------------------------------------------

@@ -219,7 +219,10 @@ class Database(DependencyProvider):
         self.engine.dispose()
 
     def kill(self):
-        self.engine.dispose()
+        # Also after a start that failed before setup() got here (another dependency's
+        # setup raised, e.g. documents' file store check): nothing to dispose then.
+        if hasattr(self, "engine"):
+            self.engine.dispose()
 
     def on_commit(self, listener) -> None:
         """Call `listener(session)` after every committed worker transaction (outbox wake-up)."""

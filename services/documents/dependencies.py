@@ -5,19 +5,18 @@ from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 
-from services.documents.exceptions import SigningUnavailable
 from services.documents.kinds import KINDS
 from services.documents.rendering import Renderer
-from services.documents.signing import PdfSigner, ensure_development_credentials, load_credentials
-from services.documents.storage import FileStore, store_from_config
+from services.documents.signers import ChamberSigners
+from services.documents.storage import FileStore, StoreUnavailable, store_from_config
 from tradecert import config
 from tradecert.db import Database
-from tradecert.logs import LogContext
+from tradecert.logs import LogContext, get_logger
 from tradecert.metrics import Metrics
 from tradecert.outbox import OutboxRelay
 
-__all__ = ["Database", "DocumentRenderer", "Files", "LogContext", "Metrics", "OutboxRelay",
-           "Signers"]
+__all__ = ["ChamberSigners", "Database", "DocumentRenderer", "Files", "LogContext", "Metrics",
+           "OutboxRelay", "Signers"]
 
 
 def documents_settings() -> dict:
@@ -52,46 +51,26 @@ class DocumentRenderer(DependencyProvider):
         self._libc.malloc_trim(0)
 
 
+log = get_logger(__name__)
+
+
 class Files(DependencyProvider):
+    """The process's one FileStore. Issue 13: checked before the service consumes anything,
+    so a store that does not work (no bucket, wrong endpoint or credentials, a directory
+    that cannot be written) stops the process at start with one log line saying which and
+    why, instead of failing each render later."""
+
     def setup(self):
         self.store = build_store()
+        try:
+            self.store.check()
+        except StoreUnavailable as error:
+            log.error("file_store_unavailable", store=error.store, cause=error.cause)
+            raise
+        log.info("file_store_ready", store=self.store.describe())
 
     def get_dependency(self, worker_ctx):
         return self.store
-
-
-class ChamberSigners:
-    """One PdfSigner per chamber, from the configured key and certificate; with development
-    keys allowed (make run), a chamber without them gets a generated development key."""
-
-    def __init__(self, settings: dict):
-        self.chambers = settings.get("chambers") or {}
-        self.development = bool(settings.get("development_keys"))
-        keys_dir = settings.get("keys_dir")
-        self.keys_dir = Path(keys_dir) if keys_dir else config.var_dir() / "keys"
-        self._signers: dict[str, PdfSigner] = {}
-
-    def signer(self, chamber: dict) -> PdfSigner:
-        cci_code = chamber["cci_code"]
-        if cci_code not in self._signers:
-            self._signers[cci_code] = PdfSigner(self.credentials(chamber))
-        return self._signers[cci_code]
-
-    def credentials(self, chamber: dict):
-        cci_code = chamber["cci_code"]
-        configured = self.chambers.get(cci_code) or self.chambers.get(int(cci_code))
-        if configured:
-            return load_credentials(cci_code, configured["key"], configured["cert"],
-                                    tuple(configured.get("chain") or ()),
-                                    configured.get("passphrase"))
-        if self.development:
-            return ensure_development_credentials(cci_code, chamber["name_en"], self.keys_dir)
-        raise SigningUnavailable(message=f"no signing key configured for chamber {cci_code}",
-                                 params={"cci_code": cci_code})
-
-    def sign(self, chamber: dict, pdf: bytes) -> bytes:
-        return self.signer(chamber).sign(
-            pdf, reason=f"Certified by {chamber['name_en']}", location="Japan")
 
 
 class Signers(DependencyProvider):

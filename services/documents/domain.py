@@ -19,11 +19,14 @@ from services.documents.exceptions import (
     DocumentNotStampable,
     FileNotFound,
 )
+from services.documents.keyring import Keyring
 from services.documents.models import RenderedDocument, StoredImage
 from services.documents.rendering import DocumentKind, Renderer
+from services.documents.signing import validate
 from services.documents.storage import FileStore
 from tradecert.errors import ValidationFailed
 from tradecert.logs import get_logger
+from tradecert.schemas import CCI_CODE
 
 SERVICE = "documents"
 PDF = "application/pdf"
@@ -181,3 +184,36 @@ def store_attachment(data: bytes, filename: str, store: FileStore) -> dict:
     return {"file_id": file_id, "sha256": file_id, "content_type": found.content_type,
             "size": len(data), "pages": found.pages, "encrypted": found.encrypted,
             "filename": filename}
+
+
+# --- signing keys (issue 13) -------------------------------------------------------------
+
+
+def checked_cci_code(cci_code: object) -> str:
+    if not isinstance(cci_code, str) or not CCI_CODE.regex.match(cci_code):
+        raise ValidationFailed(message="not a chamber code",
+                               fields={"cci_code": ["format_cci_code"]})
+    return cci_code
+
+
+def describe_keyring(keyring: Keyring) -> dict:
+    """The chamber's certificates, newest last, each with its status (signing, retired,
+    ...), and the trust roots its signatures are validated against: what anyone needs to
+    validate a certificate the chamber ever signed, whichever key signed it."""
+    return {"cci_code": keyring.cci_code,
+            "certificates": [{
+                "number": g.number, "status": keyring.status(g),
+                "subject": g.certificate.subject.rfc4514_string(),
+                "serial": format(g.certificate.serial_number, "x"),
+                "fingerprint_sha256": g.fingerprint,
+                "not_before": g.certificate.not_valid_before_utc.isoformat(),
+                "not_after": g.certificate.not_valid_after_utc.isoformat(),
+                "pem": g.cert_pem.decode("ascii")} for g in keyring.generations],
+            "trust_roots": [pem.decode("ascii") for pem in keyring.trust_roots]}
+
+
+def verify_signature(pdf: bytes, keyring: Keyring) -> dict:
+    """The last signature of `pdf` checked as the chamber's: a path to one of its trust
+    roots, and a signer certificate that is one of its own, current or retired."""
+    report = validate(pdf, keyring.trust_roots, signers=keyring.certificates)
+    return {**report.__dict__, "ok": report.ok, "cci_code": keyring.cci_code}

@@ -82,6 +82,20 @@ class DocumentsRpc(Protocol):
         `attachment_type` for anything but a PDF that parses or a readable PNG / JPEG;
         `filename` `filename_invalid` (1-255 characters, no control characters)."""
 
+    def signing_certificates(self, cci_code: str) -> dict:
+        """Issue 13: {cci_code, certificates: [{number, status (signing, retired, expired,
+        not yet valid, superseded), subject, serial (hex), fingerprint_sha256, not_before,
+        not_after (ISO 8601, UTC), pem}] oldest first, trust_roots: [PEM]}: what validates
+        any PDF the chamber signed, with its current key or a retired one (a chamber with no
+        key yet: both lists empty). ValidationFailed `cci_code` `format_cci_code`."""
+
+    def verify_signature(self, file_id: str, cci_code: str) -> dict:
+        """Issue 13: the stored PDF's last signature checked offline as the chamber's (a
+        path to its trust roots, signed with one of its certificates, current or retired,
+        covering the whole file): {ok, intact, valid, trusted, signer, signer_fingerprint,
+        coverage, modified_after_signing, problem, cci_code}. FileNotFound;
+        ValidationFailed `cci_code` `format_cci_code`."""
+
     def kinds(self) -> list[str]:
         """The document kinds `render` knows."""
 

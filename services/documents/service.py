@@ -64,5 +64,17 @@ class DocumentsService(HealthCheck):
         return StoredAttachmentSchema().dump(domain.store_attachment(data, filename, self.files))
 
     @rpc
+    def signing_certificates(self, cci_code: str) -> dict:
+        """Issue 13: the chamber's certificates, current and retired, and its trust roots."""
+        return domain.describe_keyring(self.signers.keyring(domain.checked_cci_code(cci_code)))
+
+    @rpc
+    def verify_signature(self, file_id: str, cci_code: str) -> dict:
+        """Issue 13: a stored PDF's signature checked as the chamber's, whichever of its keys
+        (current or retired) signed it."""
+        keyring = self.signers.keyring(domain.checked_cci_code(cci_code))
+        return domain.verify_signature(self.files.get(file_id).data, keyring)
+
+    @rpc
     def kinds(self) -> list[str]:
         return sorted(self.renderer.kinds)

@@ -4,25 +4,20 @@ Pure: no Nameko, no database. A worker builds one `PdfSigner` per chamber (the k
 certificates are parsed once) and calls `sign` for every PDF; `validate` checks a signed PDF
 offline against the trust roots it is given (no revocation fetching, no timestamp server).
 
-`ensure_development_credentials` makes a development CA and a chamber certificate issued by it,
-so that a machine without real keys can still sign: never for production.
+Which key signs for a chamber, and which certificates stay trusted, is the keyring's
+(services/documents/keyring.py), which also makes development keys.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
-import fcntl
 import functools
 import io
 import os
-import re
-import secrets
 import select
 import selectors
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +26,8 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -45,14 +39,6 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 DEFAULT_FIELD_NAME = "ChamberCertification"
-DEV_CA_NAME = "tradecert development CA"
-DEV_CA_KEY = "dev-ca.key.pem"
-DEV_CA_CERT = "dev-ca.cert.pem"
-DEV_CA_YEARS = 20
-DEV_CERT_YEARS = 5
-
-_CCI_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
-_MAX_NAME = 64  # X.520 upper bound of O and CN
 
 
 # --- credentials -------------------------------------------------------------------------
@@ -78,61 +64,27 @@ def load_credentials(cci_code: str, key_path: str | os.PathLike, cert_path: str 
     """Read a PEM key (decrypted with `passphrase` if it is encrypted), its certificate and
     the chain. Raises OSError if a file cannot be read and ValueError if the material is not
     usable (wrong passphrase, not PEM, key and certificate do not match)."""
+    return credentials_from_pem(cci_code, Path(key_path).read_bytes(),
+                                Path(cert_path).read_bytes(),
+                                tuple(Path(path).read_bytes() for path in chain_paths),
+                                passphrase)
+
+
+def credentials_from_pem(cci_code: str, key_pem: bytes, cert_pem: bytes,
+                         chain_pem: tuple[bytes, ...] = (),
+                         passphrase: str | bytes | None = None) -> ChamberCredentials:
+    """`load_credentials` on bytes in memory: ValueError if they are not usable."""
     if isinstance(passphrase, str):
         passphrase = passphrase.encode()
-    key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=passphrase)
-    cert_pem = Path(cert_path).read_bytes()
-    chain_pem = tuple(Path(path).read_bytes() for path in chain_paths)
-    credentials = ChamberCredentials(cci_code, _key_to_pem(key), cert_pem, chain_pem)
-    _check_matching(key, x509.load_pem_x509_certificate(cert_pem))
-    for pem in chain_pem:
+    key = serialization.load_pem_private_key(key_pem, password=passphrase)
+    credentials = ChamberCredentials(cci_code, key_to_pem(key), cert_pem, tuple(chain_pem))
+    check_matching(key, x509.load_pem_x509_certificate(cert_pem))
+    for pem in credentials.chain_pem:
         x509.load_pem_x509_certificates(pem)  # fail now, not at the first signature
     return credentials
 
 
-def ensure_development_credentials(cci_code: str, name_en: str,
-                                   directory: Path) -> ChamberCredentials:
-    """The chamber's development key and certificate from `directory`, made on first use.
-
-    Files: `<cci_code>.key.pem` / `<cci_code>.cert.pem` for the chamber, `dev-ca.key.pem` /
-    `dev-ca.cert.pem` for the one development CA that issues every chamber's certificate.
-    Keys are written with mode 0600, every file atomically, under a lock so that several
-    processes starting at once make one CA and one certificate per chamber."""
-    if not _CCI_CODE.match(cci_code or ""):
-        raise ValueError(f"not a usable chamber code: {cci_code!r}")
-    directory = Path(directory)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key_path, cert_path = directory / f"{cci_code}.key.pem", directory / f"{cci_code}.cert.pem"
-    ca_key_path, ca_cert_path = directory / DEV_CA_KEY, directory / DEV_CA_CERT
-
-    with _locked(directory / ".dev-credentials.lock"):
-        if key_path.exists() and cert_path.exists():
-            credentials = load_credentials(cci_code, key_path, cert_path)
-            cert = x509.load_pem_x509_certificate(credentials.cert_pem)
-            if ca_cert_path.exists() and _issued_by(cert, ca_cert_path.read_bytes()):
-                credentials = ChamberCredentials(cci_code, credentials.key_pem,
-                                                 credentials.cert_pem,
-                                                 (ca_cert_path.read_bytes(),))
-            return credentials
-
-        if ca_key_path.exists() and ca_cert_path.exists():
-            ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), None)
-            ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
-        else:
-            ca_key, ca_cert = _make_dev_ca()
-            _write_atomically(ca_key_path, _key_to_pem(ca_key), 0o600)
-            _write_atomically(ca_cert_path, ca_cert.public_bytes(serialization.Encoding.PEM),
-                              0o644)
-
-        key, cert = _make_chamber_cert(name_en, ca_key, ca_cert)
-        key_pem, cert_pem = _key_to_pem(key), cert.public_bytes(serialization.Encoding.PEM)
-        _write_atomically(key_path, key_pem, 0o600)
-        _write_atomically(cert_path, cert_pem, 0o644)
-        return ChamberCredentials(cci_code, key_pem, cert_pem,
-                                  (ca_cert.public_bytes(serialization.Encoding.PEM),))
-
-
-def _key_to_pem(key) -> bytes:
+def key_to_pem(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
@@ -142,99 +94,9 @@ def _public_der(public_key) -> bytes:
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _check_matching(key, cert: x509.Certificate) -> None:
+def check_matching(key, cert: x509.Certificate) -> None:
     if _public_der(key.public_key()) != _public_der(cert.public_key()):
         raise ValueError("the private key does not belong to the certificate")
-
-
-def _issued_by(cert: x509.Certificate, ca_pem: bytes) -> bool:
-    try:
-        cert.verify_directly_issued_by(x509.load_pem_x509_certificate(ca_pem))
-    except (ValueError, TypeError, x509.InvalidSignature):
-        return False
-    return True
-
-
-def _make_dev_ca():
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tradecert"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, DEV_CA_NAME)])
-    now = dt.datetime.now(dt.UTC)
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=365 * DEV_CA_YEARS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
-            .add_extension(ski, critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    return key, cert
-
-
-def _make_chamber_cert(name_en: str, ca_key, ca_cert: x509.Certificate):
-    # EC P-256: a signature costs well under a millisecond (RSA-2048 about 1 ms).
-    key = ec.generate_private_key(ec.SECP256R1())
-    name_en = (name_en or "").strip() or "Chamber"
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name_en[:_MAX_NAME]),
-        x509.NameAttribute(NameOID.COMMON_NAME,
-                           f"{name_en[:_MAX_NAME - 17]} document signing"),
-    ])
-    now = dt.datetime.now(dt.UTC)
-    not_after = min(now + dt.timedelta(days=365 * DEV_CERT_YEARS), ca_cert.not_valid_after_utc)
-    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    cert = (x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(digital_signature=True, content_commitment=True),
-                           critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    return key, cert
-
-
-def _key_usage(**usages) -> x509.KeyUsage:
-    names = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
-    return x509.KeyUsage(**{name: usages.get(name, False) for name in names})
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)  # whatever the umask
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # --- signing -----------------------------------------------------------------------------
@@ -265,7 +127,7 @@ class PdfSigner:
     def __init__(self, credentials: ChamberCredentials):
         key = serialization.load_pem_private_key(credentials.key_pem, password=None)
         cert = x509.load_pem_x509_certificate(credentials.cert_pem)
-        _check_matching(key, cert)
+        check_matching(key, cert)
         chain = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
                  for pem in credentials.chain_pem for c in x509.load_pem_x509_certificates(pem)]
         self.cci_code = credentials.cci_code
@@ -378,6 +240,8 @@ class ValidationReport:
     coverage: str
     modified_after_signing: bool
     problem: str = ""
+    #: SHA-256 (hex) of the signer's certificate (DER): which of a chamber's keys signed.
+    signer_fingerprint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -392,13 +256,19 @@ def _not_ok(problem: str, signer: str = "") -> ValidationReport:
 
 
 def validate(pdf: bytes, trust_roots: Iterable[bytes | x509.Certificate | asn1_x509.Certificate],
-             *, field_name: str | None = None) -> ValidationReport:
+             *, field_name: str | None = None,
+             signers: Iterable[bytes | x509.Certificate | asn1_x509.Certificate] | None = None,
+             ) -> ValidationReport:
     """Check the signature in `field_name` (default: the last one) offline against
     `trust_roots` (PEM or DER bytes, cryptography or asn1crypto certificates; an empty list
-    trusts nothing, never the system's store). Revocation is not checked (soft-fail, nothing
-    fetched). Never raises because of `pdf`; a trust root that is not a certificate raises
-    ValueError."""
+    trusts nothing, never the system's store). With `signers` (issue 13: a chamber's
+    certificates, current and retired), a signature is trusted only if its signer's
+    certificate is one of them, however good its path to a root: another chamber's key from
+    the same CA is not this chamber's. Revocation is not checked (soft-fail, nothing
+    fetched). Never raises because of `pdf`; a trust root or signer that is not a
+    certificate raises ValueError."""
     roots = _as_asn1_certs(trust_roots)
+    allowed = None if signers is None else {cert.sha256 for cert in _as_asn1_certs(signers)}
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         signatures = reader.embedded_regular_signatures
@@ -420,11 +290,17 @@ def validate(pdf: bytes, trust_roots: Iterable[bytes | x509.Certificate | asn1_x
     coverage = status.coverage.name if status.coverage is not None else "NONE"
     modified = (status.coverage != SignatureCoverageLevel.ENTIRE_FILE
                 or status.modification_level not in (None, ModificationLevel.NONE))
-    report = ValidationReport(intact=status.intact, valid=status.valid, trusted=status.trusted,
-                              signer=signer, coverage=coverage,
-                              modified_after_signing=modified)
+    fingerprint = embedded.signer_cert.sha256.hex()
+    one_of_signers = allowed is None or embedded.signer_cert.sha256 in allowed
+    report = ValidationReport(intact=status.intact, valid=status.valid,
+                              trusted=status.trusted and one_of_signers, signer=signer,
+                              coverage=coverage, modified_after_signing=modified,
+                              signer_fingerprint=fingerprint)
     if not report.ok:
-        report = ValidationReport(**{**report.__dict__, "problem": _problem(status)})
+        problem = _problem(status)
+        if status.intact and status.valid and status.trusted and not one_of_signers:
+            problem = "not signed with one of the chamber's certificates"
+        report = ValidationReport(**{**report.__dict__, "problem": problem})
     return report
 
 

@@ -43,6 +43,13 @@ class FileStore(Protocol):
     def exists(self, file_id: str) -> bool:
         """Whether a file with this id is stored (False for anything that is not an id)."""
 
+    def check(self) -> None:
+        """Issue 13: prove the store usable now (reachable, writable, readable): the
+        documents service calls it at start and refuses to start on StoreUnavailable."""
+
+    def describe(self) -> str:
+        """Where the files go, for logs and errors: never a credential."""
+
 
 def file_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -70,6 +77,20 @@ def _checked_content_type(content_type: str) -> str:
 
 def _not_found(file_id: str) -> FileNotFound:
     return FileNotFound(message=f"no stored file {file_id}")
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured store cannot be used (`check`): the message names the store and the
+    cause, never a credential."""
+
+    def __init__(self, store: str, cause: str):
+        super().__init__(f"file store unusable: {store}: {cause}")
+        self.store, self.cause = store, cause
+
+
+#: What `check` writes and reads back: the same bytes every time, so any number of
+#: processes starting at once write the same object (no delete needed).
+PROBE = b"tradecert file store probe\n"
 
 
 # --- directory ---------------------------------------------------------------------------
@@ -119,6 +140,19 @@ class DirectoryStore:
     def exists(self, file_id: str) -> bool:
         return is_file_id(file_id) and self._path(file_id).is_file()
 
+    def describe(self) -> str:
+        return f"directory {self.root}"
+
+    def check(self) -> None:
+        probe = self.root / ".probe"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _write_atomically(probe, PROBE)
+            if probe.read_bytes() != PROBE:
+                raise OSError("the probe file read back differs from what was written")
+        except OSError as error:
+            raise StoreUnavailable(self.describe(), f"{type(error).__name__}: {error}") from None
+
 
 def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
@@ -165,6 +199,11 @@ class S3Store:
         if not bucket:
             raise ValueError("S3Store needs a bucket")
         self.bucket, self.prefix = bucket, prefix or ""
+        # Only to blank them out of an error message, should a server ever echo one.
+        self._hidden = tuple(value for value in (access_key, secret_key,
+                                                  os.environ.get("AWS_ACCESS_KEY_ID"),
+                                                  os.environ.get("AWS_SECRET_ACCESS_KEY"))
+                             if value)
         self.client = client or boto3.session.Session().client(
             "s3", endpoint_url=endpoint_url or None, region_name=region or None,
             aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None,
@@ -210,6 +249,52 @@ class S3Store:
                 return False
             raise
         return True
+
+    def describe(self) -> str:
+        return (f"s3 bucket {self.bucket!r} (prefix {self.prefix!r}) at "
+                f"{self.client.meta.endpoint_url} region {self.client.meta.region_name}")
+
+    def check(self) -> None:
+        """The bucket answers HEAD, and an object written under `<prefix>startup-probe`
+        reads back the same. Needs s3:ListBucket, s3:PutObject and s3:GetObject, which
+        storing files needs anyway; nothing is deleted."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = f"{self.prefix}startup-probe"
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=PROBE,
+                                   ContentType="text/plain")
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            with contextlib.closing(answer["Body"]) as body:
+                if body.read() != PROBE:
+                    raise StoreUnavailable(self.describe(), "the probe object read back "
+                                                            "differs from what was written")
+        except ClientError as error:
+            raise StoreUnavailable(self.describe(), self._hide(_client_error(error))) from None
+        except BotoCoreError as error:
+            raise StoreUnavailable(self.describe(),
+                                   self._hide(f"{type(error).__name__}: {error}")) from None
+
+    def _hide(self, text: str) -> str:
+        for value in self._hidden:
+            text = text.replace(value, "***")
+        return text
+
+
+def _client_error(error) -> str:
+    """What the server said, in words: HEAD answers have no body, so 404 and 403 come
+    without a message of their own."""
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
+    operation = getattr(error, "operation_name", "") or "request"
+    meaning = {"404": "the bucket does not exist", "NoSuchBucket": "the bucket does not exist",
+               "403": "access denied (credentials or the bucket's policy)",
+               "AccessDenied": "access denied (credentials or the bucket's policy)",
+               "InvalidAccessKeyId": "the access key is unknown to the server",
+               "SignatureDoesNotMatch": "the secret key is wrong"}.get(code, "")
+    message = details.get("Message") or ""
+    return "; ".join(part for part in (f"{operation}: {code}", meaning, message) if part)
 
 
 # --- configuration -----------------------------------------------------------------------

@@ -283,29 +283,14 @@ def test_production_keeps_files_in_s3_and_signs_with_the_chambers_keys(rendered)
         refs = {ref.get("secretRef", {}).get("name", "")
                 for ref in _container(deployment).get("envFrom", [])}
         assert name == "documents" or not any(r.startswith("tradecert-files-s3") for r in refs)
-    # The chambers' keys: the paths the ConfigMap names are in the mounted Secret.
+    # The chambers' keyring (`tradecert keys`): a Secret mounted read-only where
+    # TRADECERT_KEYS_DIR says, under a fixed name so that a rotation updates it in place.
     mount = next(m for m in documents["volumeMounts"] if m["name"] == "signing-keys")
-    chambers = yaml.safe_load(data["TRADECERT_SIGNING_CHAMBERS"])
+    assert mount["mountPath"] == data["TRADECERT_KEYS_DIR"] and mount["readOnly"]
     volume = next(v for v in _of(docs, "Deployment")["documents"]["spec"]["template"]["spec"][
         "volumes"] if v["name"] == "signing-keys")
-    keys = set(_of(docs, "Secret")[volume["secret"]["secretName"]]["data"])
-    for chamber in chambers.values():
-        for path in [chamber["key"], chamber["cert"], *chamber.get("chain", [])]:
-            assert path.startswith(mount["mountPath"] + "/")
-            assert path.removeprefix(mount["mountPath"] + "/") in keys, path
-
-
-def test_the_chambers_setting_reaches_the_documents_configuration(monkeypatch, rendered):
-    """config.yaml reads DOCUMENTS.chambers from TRADECERT_SIGNING_CHAMBERS (one line of
-    JSON), as the production overlay sets it; unset, it is empty (development keys)."""
-    value = _configmap(rendered["production"])["TRADECERT_SIGNING_CHAMBERS"]
-    monkeypatch.setenv("TRADECERT_SIGNING_CHAMBERS", value)
-    with open(CONFIG_YAML, encoding="utf-8") as fh:
-        chambers = load_config(fh)["DOCUMENTS"]["chambers"]
-    assert chambers["1504"]["key"] == "/var/run/tradecert/signing/1504.key.pem"
-    monkeypatch.delenv("TRADECERT_SIGNING_CHAMBERS")
-    with open(CONFIG_YAML, encoding="utf-8") as fh:
-        assert not load_config(fh)["DOCUMENTS"]["chambers"]
+    assert volume["secret"]["secretName"] == "tradecert-signing-keys"
+    assert "subPath" not in mount   # a subPath mount would never see a rotation
 
 
 def test_the_stripe_keys_go_to_payment_only(rendered):
@@ -344,7 +329,7 @@ def test_production_settings_make_the_s3_store(monkeypatch, rendered):
         settings = load_config(fh)["DOCUMENTS"]["storage"]
     store = store_from_config(settings, Path("/nonexistent"))
     assert isinstance(store, S3Store) and store.bucket == data["TRADECERT_FILES_BUCKET"]
-    assert store.client.meta.region_name == data["AWS_DEFAULT_REGION"]
+    assert store.client.meta.region_name == data["TRADECERT_FILES_REGION"]
 
 
 @pytest.mark.parametrize("overlay", k8s.OVERLAYS)

@@ -87,8 +87,10 @@ def test_bad_payloads_and_kinds_are_refused_with_the_field(documents):
         documents.render("nonsense", {})
 
 
-def test_no_key_and_no_development_keys_means_no_certified_pdf(runner_factory, rpc_client):
-    settings = {**nameko.config["DOCUMENTS"], "development_keys": False, "chambers": {}}
+def test_no_key_and_no_development_keys_means_no_certified_pdf(runner_factory, rpc_client,
+                                                               tmp_path):
+    settings = {**nameko.config["DOCUMENTS"], "development_keys": False, "chambers": {},
+                "keys_dir": str(tmp_path / "empty")}  # issue 13: keys there would sign
     with nameko.config.patch({"DOCUMENTS": settings}):
         runner_factory(DocumentsService).start()
         with pytest.raises(SigningUnavailable):

@@ -1,7 +1,6 @@
 """Defect 8: no secret, hash or token in any log line. A database error used to carry its
 bound parameters (argon2 hashes, token hashes) into the exception text, and so into the
 traceback Nameko logs and the remote error the caller logs."""
-import io
 import logging
 
 import pytest
@@ -15,28 +14,13 @@ from services.identity.models import Account
 from services.identity.service import IdentityService
 from tradecert import config
 from tradecert.db import make_engine
-from tradecert.logs import get_logger, json_formatter
+from tradecert.logs import get_logger
 
 SAITAMA = {"cci_code": "1504", "name_ja": "さいたま商工会議所", "name_en": "Saitama CCI"}
 PASSWORD = "Passw0rdX"
 TOKEN = "the-same-token-twice"
 
 
-@pytest.fixture
-def log_lines():
-    """What the JSON handler of every process (config.yaml LOGGING) would write."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(json_formatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield stream.getvalue
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 @pytest.fixture

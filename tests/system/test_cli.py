@@ -157,3 +157,34 @@ def test_chamber_fees_are_shown_and_set_with_each_change_kept(fresh_databases, d
     (change,) = session.query(FeeScheduleChange).all()  # the refused ones left nothing
     assert (change.changed_by, change.old["co"], change.new["co"]) == (
         "ops-suzuki", {"member": 1260, "non_member": 3460}, {"member": 1100, "non_member": 3300})
+
+
+def test_keys_rotate_installs_a_given_key_and_refuses_one_that_does_not_fit(tmp_path):
+    """Issue 13: production's rotation (a key and certificate from the chamber's CA)."""
+    from services.documents.keyring import ensure_development_credentials, read_keyring
+
+    ca_dir, keys_dir = tmp_path / "ca", tmp_path / "keys"
+    given = ensure_development_credentials("1504", "Saitama CCI", ca_dir)  # "from the CA"
+    other = ensure_development_credentials("1301", "Tokyo CCI", ca_dir)
+    files = {"k.pem": given.key_pem, "c.pem": given.cert_pem, "ca.pem": given.chain_pem[0],
+             "other.pem": other.key_pem}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+
+    wrong = invoke("keys", "rotate", "--chamber", "1504", "--keys-dir", str(keys_dir),
+                   "--key", str(tmp_path / "other.pem"), "--cert", str(tmp_path / "c.pem"))
+    assert wrong.exit_code != 0
+    assert "not rotated: the private key does not belong to the certificate" in wrong.output
+    assert read_keyring("1504", keys_dir).generations == ()
+
+    done = invoke("keys", "rotate", "--chamber", "1504", "--keys-dir", str(keys_dir),
+                  "--key", str(tmp_path / "k.pem"), "--cert", str(tmp_path / "c.pem"),
+                  "--chain", str(tmp_path / "ca.pem"))
+    assert done.exit_code == 0, done.output
+    assert "certificate 1 signs from now on" in done.output
+    assert (keys_dir / "1504.chain.pem").read_bytes() == given.chain_pem[0]
+    listed = invoke("keys", "list", "--keys-dir", str(keys_dir))
+    assert listed.exit_code == 0, listed.output
+    assert "chamber 1504" in listed.output and "1  signing" in listed.output
+    half = invoke("keys", "rotate", "--chamber", "1504", "--key", str(tmp_path / "k.pem"))
+    assert half.exit_code != 0 and "give --key and --cert together" in half.output

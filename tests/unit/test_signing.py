@@ -8,58 +8,17 @@ import statistics
 import threading
 import time
 
-import pydyf
 import pytest
 
+from services.documents.keyring import DEV_CA_CERT, ensure_development_credentials
 from services.documents.signing import (
-    DEV_CA_CERT,
     ChamberCredentials,
     PdfSigner,
     ValidationReport,
-    ensure_development_credentials,
     load_credentials,
     validate,
 )
-
-MARKER = b"Certificate of Origin No. 0001"
-
-
-def make_pdf(size: int = 30_000) -> bytes:
-    """A one-page PDF of about `size` bytes (uncompressed text, so a test can find MARKER in
-    the content stream)."""
-    pdf = pydyf.PDF()
-    font = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1", "BaseFont": "/Helvetica"})
-    pdf.add_object(font)
-    content = pydyf.Stream()
-    content.begin_text()
-    content.set_font_size("F1", 9)
-    content.set_text_matrix(1, 0, 0, 1, 40, 800)
-    content.show_text_string(MARKER.decode())
-    line = 0
-    while len(content.data) < size // 40:
-        line += 1
-        content.move_text_to(0, -1)
-        content.show_text_string(f"Line {line}: goods described, origin Japan, HS 8471.30")
-    content.end_text()
-    pdf.add_object(content)
-    page = pydyf.Dictionary({
-        "Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array([0, 0, 595, 842]),
-        "Resources": pydyf.Dictionary({"Font": pydyf.Dictionary({"F1": font.reference})}),
-        "Contents": content.reference})
-    pdf.add_page(page)
-    out = io.BytesIO()
-    pdf.write(out, identifier=True)
-    data = out.getvalue()
-    if len(data) < size:  # pad with a comment before the trailer: still a valid PDF
-        data = data.replace(b"\nxref\n", b"\n%" + b"x" * (size - len(data)) + b"\nxref\n", 1)
-        data = _fix_startxref(data)
-    return data
-
-
-def _fix_startxref(data: bytes) -> bytes:
-    xref = data.rindex(b"\nxref\n") + 1
-    head, _, _ = data.rpartition(b"startxref\n")
-    return head + b"startxref\n%d\n%%%%EOF\n" % xref
+from tests.helpers.pdf import MARKER, make_pdf
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ real S3-compatible server (moto, on loopback) for S3Store."""
 import hashlib
 import os
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,10 @@ from services.documents.storage import (
     FileStore,
     S3Store,
     StoredFile,
+    StoreUnavailable,
     store_from_config,
 )
+from tests.helpers.s3 import ACCESS_KEY, REGION, SECRET_KEY, moto_server, new_bucket_name
 
 PDF = b"%PDF-1.7\n" + os.urandom(2048) + b"\n%%EOF\n"
 UNKNOWN = "0" * 64
@@ -26,20 +27,15 @@ BAD_IDS = ["../x", "../" + "a" * 61, "A" * 64, "a" * 63, "a" * 65, "", "/etc/pas
 
 @pytest.fixture(scope="module")
 def s3_server():
-    """moto's S3 in server mode: a real HTTP server on 127.0.0.1 in this process."""
-    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
-def make_s3_store(endpoint: str, prefix: str = "files/") -> S3Store:
-    bucket = f"tradecert-{uuid.uuid4().hex[:12]}"
-    store = S3Store(bucket, endpoint_url=endpoint, region="us-east-1", access_key="testing",
-                    secret_key="testing", prefix=prefix)
-    store.client.create_bucket(Bucket=bucket)
+def make_s3_store(endpoint: str, prefix: str = "files/", create: bool = True) -> S3Store:
+    store = S3Store(new_bucket_name(), endpoint_url=endpoint, region=REGION,
+                    access_key=ACCESS_KEY, secret_key=SECRET_KEY, prefix=prefix)
+    if create:
+        store.client.create_bucket(Bucket=store.bucket)
     return store
 
 
@@ -171,3 +167,54 @@ def test_store_from_config(tmp_path):
         store_from_config({"backend": "s3"}, default)
     with pytest.raises(ValueError):
         store_from_config({"backend": "ftp"}, default)
+
+
+# --- the check at start (issue 13) ------------------------------------------------------
+
+
+def test_a_working_store_passes_its_check(store):
+    store.check()
+    store.check()  # again (another process starting): the same probe, still fine
+
+    assert store.put(PDF, "application/pdf") == hashlib.sha256(PDF).hexdigest()
+
+
+def test_a_directory_that_cannot_be_written_fails_the_check(tmp_path):
+    (tmp_path / "file").write_bytes(b"")  # a file where the directory should be
+    store = DirectoryStore(tmp_path / "file" / "files")
+
+    with pytest.raises(StoreUnavailable) as raised:
+        store.check()
+    assert str(tmp_path / "file" / "files") in str(raised.value)
+
+
+def test_a_missing_bucket_fails_the_check_naming_it(s3_server):
+    store = make_s3_store(s3_server, create=False)
+
+    with pytest.raises(StoreUnavailable) as raised:
+        store.check()
+    message = str(raised.value)
+    assert f"s3 bucket {store.bucket!r}" in message and s3_server in message
+    assert "the bucket does not exist" in message
+    assert SECRET_KEY not in message and ACCESS_KEY not in message
+
+
+def test_an_endpoint_nobody_answers_fails_the_check(s3_server):
+    from tests.conftest import free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    store = S3Store("tradecert-nowhere", endpoint_url=endpoint, region=REGION,
+                    access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+
+    with pytest.raises(StoreUnavailable) as raised:
+        store.check()
+    assert endpoint in str(raised.value) and "EndpointConnectionError" in str(raised.value)
+    assert SECRET_KEY not in str(raised.value)
+
+
+def test_the_check_leaves_one_probe_object_beside_the_files(s3_server):
+    store = make_s3_store(s3_server, prefix="tenant-b/")
+    store.check()
+
+    listed = store.client.list_objects_v2(Bucket=store.bucket)["Contents"]
+    assert [item["Key"] for item in listed] == ["tenant-b/startup-probe"]
