@@ -18,7 +18,9 @@ What a kept answer must not outlive, and how:
 - a lost event (the process away from the broker): the cache's seconds bound it.
 
 What stays exact: ISS-9's limit of tries per address is counted here, for every try found
-or not, before anything else (per gateway process: `deploy/` runs one); ISS-14's count of
+or not, before anything else. The count is this process's: where several gateway replicas run,
+the Ingress sends an address's verifications to one replica (deploy/k8s hashes them by
+the client address), so an address still gets 30 a minute, not 30 per replica; ISS-14's count of
 lookups per certificate: issuance records a lookup it answers itself, and the lookups the
 gateway answered are sent to issuance in one call a second (`record_lookups`), so staff see
 them a second later at most. A process that dies loses that last second's count.

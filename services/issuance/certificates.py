@@ -7,7 +7,8 @@ the payload the certificate was rendered from, so it says what the certificate s
 
 Issue 12: the gateway keeps the answers it got and answers repeated lookups itself
 (gateway/verifications.py); it counts the tries per address and sends the lookups it
-answered to `record_lookups`, so staff still see every lookup (ISS-14)."""
+answered to `record_lookups`, so staff still see every lookup (ISS-14). The limit of tries
+per address (ISS-9) is the gateway's alone: it is the one that sees the address."""
 import hmac
 import re
 from datetime import date, datetime
@@ -23,16 +24,11 @@ from services.issuance.exceptions import (
     NoCopiesAppliedFor,
     PaymentRequired,
     PrintWindowClosed,
-    TooManyVerifications,
 )
-from services.issuance.models import Application, RateLimit, VerificationLookup
+from services.issuance.models import Application, VerificationLookup
 from services.issuance.schemas import VerificationQuerySchema
-from tradecert import ratelimit
-from tradecert.ratelimit import Limit
 from tradecert.schemas import load
 
-#: ISS-9: more than 30 tries a minute from one address → 429 (LIMITS in config.yaml).
-VERIFICATIONS_PER_ADDRESS = Limit("verifications_per_address", 30, 60)
 #: How many of the latest lookups staff see beside the count.
 RECENT_LOOKUPS = 5
 NO_LONGER_VALID = ("revoked", "replaced")
@@ -93,16 +89,6 @@ def printing_facts(application: Application) -> dict:
 
 
 # --- verification (ISS-9, ISS-14) --------------------------------------------------------------
-
-def count_try(session: Session, client_address: str | None) -> None:
-    """ISS-9: every try counts against the address, found or not."""
-    ratelimit.hit(session, RateLimit, VERIFICATIONS_PER_ADDRESS, client_address,
-                  error=TooManyVerifications)
-
-
-def prune_counters(session: Session) -> int:
-    return ratelimit.prune(session, RateLimit)
-
 
 def normalized_code(value: str) -> str:
     """The access code as printed may be typed in lower case, with spaces or hyphens."""

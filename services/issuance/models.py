@@ -4,7 +4,6 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
-from tradecert.ratelimit import RateLimitMixin
 
 
 class Base(DeclarativeBase):
@@ -146,6 +145,3 @@ class VerificationLookup(Base):
         ForeignKey("applications.id", ondelete="CASCADE"))
     at: Mapped[datetime]
 
-
-class RateLimit(RateLimitMixin, Base):
-    """Counters of verification tries per client address (ISS-9: a public page)."""

@@ -1,5 +1,3 @@
-from nameko.timer import timer
-
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
@@ -192,12 +190,8 @@ class IssuanceService(HealthCheck):
     # --- anyone: public verification (ISS-9, ISS-14) --------------------------------------
 
     @rpc
-    def verify(self, certificate_no, access_code, issued_on,
-               client_address: str | None = None) -> dict:
-        """The try is counted against the address first, in its own transaction, so that a
-        wrong guess counts too; then the certificate is found and the lookup counted."""
-        with self.db.transaction() as session:
-            certificates.count_try(session, client_address)
+    def verify(self, certificate_no, access_code, issued_on) -> dict:
+        """The certificate is found and the lookup counted (the gateway limits the tries)."""
         query = {name: value for name, value in (
             ("certificate_no", certificate_no), ("access_code", access_code),
             ("issued_on", issued_on)) if value not in (None, "")}
@@ -210,12 +204,6 @@ class IssuanceService(HealthCheck):
     def record_lookups(self, lookups: list[dict]) -> int:
         with self.db.transaction() as session:
             return certificates.record_lookups(session, lookups)
-
-    @timer(interval=3600)
-    def prune_counters(self):
-        """Counters of verification tries whose window has closed go."""
-        with self.db.transaction() as session:
-            certificates.prune_counters(session)
 
     # --- chamber staff --------------------------------------------------------------------
 
