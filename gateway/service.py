@@ -1,6 +1,6 @@
 """The gateway: HTTP only. Its routes live in gateway/routes/ by subject; this class puts
 them together with the RPC clients they use (ARCHITECTURE: gateway)."""
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from nameko.timer import timer
 
 from gateway.dependencies import HealthRpc, IdentityRpc, IssuanceRpc, LogContext, ServiceRpc
@@ -30,6 +30,7 @@ from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
 from services.payment.interfaces import SLOW_CALLS as PAYMENT_SLOW
 from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
+from tradecert.entrypoints import event_handler
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
