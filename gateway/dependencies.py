@@ -141,5 +141,7 @@ class IssuanceClient:
         self.verifications.forget_certificate(certificate_no)
 
     def send_lookups(self) -> int:
-        """The lookups answered here, to issuance (ISS-14's count)."""
+        """The lookups answered here, to issuance (ISS-14's count), and the tries seen here
+        (ISS-9's limit, counted for every gateway process together)."""
+        self.verifications.count_tries(self._client)
         return self.verifications.record_lookups(self._client)

@@ -7,8 +7,10 @@ the payload the certificate was rendered from, so it says what the certificate s
 
 Issue 12: the gateway keeps the answers it got and answers repeated lookups itself
 (gateway/verifications.py); it counts the tries per address and sends the lookups it
-answered to `record_lookups`, so staff still see every lookup (ISS-14). The limit of tries
-per address (ISS-9) is the gateway's alone: it is the one that sees the address."""
+answered to `record_lookups`, so staff still see every lookup (ISS-14). The tries per address
+(ISS-9) are limited in each gateway process and counted here for all of them together
+(`count_tries`, once a second), so several gateway processes still allow an address its 30
+a minute, not 30 each."""
 import hmac
 import re
 from datetime import date, datetime
@@ -24,11 +26,16 @@ from services.issuance.exceptions import (
     NoCopiesAppliedFor,
     PaymentRequired,
     PrintWindowClosed,
+    TooManyVerifications,
 )
-from services.issuance.models import Application, VerificationLookup
+from services.issuance.models import Application, RateLimit, VerificationLookup
 from services.issuance.schemas import VerificationQuerySchema
+from tradecert import ratelimit
+from tradecert.ratelimit import Limit
 from tradecert.schemas import load
 
+#: ISS-9: more than 30 tries a minute from one address → 429 (LIMITS in config.yaml).
+VERIFICATIONS_PER_ADDRESS = Limit("verifications_per_address", 30, 60)
 #: How many of the latest lookups staff see beside the count.
 RECENT_LOOKUPS = 5
 NO_LONGER_VALID = ("revoked", "replaced")
@@ -89,6 +96,23 @@ def printing_facts(application: Application) -> dict:
 
 
 # --- verification (ISS-9, ISS-14) --------------------------------------------------------------
+
+def count_tries(session: Session, tries: dict) -> dict:
+    """ISS-9: the tries the gateway processes saw, {address: how many}, counted together;
+    answers {address: seconds until its window closes} for each address over the limit."""
+    limit, over = VERIFICATIONS_PER_ADDRESS.configured, {}
+    for address, count in sorted(tries.items()):  # one order: no deadlock between two calls
+        hits, expires_at = ratelimit.count(session, RateLimit, limit, str(address)[:100],
+                                           by=max(1, int(count)))
+        if hits > limit.count:
+            over[address] = ratelimit.refusal(limit, expires_at, TooManyVerifications
+                                              ).params["retry_after_s"]
+    return over
+
+
+def prune_counters(session: Session) -> int:
+    return ratelimit.prune(session, RateLimit)
+
 
 def normalized_code(value: str) -> str:
     """The access code as printed may be typed in lower case, with spaces or hyphens."""

@@ -113,13 +113,19 @@ class IssuanceRpc(Protocol):
         goods [{description, quantity}], replaced_by}, of a paid certificate only; the lookup
         is counted for staff. Raises CertificateNotFound (404, the same whichever part is
         wrong), ValidationFailed (a part missing, or `issued_on` not YYYY-MM-DD). ISS-9's
-        limit of tries per address is the gateway's (gateway/verifications.py): it sees the
-        address, and it answers most lookups without asking (issue 12)."""
+        limit of tries per address: `count_verification_tries` (the gateway sees the address
+        and answers most lookups without asking, issue 12)."""
 
     def record_lookups(self, lookups: list[dict]) -> int:
         """ISS-14: lookups the gateway answered itself from the answers it keeps (issue 12),
         [{certificate_no, at (ISO date-time)}], counted as `verify` counts its own; a number
         that is no paid certificate is skipped. Returns how many were recorded."""
+
+    def count_verification_tries(self, tries: dict) -> dict:
+        """ISS-9: the verification tries the gateway processes saw since they last said,
+        {client address: how many}, counted against LIMITS.verifications_per_address for all
+        processes together. Returns {address: retry_after_s} for every address over it: each
+        gateway process refuses those until then (issue 12: one limit, however many)."""
 
     # --- chamber staff (ISS-2, ISS-7, ISS-13) ---
 

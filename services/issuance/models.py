@@ -4,6 +4,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradecert.db import TYPE_ANNOTATION_MAP, new_metadata
+from tradecert.ratelimit import RateLimitMixin
 
 
 class Base(DeclarativeBase):
@@ -145,3 +146,6 @@ class VerificationLookup(Base):
         ForeignKey("applications.id", ondelete="CASCADE"))
     at: Mapped[datetime]
 
+
+class RateLimit(RateLimitMixin, Base):
+    """Counters of verification tries per client address (ISS-9: a public page)."""

@@ -1,3 +1,5 @@
+from nameko.timer import timer
+
 from services.documents.interfaces import SLOW_CALLS as DOCUMENTS_SLOW
 from services.identity.interfaces import SLOW_CALLS as IDENTITY_SLOW
 from services.issuance import certificates, domain, payments, rules
@@ -204,6 +206,17 @@ class IssuanceService(HealthCheck):
     def record_lookups(self, lookups: list[dict]) -> int:
         with self.db.transaction() as session:
             return certificates.record_lookups(session, lookups)
+
+    @rpc
+    def count_verification_tries(self, tries: dict) -> dict:
+        with self.db.transaction() as session:
+            return certificates.count_tries(session, tries)
+
+    @timer(interval=3600)
+    def prune_counters(self):
+        """Counters of verification tries whose window has closed go."""
+        with self.db.transaction() as session:
+            certificates.prune_counters(session)
 
     # --- chamber staff --------------------------------------------------------------------
 
