@@ -295,16 +295,19 @@ CPU_COLUMNS = ("gateway", "identity", "issuance", "documents", "others", "load t
 
 
 def print_cpu(results: dict) -> None:
-    """Where the time went: CPU ms per request in each process (documents: both processes;
-    others: registration, payment, notify, the mail sink, the local Stripe), and how busy
+    """Where the time went: CPU ms per request in each process (documents, the gateway: all
+    their processes; others: registration, payment, notify, the mail sink, the local Stripe),
+    and how busy
     the machine was (RabbitMQ, PostgreSQL and whatever else runs on it are not counted)."""
     header = ("CPU ms per request", *CPU_COLUMNS, "machine busy", "load avg")
     table = [header]
     for scenario in (s for s in SCENARIOS if s in results):
         used = dict(results[scenario]["cpu_ms_per_request"])
-        grouped = {"documents": sum(v for k, v in used.items() if k.startswith("documents"))}
+        pooled = {"documents": "documents-", "gateway": "gateway-"}  # several processes
+        grouped = {column: sum(v for k, v in used.items() if k.startswith(prefix))
+                   for column, prefix in pooled.items()}
         grouped["others"] = sum(v for k, v in used.items() if k not in CPU_COLUMNS
-                                and not k.startswith("documents"))
+                                and not k.startswith(tuple(pooled.values())))
         machine = results[scenario]["machine"]
         table.append((scenario, *(f"{used.get(c, grouped.get(c, 0.0)):.2f}"
                                   for c in CPU_COLUMNS),

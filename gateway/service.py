@@ -3,7 +3,14 @@ them together with the RPC clients they use (ARCHITECTURE: gateway)."""
 from nameko.events import BROADCAST
 from nameko.timer import timer
 
-from gateway.dependencies import HealthRpc, IdentityRpc, IssuanceRpc, LogContext, ServiceRpc
+from gateway.dependencies import (
+    HealthRpc,
+    IdentityRpc,
+    IssuanceRpc,
+    LogContext,
+    MetricsPort,
+    ServiceRpc,
+)
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
 from gateway.routes.account_staff_pages import AccountStaffPages
@@ -48,6 +55,7 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
     payment = ServiceRpc("payment", slow=PAYMENT_SLOW)
     cluster = HealthRpc()
     log_context = LogContext()
+    metrics_port = MetricsPort()
 
     _spec: dict | None = None
 
