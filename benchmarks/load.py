@@ -3,7 +3,8 @@ connections, each figure against the echo ceiling measured in the same run. Prin
 table and written to var/bench/load.json.
 
 The system is `tradecert run` itself, as `make run` starts it (every service, documents as
-two processes, the gateway, the mail sink, the local Stripe), on free loopback ports with its
+two processes, the gateway as two (TRADECERT_GATEWAY_PROCESSES), the mail sink, the local
+Stripe), on free loopback ports with its
 own vhost, databases (tcbench_<id>_<service>) and var directory, all removed afterwards. It is
 seeded through the services' RPCs (benchmarks/seeding.py): a registration approved with its
 signer, whose user ID is logged in over HTTP; certificates certified and paid; applications
@@ -79,7 +80,11 @@ class RunningSystem(Cluster):
             "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{port}", "TRADECERT_PUBLIC_URL": self.url,
             "TRADECERT_SMTP_PORT": str(free_port()),
             "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
-            "TRADECERT_DOCUMENTS_PROCESSES": "2", **(env or {})})
+            "TRADECERT_DOCUMENTS_PROCESSES": "2",
+            # two gateways on the one port (SO_REUSEPORT), as deploy/ runs two replicas: one
+            # process answers on one core at most (docs/DECISIONS.md, issue 12)
+            "TRADECERT_GATEWAY_PROCESSES": os.environ.get("TRADECERT_GATEWAY_PROCESSES", "2"),
+            **(env or {})})
         self.maildir = self.var / "mail"
 
     def __enter__(self):
@@ -295,16 +300,19 @@ CPU_COLUMNS = ("gateway", "identity", "issuance", "documents", "others", "load t
 
 
 def print_cpu(results: dict) -> None:
-    """Where the time went: CPU ms per request in each process (documents: both processes;
-    others: registration, payment, notify, the mail sink, the local Stripe), and how busy
+    """Where the time went: CPU ms per request in each process (documents, the gateway: all
+    their processes; others: registration, payment, notify, the mail sink, the local Stripe),
+    and how busy
     the machine was (RabbitMQ, PostgreSQL and whatever else runs on it are not counted)."""
     header = ("CPU ms per request", *CPU_COLUMNS, "machine busy", "load avg")
     table = [header]
     for scenario in (s for s in SCENARIOS if s in results):
         used = dict(results[scenario]["cpu_ms_per_request"])
-        grouped = {"documents": sum(v for k, v in used.items() if k.startswith("documents"))}
+        pooled = {"documents": "documents-", "gateway": "gateway-"}  # several processes
+        grouped = {column: sum(v for k, v in used.items() if k.startswith(prefix))
+                   for column, prefix in pooled.items()}
         grouped["others"] = sum(v for k, v in used.items() if k not in CPU_COLUMNS
-                                and not k.startswith("documents"))
+                                and not k.startswith(tuple(pooled.values())))
         machine = results[scenario]["machine"]
         table.append((scenario, *(f"{used.get(c, grouped.get(c, 0.0)):.2f}"
                                   for c in CPU_COLUMNS),

@@ -1,10 +1,12 @@
 """The gateway's DependencyProviders: RPC to the services, and the log context."""
+from nameko.extensions import DependencyProvider
+
 from gateway import verifications
 from gateway.callers import CallerCache, ttl_s
-from tradecert import rpc
+from tradecert import config, metrics, rpc
 from tradecert.logs import LogContext
 
-__all__ = ["HealthRpc", "IdentityRpc", "IssuanceRpc", "LogContext", "ServiceRpc"]
+__all__ = ["HealthRpc", "IdentityRpc", "IssuanceRpc", "LogContext", "MetricsPort", "ServiceRpc"]
 
 
 class ServiceRpc(rpc.ServiceRpc):
@@ -141,5 +143,22 @@ class IssuanceClient:
         self.verifications.forget_certificate(certificate_no)
 
     def send_lookups(self) -> int:
-        """The lookups answered here, to issuance (ISS-14's count)."""
+        """The lookups answered here, to issuance (ISS-14's count), and the tries seen here
+        (ISS-9's limit, counted for every gateway process together)."""
+        self.verifications.count_tries(self._client)
         return self.verifications.record_lookups(self._client)
+
+
+class MetricsPort(DependencyProvider):
+    """The process's metrics on METRICS.port too, when `make run` gives it one: several
+    gateway processes share the web address, whose `/metrics` answers whichever the kernel
+    picked (issue 12, operations/supervisor.py)."""
+
+    def start(self):
+        self.port = metrics.serve(config.section("METRICS"))
+
+    def stop(self):
+        metrics.stop_serving(self.port)
+        self.port = None
+
+    kill = stop

@@ -1,9 +1,16 @@
 """The gateway: HTTP only. Its routes live in gateway/routes/ by subject; this class puts
 them together with the RPC clients they use (ARCHITECTURE: gateway)."""
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from nameko.timer import timer
 
-from gateway.dependencies import HealthRpc, IdentityRpc, IssuanceRpc, LogContext, ServiceRpc
+from gateway.dependencies import (
+    HealthRpc,
+    IdentityRpc,
+    IssuanceRpc,
+    LogContext,
+    MetricsPort,
+    ServiceRpc,
+)
 from gateway.openapi import build_spec
 from gateway.routes.account_pages import AccountPages
 from gateway.routes.account_staff_pages import AccountStaffPages
@@ -30,6 +37,7 @@ from services.issuance.interfaces import SLOW_CALLS as ISSUANCE_SLOW
 from services.payment.interfaces import SLOW_CALLS as PAYMENT_SLOW
 from services.registration.interfaces import SLOW_CALLS as REGISTRATION_SLOW
 from tradecert import config
+from tradecert.entrypoints import event_handler
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeRequestRoutes,
@@ -47,6 +55,7 @@ class GatewayService(PlatformRoutes, IdentityRoutes, RegistrationRoutes, ChangeR
     payment = ServiceRpc("payment", slow=PAYMENT_SLOW)
     cluster = HealthRpc()
     log_context = LogContext()
+    metrics_port = MetricsPort()
 
     _spec: dict | None = None
 

@@ -18,13 +18,18 @@ What a kept answer must not outlive, and how:
 - a lost event (the process away from the broker): the cache's seconds bound it.
 
 What stays exact: ISS-9's limit of tries per address is counted here, for every try found
-or not, before anything else (per gateway process: `deploy/` runs one); ISS-14's count of
+or not, before anything else, in this process; and, because several gateway processes share
+the port and replicas share the Ingress, every process sends the tries it saw to issuance
+once a second (`count_verification_tries`), which counts them for all together and names
+the addresses over the limit: each process refuses those until their window closes. An
+address gets its 30 a minute however many processes answer it, give or take one second's
+tries; ISS-14's count of
 lookups per certificate: issuance records a lookup it answers itself, and the lookups the
 gateway answered are sent to issuance in one call a second (`record_lookups`), so staff see
 them a second later at most. A process that dies loses that last second's count.
 """
 import threading
-from collections import deque
+from collections import Counter, deque
 
 from gateway.callers import fresh, seconds
 from services.issuance.exceptions import TooManyVerifications
@@ -58,12 +63,21 @@ class AddressLimit:
     def __init__(self, limit: Limit, now=seconds):
         self.limit, self.now = limit, now
         self._windows: dict[str, tuple[float, int]] = {}  # address -> (window ends, hits)
+        self.tries: Counter = Counter()  # since they were last sent to issuance
+        self.refused: dict[str, float] = {}  # address -> until (over the limit, all together)
 
     def hit(self, address: str | None) -> None:
-        """Count a try; TooManyVerifications (429, Retry-After) past the limit."""
+        """Count a try; TooManyVerifications (429, Retry-After) past the limit, this
+        process's or all processes' together (`refuse`)."""
         if address is None:
             return
         limit, now = self.limit.configured, self.now()
+        self.tries[address] += 1
+        until = self.refused.get(address)
+        if until is not None:
+            if now < until:
+                raise self._refusal(limit, until - now)
+            del self.refused[address]
         ends, hits = self._windows.get(address, (0.0, 0))
         if not ends - limit.window_s <= now < ends:  # closed (or the clock was set back)
             if len(self._windows) >= MAX_ANSWERS:
@@ -71,9 +85,26 @@ class AddressLimit:
             ends, hits = now + limit.window_s, 0
         self._windows[address] = (ends, hits + 1)
         if hits + 1 > limit.count:
-            raise TooManyVerifications(
-                message=f"{limit.name}: at most {limit.count} in {limit.window_s} s",
-                params={"retry_after_s": max(1, int(ends - now) + 1), "limit": limit.count})
+            raise self._refusal(limit, ends - now)
+
+    @staticmethod
+    def _refusal(limit: Limit, seconds_left: float) -> TooManyVerifications:
+        return TooManyVerifications(
+            message=f"{limit.name}: at most {limit.count} in {limit.window_s} s",
+            params={"retry_after_s": max(1, int(seconds_left) + 1), "limit": limit.count})
+
+    def take_tries(self) -> dict[str, int]:
+        """The tries seen since the last time, {address: how many}, to be counted together."""
+        tries, self.tries = self.tries, Counter()
+        return dict(tries)
+
+    def refuse(self, over: dict[str, int]) -> None:
+        """Addresses over the limit counted together: refused here for their seconds too."""
+        now = self.now()
+        if len(self.refused) >= MAX_ANSWERS:
+            self.refused = {a: until for a, until in self.refused.items() if until > now}
+        for address, seconds_left in over.items():
+            self.refused[address] = now + float(seconds_left)
 
     def _prune(self, now: float) -> None:
         self._windows = {address: window for address, window in self._windows.items()
@@ -133,6 +164,21 @@ class Verifications:
         with self._lock:
             self._forgotten += 1
             self._answers.clear()
+
+    def count_tries(self, issuance) -> int:
+        """ISS-9: the tries seen here since the last time, counted by issuance for every
+        process together (a timer calls it every second); the addresses it finds over the
+        limit are refused here too. Tries issuance did not take are not sent again: this
+        process's own limit still holds meanwhile."""
+        tries = self.limit.take_tries()
+        if not tries:
+            return 0
+        try:
+            self.limit.refuse(issuance.count_verification_tries(tries))
+        except Exception:  # noqa: BLE001 — issuance away: the local limit holds meanwhile
+            log.warning("verification_tries_not_counted", addresses=len(tries))
+            return 0
+        return len(tries)
 
     def record_lookups(self, issuance) -> int:
         """Send the lookups answered here since the last time to issuance (a timer calls it

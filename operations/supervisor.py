@@ -151,9 +151,10 @@ class Supervisor:
                 str(self.var / "localstripe.pickle")]))
         services = [Child(name, [*nameko, *options, service_class_path(service)])
                     for service in SERVICES for name, options in self.processes(service)]
-        self.metrics_urls = self.metrics_ports(services)
-        self.children += services
-        self.children.append(Child("gateway", [*nameko, "gateway.service:GatewayService"]))
+        gateways = [Child(name, [*nameko, "gateway.service:GatewayService"])
+                    for name in self.gateway_names()]
+        self.metrics_urls = self.metrics_ports(services, gateways)
+        self.children += services + gateways
 
     @staticmethod
     def processes(service: str) -> list[tuple[str, list[str]]]:
@@ -165,15 +166,27 @@ class Supervisor:
         count = int(config.section("DOCUMENTS").get("processes", 1))
         return [(f"documents-{n}", ["--define", "max_workers=1"]) for n in range(1, count + 1)]
 
-    def metrics_ports(self, services: list[Child]) -> dict[str, str]:
+    @staticmethod
+    def gateway_names() -> list[str]:
+        """GATEWAY.processes gateways on the one address (SO_REUSEPORT, eventlet's default):
+        `gateway` alone, or `gateway-1` ... `gateway-N`."""
+        count = max(1, int(config.section("GATEWAY").get("processes") or 1))
+        return ["gateway"] if count == 1 else [f"gateway-{n}" for n in range(1, count + 1)]
+
+    def metrics_ports(self, services: list[Child], gateways: list[Child]) -> dict[str, str]:
         """Issue 12: each service process serves its Prometheus metrics on a port of its own,
-        METRICS.base_port + n (0: none); the gateway on its own address. Returns every
-        endpoint by process name, as written to <VAR_DIR>/run/metrics-ports.json."""
+        METRICS.base_port + n (0: none). One gateway answers them at its own `/metrics`;
+        several share that address, so each then serves its own on a port of its own too.
+        Returns every endpoint by process name, as written to <VAR_DIR>/run/metrics-ports.json."""
         settings = config.section("METRICS")
         base = int(settings.get("base_port") or 0)
         address = settings.get("address") or "127.0.0.1"
         host = "127.0.0.1" if address in ("0.0.0.0", "::") else address  # all: loopback too
-        urls = {"gateway": f"{self.gateway_url()}/metrics"}
+        urls = {}
+        if len(gateways) == 1:
+            urls["gateway"] = f"{self.gateway_url()}/metrics"
+        else:
+            services = services + gateways
         for offset, child in enumerate(services if base else []):
             child.env["TRADECERT_METRICS_PORT"] = str(base + offset)
             urls[child.name] = f"http://{host}:{base + offset}/metrics"

@@ -20,18 +20,32 @@ if [ ${#paths[@]} -eq 0 ]; then
   exec .venv/bin/nameko test "${rabbit[@]}" "$@"
 fi
 # The whole suite: the browser tests (Playwright cannot run under eventlet's monkey patching:
-# plain pytest) run beside the rest, in a process of their own. Both mostly wait on the
-# brokers, the services and the browser, and each has its own databases, vhosts and ports,
-# so together they take little longer than the longer of the two. Their output follows.
-browser_log=$(mktemp)
+# plain pytest) run beside the rest, in a process of their own, and the rest is split into
+# TRADECERT_TEST_SHARDS groups of files of about equal time (scripts/shards.py), each its own
+# `nameko test`: one such process keeps one core busy, and this machine has two. Each has its
+# own databases, vhosts and ports. Their output follows, one after the other.
+shards=${TRADECERT_TEST_SHARDS:-2}
+logs=()
+pids=()
+log=$(mktemp); logs+=("$log")
 .venv/bin/pytest tests/browser --suppress-nameko-eventlet-notification "${rabbit[@]}" "$@" \
-  >"$browser_log" 2>&1 &
-browser=$!
+  >"$log" 2>&1 &
+pids+=($!)
+names=("browser tests (tests/browser)")
+for shard in $(seq 1 "$shards"); do
+  mapfile -t files < <(.venv/bin/python scripts/shards.py "$shards" "$shard" "${paths[@]}")
+  log=$(mktemp); logs+=("$log")
+  .venv/bin/nameko test "${files[@]}" "${rabbit[@]}" "$@" >"$log" 2>&1 &
+  pids+=($!)
+  names+=("nameko test, group $shard of $shards (${#files[@]} files)")
+done
 status=0
-.venv/bin/nameko test "${paths[@]}" "${rabbit[@]}" "$@" || status=$?
-browser_status=0
-wait "$browser" || browser_status=$?
-echo "--- browser tests (tests/browser) ---"
-cat "$browser_log"
-rm -f "$browser_log"
-[ "$status" -eq 0 ] && [ "$browser_status" -eq 0 ]
+for i in "${!pids[@]}"; do
+  part=0
+  wait "${pids[$i]}" || part=$?
+  echo "--- ${names[$i]}: exit $part ---"
+  cat "${logs[$i]}"
+  rm -f "${logs[$i]}"
+  [ "$part" -eq 0 ] || status=1
+done
+exit "$status"

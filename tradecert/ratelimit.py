@@ -61,18 +61,19 @@ def hit(session: Session, model, limit: Limit, subject, error=TooManyAttempts) -
     return hits
 
 
-def count(session: Session, model, limit: Limit, subject) -> tuple[int, datetime | None]:
-    """Count one hit and never refuse: (hits in the window, when the window closes)."""
+def count(session: Session, model, limit: Limit, subject,
+          by: int = 1) -> tuple[int, datetime | None]:
+    """Count `by` hits and never refuse: (hits in the window, when the window closes)."""
     if _unknown(subject):
         return 0, None
     limit, now = limit.configured, clock.now()
     table = model.__table__
     closed = table.c.expires_at <= now
-    statement = insert(table).values(key=limit.key(subject), hits=1,
+    statement = insert(table).values(key=limit.key(subject), hits=by,
                                      expires_at=now + timedelta(seconds=limit.window_s))
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
-        set_={"hits": case((closed, 1), else_=table.c.hits + 1),
+        set_={"hits": case((closed, by), else_=table.c.hits + by),
               "expires_at": case((closed, statement.excluded.expires_at),
                                  else_=table.c.expires_at)},
     ).returning(table.c.hits, table.c.expires_at)

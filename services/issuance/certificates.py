@@ -7,7 +7,10 @@ the payload the certificate was rendered from, so it says what the certificate s
 
 Issue 12: the gateway keeps the answers it got and answers repeated lookups itself
 (gateway/verifications.py); it counts the tries per address and sends the lookups it
-answered to `record_lookups`, so staff still see every lookup (ISS-14)."""
+answered to `record_lookups`, so staff still see every lookup (ISS-14). The tries per address
+(ISS-9) are limited in each gateway process and counted here for all of them together
+(`count_tries`, once a second), so several gateway processes still allow an address its 30
+a minute, not 30 each."""
 import hmac
 import re
 from datetime import date, datetime
@@ -94,10 +97,17 @@ def printing_facts(application: Application) -> dict:
 
 # --- verification (ISS-9, ISS-14) --------------------------------------------------------------
 
-def count_try(session: Session, client_address: str | None) -> None:
-    """ISS-9: every try counts against the address, found or not."""
-    ratelimit.hit(session, RateLimit, VERIFICATIONS_PER_ADDRESS, client_address,
-                  error=TooManyVerifications)
+def count_tries(session: Session, tries: dict) -> dict:
+    """ISS-9: the tries the gateway processes saw, {address: how many}, counted together;
+    answers {address: seconds until its window closes} for each address over the limit."""
+    limit, over = VERIFICATIONS_PER_ADDRESS.configured, {}
+    for address, count in sorted(tries.items()):  # one order: no deadlock between two calls
+        hits, expires_at = ratelimit.count(session, RateLimit, limit, str(address)[:100],
+                                           by=max(1, int(count)))
+        if hits > limit.count:
+            over[address] = ratelimit.refusal(limit, expires_at, TooManyVerifications
+                                              ).params["retry_after_s"]
+    return over
 
 
 def prune_counters(session: Session) -> int:

@@ -106,23 +106,26 @@ class IssuanceRpc(Protocol):
 
     # --- anyone (ISS-9, ISS-14) ---
 
-    def verify(self, certificate_no: str, access_code: str, issued_on: str,
-               client_address: str | None = None) -> dict:
+    def verify(self, certificate_no: str, access_code: str, issued_on: str) -> dict:
         """Public verification: VerificationSchema {valid, status (valid | revoked | replaced),
         certificate_no, certificate_type, issued_on, chamber {cci_code, name_en}, exporter
         {name, country}, consignee {name, country}, country_of_origin, destination_country,
         goods [{description, quantity}], replaced_by}, of a paid certificate only; the lookup
         is counted for staff. Raises CertificateNotFound (404, the same whichever part is
-        wrong), ValidationFailed (a part missing, or `issued_on` not YYYY-MM-DD),
-        TooManyVerifications (429: more than LIMITS.verifications_per_address from
-        `client_address`; None, a call from inside, is not limited). The gateway counts the
-        tries per address itself (issue 12: it answers most lookups without asking) and
-        passes None."""
+        wrong), ValidationFailed (a part missing, or `issued_on` not YYYY-MM-DD). ISS-9's
+        limit of tries per address: `count_verification_tries` (the gateway sees the address
+        and answers most lookups without asking, issue 12)."""
 
     def record_lookups(self, lookups: list[dict]) -> int:
         """ISS-14: lookups the gateway answered itself from the answers it keeps (issue 12),
         [{certificate_no, at (ISO date-time)}], counted as `verify` counts its own; a number
         that is no paid certificate is skipped. Returns how many were recorded."""
+
+    def count_verification_tries(self, tries: dict) -> dict:
+        """ISS-9: the verification tries the gateway processes saw since they last said,
+        {client address: how many}, counted against LIMITS.verifications_per_address for all
+        processes together. Returns {address: retry_after_s} for every address over it: each
+        gateway process refuses those until then (issue 12: one limit, however many)."""
 
     # --- chamber staff (ISS-2, ISS-7, ISS-13) ---
 

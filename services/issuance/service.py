@@ -192,12 +192,8 @@ class IssuanceService(HealthCheck):
     # --- anyone: public verification (ISS-9, ISS-14) --------------------------------------
 
     @rpc
-    def verify(self, certificate_no, access_code, issued_on,
-               client_address: str | None = None) -> dict:
-        """The try is counted against the address first, in its own transaction, so that a
-        wrong guess counts too; then the certificate is found and the lookup counted."""
-        with self.db.transaction() as session:
-            certificates.count_try(session, client_address)
+    def verify(self, certificate_no, access_code, issued_on) -> dict:
+        """The certificate is found and the lookup counted (the gateway limits the tries)."""
         query = {name: value for name, value in (
             ("certificate_no", certificate_no), ("access_code", access_code),
             ("issued_on", issued_on)) if value not in (None, "")}
@@ -210,6 +206,11 @@ class IssuanceService(HealthCheck):
     def record_lookups(self, lookups: list[dict]) -> int:
         with self.db.transaction() as session:
             return certificates.record_lookups(session, lookups)
+
+    @rpc
+    def count_verification_tries(self, tries: dict) -> dict:
+        with self.db.transaction() as session:
+            return certificates.count_tries(session, tries)
 
     @timer(interval=3600)
     def prune_counters(self):

@@ -8,10 +8,10 @@ how often the certificate was verified."""
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from services.documents.signing import validate
-from services.issuance.models import Application
+from services.issuance.models import Application, RateLimit
 from tests.api.issuance_flow import (
     PASSWORD,
     applicants,
@@ -203,3 +203,7 @@ def test_paid_certificate_is_printed_verified_revoked_and_replaced(
     limited = verify(query)
     assert limited.status_code == 429, limited.text
     assert int(limited.headers["Retry-After"]) >= 1
+    # ... and issuance counts every gateway process's tries together, a second later
+    wait_for(lambda: db_session("issuance").scalar(select(RateLimit.hits).where(
+        RateLimit.key == "verifications_per_address:127.0.0.1")) == tries,
+        message="the tries counted by issuance")

@@ -197,6 +197,45 @@ def test_every_try_counts_against_its_address_found_or_not(issuance, now):
     kept.verify(issuance, *QUERY, "203.0.113.9")  # the minute is over
 
 
+def test_tries_are_counted_for_every_process_together_and_refused_here_too(issuance, now):
+    """Two gateway processes (one port, SO_REUSEPORT): each under its own 30, but issuance
+    counts their tries together and names the address; both then refuse it (ISS-9)."""
+    counted = {}
+
+    def count_verification_tries(tries):
+        for address, count in tries.items():
+            counted[address] = counted.get(address, 0) + count
+        return {address: 42 for address, count in counted.items() if count > 30}
+
+    issuance.count_verification_tries.side_effect = count_verification_tries
+    one, two = Verifications(300, now), Verifications(300, now)
+    for _ in range(20):
+        one.verify(issuance, *QUERY, "203.0.113.9")
+        two.verify(issuance, *QUERY, "203.0.113.9")
+    two.verify(issuance, *QUERY, "198.51.100.1")
+    assert two.count_tries(issuance) == 2 and one.count_tries(issuance) == 1  # 40 in all
+    with pytest.raises(TooManyVerifications) as refused:
+        one.verify(issuance, *QUERY, "203.0.113.9")
+    assert refused.value.params["retry_after_s"] == 43
+    one.verify(issuance, *QUERY, "198.51.100.1")  # another address: its own
+    # the other process hears it with its next tries (a second's worth at most)
+    two.verify(issuance, *QUERY, "203.0.113.9")
+    assert two.count_tries(issuance) == 1
+    with pytest.raises(TooManyVerifications):
+        two.verify(issuance, *QUERY, "203.0.113.9")
+    assert one.count_tries(issuance) == 2  # refused tries count too
+    now.at += 43
+    two.verify(issuance, *QUERY, "203.0.113.9")  # its window is over
+
+
+def test_tries_issuance_did_not_take_leave_the_local_limit(issuance, now):
+    kept = Verifications(300, now)
+    issuance.count_verification_tries.side_effect = TimeoutError()
+    kept.verify(issuance, *QUERY, "203.0.113.9")
+    assert kept.count_tries(issuance) == 0
+    assert kept.count_tries(issuance) == 0 and issuance.count_verification_tries.call_count == 1
+
+
 def test_lookups_answered_here_are_counted_by_issuance_in_one_call(issuance, now):
     kept = Verifications(300, now)
     for _ in range(3):

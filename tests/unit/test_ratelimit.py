@@ -45,6 +45,14 @@ def test_the_window_closes_and_the_count_starts_again(registration):
         assert ratelimit.prune(registration, RateLimit) == 1
 
 
+def test_hits_counted_elsewhere_are_added_at_once(registration):
+    """Several hits in one call (the gateway's tries per second, issuance's count_tries)."""
+    assert ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "203.0.113.7", by=2)[0] == 2
+    hits, expires_at = ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "203.0.113.7",
+                                       by=5)
+    assert hits == 7 and expires_at is not None
+
+
 def test_check_refuses_a_used_up_window_without_counting(registration):
     for _ in range(3):
         ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "198.51.100.1")
