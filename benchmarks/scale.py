@@ -11,7 +11,8 @@ LIST_ROWS applications, one of them certified and paid; a second registration wh
 certificate is copied 2 × REQUESTS times (distinct numbers and access codes) for the
 verification lookups of each phase; staff IDs for the logins.
 
-Measured, each phase alike: REQUESTS requests per scenario after WARM_UP unmeasured ones,
+Measured, each phase alike: REQUESTS requests per scenario (LOGINS logins) after WARM_UP
+unmeasured ones,
 from CONCURRENCY threads each holding one keep-alive connection (requests), every request's
 time kept; p50 and p99 of them.
 
@@ -52,7 +53,9 @@ OTHER_CHAMBER = ("1301", "東京", "Tokyo")  # B of the cross-chamber run; A is 
 CHAMBERS = int(os.environ.get("TRADECERT_SCALE_CHAMBERS", "265"))
 ACCOUNTS = int(os.environ.get("TRADECERT_SCALE_ACCOUNTS", "500000"))
 REQUESTS = int(os.environ.get("TRADECERT_SCALE_REQUESTS", "1000"))
-CONCURRENCY = int(os.environ.get("TRADECERT_SCALE_CONCURRENCY", "1"))
+# a login is argon2id, ~240 ms of CPU (docs/DECISIONS.md, issue 12): its own count to scale
+LOGINS = int(os.environ.get("TRADECERT_SCALE_LOGINS", str(REQUESTS)))
+CONCURRENCY = int(os.environ.get("TRADECERT_SCALE_CONCURRENCY", "2"))
 WARM_UP = 20
 LIST_ROWS = 20
 SCENARIOS = ("login", "list", "verification")
@@ -158,8 +161,9 @@ def measure(url: str, scenario: str, data: dict, certificates: list[dict]) -> di
     """WARM_UP + REQUESTS requests from CONCURRENCY threads; the times of the last REQUESTS."""
     addresses = (f"198.{18 + (n >> 16)}.{(n >> 8) & 255}.{n & 255}" for n in range(1, 1 << 17))
     lock, times, errors = threading.Lock(), [], []
-    order = iter(range(WARM_UP + REQUESTS))
-    lookups = iter(certificates[-(WARM_UP + REQUESTS):])
+    count = LOGINS if scenario == "login" else REQUESTS
+    order = iter(range(WARM_UP + count))
+    lookups = iter(certificates[-(WARM_UP + count):])
 
     def work(worker: int) -> None:
         http = requests.Session()
@@ -200,7 +204,7 @@ def measure(url: str, scenario: str, data: dict, certificates: list[dict]) -> di
     times.sort()
     return {"requests": len(times), "errors": len(errors), "first_errors": errors[:3],
             "p50_ms": percentile(times, 0.50), "p99_ms": percentile(times, 0.99),
-            "rps": round((WARM_UP + REQUESTS) / elapsed, 1)}
+            "rps": round((WARM_UP + count) / elapsed, 1)}
 
 
 def percentile(times: list[float], p: float) -> float | None:
@@ -272,7 +276,7 @@ def bulk_load(client, found: dict) -> dict:
 def plans(data: dict) -> dict[str, list[str]]:
     """EXPLAIN ANALYZE of every statement the measured paths run, caught as the services'
     own code runs them in this process on the loaded databases (rolled back)."""
-    from services.identity import sessions
+    from services.identity import accounts, sessions
     from services.issuance import certificates, domain
     from tradecert.db import utcnow
 
@@ -295,11 +299,23 @@ def plans(data: dict) -> dict[str, list[str]]:
         certificates.answer(session, application)
         certificates.record_lookups(session, [{**lookup, "at": utcnow().isoformat()}])
 
+    conn = connect(config.database_url("identity"))
+    try:  # a loaded registration with sub IDs
+        registration_id = query_all(conn, "SELECT registration_id FROM accounts WHERE kind = "
+                                    "'sub' ORDER BY id DESC LIMIT 1")[0][0]
+    finally:
+        conn.close()
+
+    def signers(session):
+        accounts.signers_with_sub_ids(session, {"registration_id": registration_id})
+
     for name, service, run in (
             ("login", "identity", login),
             ("authorize", "identity", lambda s: sessions.authorize(s, user_token,
                                                                    "applications.view")),
-            ("list", "issuance", listed), ("verification", "issuance", verified)):
+            ("list", "issuance", listed), ("verification", "issuance", verified),
+            # not measured: the admin's signers with their sub IDs (ID-6.4), by registration
+            ("signers with sub IDs (admin)", "identity", signers)):
         found[name] = explained(config.database_url(service), run)
     return found
 
@@ -335,9 +351,14 @@ def explained(url: str, run) -> list[str]:
     return lines
 
 
+#: the tables the bulk load fills: a read of all of one is what an index must prevent
+LOADED_TABLES = ("accounts", "registrations", "applications", "signers", "attachments",
+                 "payments", "payment_lines", "invitations", "change_requests")
+
+
 def seq_scans(found: dict[str, list[str]]) -> list[str]:
     return [f"{name}: {line.strip()}" for name, lines in found.items() for line in lines
-            if "Seq Scan" in line]
+            if "Seq Scan" in line and line.split("Seq Scan on ")[1].split()[0] in LOADED_TABLES]
 
 
 # --- cross-chamber reads -----------------------------------------------------------------
