@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: run test fuzz bench load chaos lint setup clean
+.PHONY: run test fuzz bench load bench-scale chaos lint setup clean
 
 run:
 	@scripts/setup.sh run
@@ -24,6 +24,13 @@ bench:
 load:
 	@scripts/setup.sh test
 	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.load
+
+# Issue 13: the same requests on empty databases and after 265 chambers and 500,000 IDs are
+# loaded in bulk (TRADECERT_SCALE_ACCOUNTS, _CHAMBERS, _REQUESTS scale it), and the
+# cross-chamber reads of two loaded chambers: a table and var/bench/scale.json.
+bench-scale:
+	@scripts/setup.sh test
+	@PYTHONWARNINGS=ignore .venv/bin/python -m benchmarks.scale
 
 # Issue 12: N journeys (TRADECERT_CHAOS_JOURNEYS, 50) while every process is killed in turn and
 # RabbitMQ restarts once; writes var/bench/chaos.json. It restarts this machine's RabbitMQ.

@@ -65,7 +65,9 @@ class Account(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # admin, user and sub IDs belong to a registration; staff to the chamber only.
-    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    # indexed (issue 13): a registration's IDs among hundreds of thousands
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"),
+                                                        index=True)
     # user IDs: the signer they were made for (REG-5), the registered signature (REG-7)
     signer: Mapped[dict | None] = mapped_column(JSON)  # signer_id, name_ja, name_en, title_en
     signature_file_id: Mapped[str | None] = mapped_column(String(64))
@@ -75,7 +77,7 @@ class Account(Base):
     certificate_first_output_on: Mapped[date | None]
     # sub IDs (ID-6): the signer who made it, its notification and activation
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id",
-                                                              ondelete="CASCADE"))
+                                                              ondelete="CASCADE"), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     notified_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]

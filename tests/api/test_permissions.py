@@ -2,7 +2,6 @@
 needs a login × {anonymous, admin, user, sub, staff} × {own, other company, other chamber}.
 Nobody sees another company's or another chamber's objects: those answer 404."""
 import base64
-import inspect
 import re
 import uuid
 
@@ -10,27 +9,16 @@ import pytest
 from sqlalchemy import select, update
 
 from gateway.auth import APPLICATION, PUBLIC
-from gateway.http import HttpEntrypoint
-from gateway.service import GatewayService
 from services.identity.models import Account
 from services.identity.permissions import PERMISSIONS
 from services.issuance.models import Application
 from tests.api.world import PASSWORD, chamber, login, make_ready, register
 from tests.helpers.issuance import co_japan, pdf_file
+from tests.helpers.routes import login_routes, routes
 from tradecert.db import utcnow
 
 ROLES = ("anonymous", "admin", "user", "sub", "staff")
 OWNERS = ("own", "other_company", "other_chamber")
-
-
-def routes():
-    """(method, url rule, action) of every gateway route, from the class itself."""
-    found = []
-    for _, fn in inspect.getmembers(GatewayService, inspect.isfunction):
-        for entrypoint in getattr(fn, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, HttpEntrypoint):
-                found.append((entrypoint.method, entrypoint.url, getattr(fn, "action", None)))
-    return sorted(found)
 
 
 def test_every_route_declares_public_or_an_id_7_action():
@@ -379,18 +367,14 @@ def expected(method, action, role, owner, url):
 
 
 def test_every_route_that_needs_a_login_has_its_allowed_answer():
-    login_routes = {(m, u) for m, u, a in routes()
-                    if a not in (PUBLIC, APPLICATION) and u.startswith("/api/")}
-    assert login_routes == set(ALLOWED)
+    assert {(m, u) for m, u, _ in login_routes()} == set(ALLOWED)
 
 
 @pytest.mark.timeout(400)  # ~500 requests: about a minute alone, longer on a busy machine
 def test_permission_matrix(web, rpc_client, db_session):
     world = World(rpc_client, db_session)
     checked = 0
-    for method, url, action in routes():
-        if action in (PUBLIC, APPLICATION) or not url.startswith("/api/"):
-            continue
+    for method, url, action in login_routes():
         for role in ROLES:
             for owner in owners(url):
                 path = world.path(url, owner)

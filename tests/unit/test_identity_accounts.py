@@ -29,7 +29,8 @@ from services.identity.exceptions import (
     WrongActivationPassword,
     WrongCurrentPassword,
 )
-from services.identity.models import SubIdActivation
+from services.identity.models import Account, SubIdActivation
+from tests.helpers.databases import plan_without_table_scans
 from tests.helpers.identity import Registered, add_test_chamber
 from tradecert.outbox import OutboxEvent
 
@@ -312,3 +313,16 @@ def test_no_one_reaches_another_registrations_or_chambers_ids(identity, register
         with pytest.raises(AccountNotFound):
             accounts.set_password_by_admin(identity, admin, user.login_id, "user", "Reset1234")
     assert accounts.registration_of(identity, admin).trade_registration_number == "1504-000001"
+
+
+@pytest.mark.parametrize(("where", "index"), [
+    ((Account.registration_id == 1, Account.kind == "user"),  # a registration's IDs
+     "ix_accounts_registration_id"),
+    ((Account.creator_id == 1, Account.kind == "sub"),  # a user ID's sub IDs (ID-6.4)
+     "ix_accounts_creator_id"),
+], ids=["registration", "creator"])
+def test_a_registrations_ids_and_a_users_sub_ids_are_found_by_index(identity, where, index):
+    """Issue 13: among 500,000 IDs of 265 chambers, the signers' list with their sub IDs
+    and a registration's IDs read an index, not every account."""
+    plan = plan_without_table_scans(identity, select(Account).where(*where))
+    assert f"Index Scan using {index}" in plan, plan

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.dialects import postgresql
 
 from services.issuance import domain
 from services.issuance.models import Application
 from services.issuance.schemas import ListItemSchema, StaffQueueItemSchema
+from tests.helpers.databases import plan_without_table_scans
 from tests.helpers.issuance import co_japan
 
 USER = {"cci_code": "1504", "trade_registration_number": "1504-000001", "kind": "user",
@@ -112,9 +112,5 @@ def test_each_lists_count_reads_an_index_only(issuance, query):
     10). With the table scans ruled out, the planner shows whether an index covers every
     column the list filters on."""
     count = select(func.count()).select_from(query.order_by(None).subquery())
-    sql = str(count.compile(dialect=postgresql.dialect(),
-                            compile_kwargs={"literal_binds": True}))
-    issuance.execute(text("SET LOCAL enable_seqscan = off"))
-    issuance.execute(text("SET LOCAL enable_bitmapscan = off"))
-    plan = "\n".join(issuance.scalars(text(f"EXPLAIN {sql}")))
+    plan = plan_without_table_scans(issuance, count)
     assert "Index Only Scan" in plan, plan

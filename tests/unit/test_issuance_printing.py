@@ -103,3 +103,13 @@ def test_lookups_the_gateway_answered_are_counted_for_paid_certificates_only(dom
     assert recorded == 2
     facts = certificates.lookup_facts(session, session.get(Application, f"{1:032d}"))
     assert facts["count"] == 2 and facts["last_at"] == datetime(2026, 5, 2, 9, tzinfo=UTC)
+
+
+def test_lookups_the_gateway_answered_find_their_certificates_by_index(domain_session):
+    """Issue 13: among hundreds of thousands of applications each number is found through
+    the unique index of (cci_code, certificate_no), not by reading the table."""
+    from tests.helpers.databases import plan_without_table_scans
+
+    query = certificates.paid_by_number({"1504-2026-000001", "1301-2026-000002"})
+    plan = plan_without_table_scans(domain_session("issuance"), query)
+    assert "uq_applications_certificate_no" in plan, plan
