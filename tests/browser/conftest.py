@@ -18,6 +18,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
+def pytest_collection_modifyitems(items):
+    """A browser test starts a whole `tradecert run` and stops it (its processes, migrations,
+    seed), beside the two `nameko test` processes on the same two cores: 300 s, not the
+    suite's 120, before pytest-timeout calls it hung."""
+    for item in items:
+        item.add_marker(pytest.mark.timeout(300))
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
