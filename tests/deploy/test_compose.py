@@ -3,8 +3,6 @@ and class that exist, and the file is valid for `docker compose` (and the legacy
 docker-compose 1.29). deploy/k8s has its own checks (test_k8s.py)."""
 
 import os
-import re
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,45 +10,21 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.deploy.processes import (
+    APP_SERVICES,
+    OTHER_SERVICES,
+    argv_of,
+    assert_class_exists,
+    nameko_target,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-
-APP_SERVICES = {
-    "identity": "IdentityService",
-    "registration": "RegistrationService",
-    "issuance": "IssuanceService",
-    "payment": "PaymentService",
-    "documents": "DocumentsService",
-    "notify": "NotifyService",
-}
-OTHER_SERVICES = ["gateway", "mailsink", "rabbitmq", "postgres"]
 
 
 def _compose() -> dict:
     with open(COMPOSE_FILE, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
-
-
-def _argv(command) -> list[str]:
-    return shlex.split(command) if isinstance(command, str) else [str(arg) for arg in command]
-
-
-def _nameko_target(argv: list[str]) -> str:
-    """`module:Class` from `nameko run [--config FILE] module:Class`."""
-    assert argv[:2] == ["nameko", "run"], argv
-    targets = [arg for arg in argv[2:] if ":" in arg and not arg.startswith("-")]
-    assert len(targets) == 1, argv
-    return targets[0]
-
-
-def _assert_class_exists(target: str) -> None:
-    module, cls = target.split(":")
-    path = ROOT / Path(*module.split(".")).with_suffix(".py")
-    assert path.is_file(), f"{target}: {path.relative_to(ROOT)} does not exist"
-    source = path.read_text(encoding="utf-8")
-    assert re.search(rf"^class {re.escape(cls)}\b", source, re.MULTILINE), (
-        f"{target}: no `class {cls}` in {path.relative_to(ROOT)}"
-    )
 
 
 # --- docker-compose.yml ---------------------------------------------------------------
@@ -69,21 +43,21 @@ def test_compose_has_no_version_key():
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
 def test_compose_service_command_names_existing_class(name):
     service = _compose()["services"][name]
-    target = _nameko_target(_argv(service["command"]))
+    target = nameko_target(argv_of(service["command"]))
     assert target == f"services.{name}.service:{APP_SERVICES[name]}"
     assert (ROOT / "services" / name / "service.py").is_file()
-    _assert_class_exists(target)
+    assert_class_exists(target)
 
 
 def test_compose_gateway_command_names_existing_class():
-    target = _nameko_target(_argv(_compose()["services"]["gateway"]["command"]))
-    _assert_class_exists(target)
+    target = nameko_target(argv_of(_compose()["services"]["gateway"]["command"]))
+    assert_class_exists(target)
 
 
 def test_compose_app_services_wait_for_backends_and_migrations():
     services = _compose()["services"]
     assert "migrate" in services
-    assert _argv(services["migrate"]["command"]) == ["tradecert", "db", "upgrade"]
+    assert argv_of(services["migrate"]["command"]) == ["tradecert", "db", "upgrade"]
     for name in [*APP_SERVICES, "gateway"]:
         depends_on = services[name]["depends_on"]
         assert depends_on["rabbitmq"]["condition"] == "service_healthy", name

@@ -14,7 +14,7 @@ from nameko.rpc import RPC_QUEUE_TEMPLATE
 
 from services.documents.service import DocumentsService
 from tests.deploy import k8s
-from tests.deploy.test_compose import APP_SERVICES, _assert_class_exists, _nameko_target
+from tests.deploy.processes import APP_SERVICES, assert_class_exists, nameko_target
 from tradecert import SERVICES
 
 CONFIG_YAML = k8s.ROOT / "config.yaml"
@@ -156,8 +156,8 @@ def test_a_deployment_per_service_and_the_gateway_running_existing_classes(rende
     deployments = _of(rendered[overlay], "Deployment")
     for name in [*APP_SERVICES, "gateway"]:
         container = _container(deployments[name])
-        target = _nameko_target(container["command"])
-        _assert_class_exists(target)
+        target = nameko_target(container["command"])
+        assert_class_exists(target)
         if name != "gateway":
             assert target == f"services.{name}.service:{APP_SERVICES[name]}"
 
