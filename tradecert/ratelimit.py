@@ -61,24 +61,50 @@ def hit(session: Session, model, limit: Limit, subject, error=TooManyAttempts) -
     return hits
 
 
-def count(session: Session, model, limit: Limit, subject,
-          by: int = 1) -> tuple[int, datetime | None]:
-    """Count `by` hits and never refuse: (hits in the window, when the window closes)."""
+def count(session: Session, model, limit: Limit, subject) -> tuple[int, datetime | None]:
+    """Count one hit and never refuse: (hits in the window, when the window closes)."""
     if _unknown(subject):
         return 0, None
     limit, now = limit.configured, clock.now()
     table = model.__table__
     closed = table.c.expires_at <= now
-    statement = insert(table).values(key=limit.key(subject), hits=by,
+    statement = insert(table).values(key=limit.key(subject), hits=1,
                                      expires_at=now + timedelta(seconds=limit.window_s))
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
-        set_={"hits": case((closed, by), else_=table.c.hits + by),
+        set_={"hits": case((closed, 1), else_=table.c.hits + 1),
               "expires_at": case((closed, statement.excluded.expires_at),
                                  else_=table.c.expires_at)},
     ).returning(table.c.hits, table.c.expires_at)
     hits, expires_at = session.execute(statement).one()
     return hits, expires_at
+
+
+def count_many(session: Session, model, limit: Limit,
+               hits_by_subject: dict) -> dict[str, tuple[int, datetime]]:
+    """`count` for many subjects in one statement (one upsert of every row): {key: (hits in
+    the window, when it closes)}. Subjects whose keys coincide are added together."""
+    limit, now = limit.configured, clock.now()
+    added: dict[str, int] = {}
+    for subject, by in hits_by_subject.items():
+        if not _unknown(subject):
+            key = limit.key(subject)
+            added[key] = added.get(key, 0) + max(1, int(by))
+    if not added:
+        return {}
+    table = model.__table__
+    closed = table.c.expires_at <= now
+    statement = insert(table).values([
+        {"key": key, "hits": by, "expires_at": now + timedelta(seconds=limit.window_s)}
+        for key, by in sorted(added.items())])  # one order: no deadlock between two calls
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={"hits": case((closed, statement.excluded.hits),
+                           else_=table.c.hits + statement.excluded.hits),
+              "expires_at": case((closed, statement.excluded.expires_at),
+                                 else_=table.c.expires_at)},
+    ).returning(table.c.key, table.c.hits, table.c.expires_at)
+    return {key: (hits, expires_at) for key, hits, expires_at in session.execute(statement)}
 
 
 def check(session: Session, model, limit: Limit, subject, error=TooManyAttempts) -> None:

@@ -45,12 +45,19 @@ def test_the_window_closes_and_the_count_starts_again(registration):
         assert ratelimit.prune(registration, RateLimit) == 1
 
 
-def test_hits_counted_elsewhere_are_added_at_once(registration):
-    """Several hits in one call (the gateway's tries per second, issuance's count_tries)."""
-    assert ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "203.0.113.7", by=2)[0] == 2
-    hits, expires_at = ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "203.0.113.7",
-                                       by=5)
-    assert hits == 7 and expires_at is not None
+def test_many_subjects_are_counted_in_one_statement(registration):
+    """The gateway processes' tries of a second, every address at once (issuance's
+    count_tries): each added to its own window, a closed window started again."""
+    ratelimit.count(registration, RateLimit, THREE_A_MINUTE, "198.51.100.7")
+    counted = ratelimit.count_many(registration, RateLimit, THREE_A_MINUTE,
+                                   {"198.51.100.7": 3, "198.51.100.8": 1, None: 5})
+    assert {key: hits for key, (hits, _) in counted.items()} == {
+        THREE_A_MINUTE.key("198.51.100.7"): 4, THREE_A_MINUTE.key("198.51.100.8"): 1}
+    with clock.travel(seconds=61):
+        again = ratelimit.count_many(registration, RateLimit, THREE_A_MINUTE,
+                                     {"198.51.100.7": 2})
+    assert again[THREE_A_MINUTE.key("198.51.100.7")][0] == 2
+    assert ratelimit.count_many(registration, RateLimit, THREE_A_MINUTE, {}) == {}
 
 
 def test_check_refuses_a_used_up_window_without_counting(registration):
