@@ -130,7 +130,7 @@ def smtp_sink():
          "--maildir", str(maildir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: _listening(port), message="the SMTP sink")
+        wait_for(lambda: _listening(port), 30, message="the SMTP sink")
         smtp = {**config.section("SMTP"), "port": port}
         with nameko.config.patch({"SMTP": smtp, "MAILDIR": str(maildir)}):
             yield Sink(port, maildir, process)
@@ -170,7 +170,7 @@ def localstripe(web_config_port):
         [sys.executable, "-m", "operations.localstripe", "--port", str(port),
          "--state", str(state)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: _listening(port), message="localstripe")
+        wait_for(lambda: _listening(port), 30, message="localstripe")
         base = f"http://127.0.0.1:{port}"
         settings = {"api_base": base, "secret_key": "sk_test_local",
                     "publishable_key": "pk_test_local",

@@ -53,9 +53,10 @@ def test_admin_user_and_sub_id_journey(smtp_sink, web, rpc_client, db_session):
     # the signer registration certificate: the password today, masked the next day (ID-3)
     signers = web.get("/api/v1/signers", headers=admin).json()
     assert [s["login_id"] for s in signers] == [company.user]
-    # 16:00 UTC is already the next day in Japan, the day ID-3 counts (defect 4: the test
-    # used to fake "tomorrow" with the UTC date and failed from 15:00 to 24:00 UTC).
-    first_output = datetime.now(UTC).replace(hour=16, minute=0, second=0, microsecond=0)
+    # Now, then a day later: always the next day in Japan, the day ID-3 counts. (Defect 4: a
+    # "tomorrow" from the UTC date failed from 15:00 to 24:00 UTC; then 16:00 UTC of today
+    # failed from 00:00 to 04:00 UTC, over 12 hours ahead of the admin's session, ID-8.)
+    first_output = datetime.now(UTC)
     with clock.frozen(first_output):
         certificate = web.get(f"/api/v1/signers/{company.user}/registration-certificate.pdf",
                               headers=admin)
