@@ -42,7 +42,7 @@ for shard in $(seq 1 "$shards"); do
   log=$(mktemp); logs+=("$log")
   .venv/bin/nameko test "${files[@]}" "${rabbit[@]}" "$@" >"$log" 2>&1 &
   pids+=($!)
-  names+=("nameko test, group $shard of $shards (${#files[@]} files)")
+  names+=("nameko test, group $shard of $shards (${files[*]})")
 done
 status=0
 for i in "${!pids[@]}"; do
