@@ -86,6 +86,24 @@ def test_databases():
         drop_database(config.database_url(service))
 
 
+@pytest.fixture(autouse=True)
+def logging_left_as_found():
+    """The loggers config.yaml's LOGGING sets as the test found them, afterwards: the CLI's
+    commands (tests/system/test_cli.py, in this process) apply it, which quiets `nameko` to
+    ERROR and gives the root a handler, and a later test that reads the services' log lines
+    saw none of Nameko's."""
+    import logging
+
+    names = ["", *(config.get("LOGGING") or {}).get("loggers", {})]
+    saved = {name: (logger := logging.getLogger(name), logger.level, list(logger.handlers),
+                    logger.disabled, logger.propagate) for name in names}
+    yield
+    for logger, level, handlers, disabled, propagate in saved.values():
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.disabled, logger.propagate = disabled, propagate
+
+
 @pytest.fixture
 def fresh_databases():
     """Every table empty (the schema stays), so a test starts from nothing."""
