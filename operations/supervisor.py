@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -307,31 +308,7 @@ class Supervisor:
     # --- start-up ----------------------------------------------------------------------
 
     def seed_data(self) -> tuple[str, str] | None:
-        """The Saitama chamber and one staff account, when absent (idempotent)."""
-        c = SEED_CHAMBER
-        if accounts.add_chamber(c["cci_code"], c["name_ja"], c["name_en"], c["fee_member"],
-                                c["fee_non_member"], if_absent=True, rules=c["rules"]):
-            self.say(f"chamber {c['cci_code']} added: {c['name_ja']} / {c['name_en']}")
-        else:
-            self.say(f"chamber {c['cci_code']} exists")
-            # seeded before it had rules (issue 9): give it the rules, once
-            if accounts.set_rules(c["cci_code"], c["rules"], if_empty=True):
-                self.say(f"chamber {c['cci_code']}: its rule documents added")
-        if accounts.set_chamber_contact(c["cci_code"], c["contact"], if_absent=True):
-            self.say(f"chamber {c['cci_code']}: contact set")
-        password_file = self.var / "staff-login.txt"
-        kept = password_file.read_text().strip() if password_file.exists() else None
-        try:
-            added = accounts.add_staff(c["cci_code"], SEED_STAFF_LOGIN, kept,
-                                       name="さいたま商工会議所 証明担当", if_absent=True)
-        except TradecertError as exc:
-            self.say(f"staff {SEED_STAFF_LOGIN} not added: {exc.message} {exc.fields}")
-            return None
-        if added:  # just created: keep the password for later runs
-            password_file.write_text(added)
-            password_file.chmod(0o600)
-        password = added or kept
-        return (SEED_STAFF_LOGIN, password) if password else None
+        return seed_data(self.var, self.say)
 
     def development_keys(self) -> None:
         """Issue 3: without a configured key, the seeded chamber gets a development key and
@@ -412,3 +389,33 @@ class Supervisor:
     @staticmethod
     def say(text: str) -> None:
         print(f"[tradecert] {text}", flush=True)
+
+
+def seed_data(var: Path, say) -> tuple[str, str] | None:
+    """The Saitama chamber and one staff account, when absent (idempotent); the staff
+    member's password is kept in <var>/staff-login.txt for later runs. Also what the browser
+    tests do between two tests on one running system (their tables emptied)."""
+    c = SEED_CHAMBER
+    if accounts.add_chamber(c["cci_code"], c["name_ja"], c["name_en"], c["fee_member"],
+                            c["fee_non_member"], if_absent=True, rules=c["rules"]):
+        say(f"chamber {c['cci_code']} added: {c['name_ja']} / {c['name_en']}")
+    else:
+        say(f"chamber {c['cci_code']} exists")
+        # seeded before it had rules (issue 9): give it the rules, once
+        if accounts.set_rules(c["cci_code"], c["rules"], if_empty=True):
+            say(f"chamber {c['cci_code']}: its rule documents added")
+    if accounts.set_chamber_contact(c["cci_code"], c["contact"], if_absent=True):
+        say(f"chamber {c['cci_code']}: contact set")
+    password_file = var / "staff-login.txt"
+    kept = password_file.read_text().strip() if password_file.exists() else None
+    try:
+        added = accounts.add_staff(c["cci_code"], SEED_STAFF_LOGIN, kept,
+                                   name="さいたま商工会議所 証明担当", if_absent=True)
+    except TradecertError as exc:
+        say(f"staff {SEED_STAFF_LOGIN} not added: {exc.message} {exc.fields}")
+        return None
+    if added:  # just created: keep the password for later runs
+        password_file.write_text(added)
+        password_file.chmod(0o600)
+    password = added or kept
+    return (SEED_STAFF_LOGIN, password) if password else None

@@ -107,6 +107,16 @@ def logging_left_as_found():
 @pytest.fixture
 def fresh_databases():
     """Every table empty (the schema stays), so a test starts from nothing."""
+    empty_databases()
+
+
+def database_engines() -> dict:
+    """The run's engine per service's database (made by `empty_databases`)."""
+    return dict(_fresh_engines)
+
+
+def empty_databases() -> None:
+    """Every service's database migrated (on first use) and its tables emptied."""
     for service in SERVICES:
         if service not in _fresh_engines:
             url = config.database_url(service)
@@ -218,13 +228,20 @@ def rpc_client(rabbit_config):
 def running_system(rabbit_uri, fresh_databases, tmp_path):
     """`tradecert run` (the end of `make run`) as its own process, on free ports, this test's
     vhost and the run's databases. Yields (process, url, healthz, var_dir, output file)."""
+    system = start_system(rabbit_uri, tmp_path)
+    yield system
+    stop_system(system)
+
+
+def start_system(rabbit_uri: str, var_dir: Path) -> tuple:
+    """`tradecert run` started (not yet healthy): (process, url, healthz, var_dir, output)."""
     import requests
 
     port = free_port()
     env = {**os.environ, "TRADECERT_AMQP_URI": rabbit_uri,
            "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
            "TRADECERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(tmp_path),
+           "TRADECERT_SMTP_PORT": str(free_port()), "TRADECERT_VAR_DIR": str(var_dir),
            # the local Stripe server `tradecert run` starts, on a port of its own
            "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
            # issue 12: each service process's metrics on base + n
@@ -232,7 +249,7 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
            # one rendering process is plenty for one test, and starts sooner
            "TRADECERT_DOCUMENTS_PROCESSES": os.environ.get("TRADECERT_DOCUMENTS_PROCESSES",
                                                            "1")}
-    output = open(tmp_path / "run.out", "w+")  # noqa: SIM115 — read back by the test
+    output = open(var_dir / "run.out", "w+")  # noqa: SIM115 — read back by the test
     process = subprocess.Popen([sys.executable, "-m", "operations.cli", "run"], env=env,
                                stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -243,7 +260,11 @@ def running_system(rabbit_uri, fresh_databases, tmp_path):
         except requests.RequestException:
             return None
 
-    yield process, url, healthz, tmp_path, output
+    return process, url, healthz, var_dir, output
+
+
+def stop_system(system: tuple) -> None:
+    process, *_, output = system
     if process.poll() is None:
         process.terminate()
         try:

@@ -1,15 +1,24 @@
 """Browser tests: Debian's Chromium, headless, driven by Playwright, against `tradecert run`.
 
 They run outside `nameko test` (Playwright's sync API does not live under eventlet's monkey
-patching): scripts/test.sh runs them with plain pytest after the rest.
+patching): scripts/test.sh runs them with plain pytest, beside the rest. They share one
+`tradecert run` (`shared_system`), which each test finds emptied and seeded again.
 """
 import re
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import wait_for, wait_until_healthy
+from tests.conftest import (
+    database_engines,
+    empty_databases,
+    start_system,
+    stop_system,
+    wait_for,
+    wait_until_healthy,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium keeps trying to reach Google's hosts, which this network refuses.
@@ -19,9 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def pytest_collection_modifyitems(items):
-    """A browser test starts a whole `tradecert run` and stops it (its processes, migrations,
-    seed), beside the two `nameko test` processes on the same two cores: 300 s, not the
-    suite's 120, before pytest-timeout calls it hung."""
+    """The first browser test also waits for the shared `tradecert run` to start, beside the
+    `nameko test` processes on the same two cores: 300 s, not the suite's 120, before
+    pytest-timeout calls it hung."""
     for item in items:
         item.add_marker(pytest.mark.timeout(300))
 
@@ -32,6 +41,75 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def shared_system(request, vhost_pipeline, tmp_path_factory):
+    """One `tradecert run` for every browser test, on a vhost of its own: starting one (ten
+    processes, their imports, migrations and the seed) cost each test more than its clicks.
+    Yields (AMQP URI, the system as `start_system` gives it)."""
+    from urllib.parse import urlsplit
+
+    amqp = urlsplit(request.config.getoption("RABBIT_AMQP_URI"))
+    with vhost_pipeline.get() as vhost:
+        uri = f"{amqp.scheme}://{amqp.netloc}/{vhost}"
+        empty_databases()  # migrated here, not by the system and a test at once
+        system = start_system(uri, tmp_path_factory.mktemp("system"))
+        try:
+            wait_until_healthy(system[2])
+            yield uri, system
+        finally:
+            stop_system(system)
+
+
+@pytest.fixture
+def rabbit_uri(shared_system):
+    """The shared system's vhost (Nameko's fixture would give the test a new one)."""
+    return shared_system[0]
+
+
+@pytest.fixture
+def running_system(shared_system):
+    """The shared system as a test finds it: what the test before it set off has finished,
+    every table is empty again and the chamber and its staff member seeded (as `tradecert
+    run` seeds them), and the mailbox is empty. (process, url, healthz, var_dir, output)."""
+    from operations.supervisor import seed_data
+
+    process, url, healthz, var, output = system = shared_system[1]
+    assert process.poll() is None, f"tradecert run ended: {var / 'run.out'}"
+    wait_for(settled, 60, interval=0.2, message="the system's outboxes and mails settled")
+    empty_databases()
+    seed_data(var, lambda text: None)
+    wait_for(settled, 60, interval=0.2, message="the seed's events published")
+    for sub in ("new", "cur", "tmp"):
+        for mail in (var / "mail" / sub).glob("*"):
+            mail.unlink()
+    yield system
+
+
+UNSENT = "published_at IS NULL AND last_error IS DISTINCT FROM 'unroutable: no queue bound'"
+
+
+def settled() -> bool:
+    """No event waits in any outbox to be sent a first time and no mail waits to be sent,
+    now and a moment later. (An event no service listens to, as identity's `chamber_added`
+    in `tradecert run`, stays in its outbox, tried again later: it is not waiting on us.)"""
+    from sqlalchemy import text
+
+    def waiting() -> int:
+        count = 0
+        for service, engine in database_engines().items():
+            with engine.connect() as conn:
+                count += conn.scalar(text(
+                    f"SELECT count(*) FROM outbox_events WHERE {UNSENT}" if service != "notify"
+                    else f"SELECT (SELECT count(*) FROM outbox_events WHERE {UNSENT})"
+                    " + (SELECT count(*) FROM mail_messages WHERE status = 'pending')"))
+        return count
+
+    if waiting():
+        return False
+    time.sleep(0.3)
+    return waiting() == 0
 
 
 @pytest.fixture
