@@ -28,6 +28,11 @@ os.environ["TRADECERT_VAR_DIR"] = str(VAR_DIR)
 os.environ["TRADECERT_OUTBOX_POLL_S"] = "0.2"
 os.environ["TRADECERT_SMTP_BACKOFF_S"] = "0.2"
 os.environ.pop("TRADECERT_MAILDIR", None)
+# argon2id's cheapest costs (config.yaml PASSWORDS), in this process and every `tradecert run`
+# a test starts: the suite hashes and checks thousands of throw-away passwords, each ~0.25 s
+# of CPU at the real costs (tests/unit/test_passwords.py checks those are the defaults).
+os.environ.update({"TRADECERT_ARGON2_TIME_COST": "1", "TRADECERT_ARGON2_MEMORY_KIB": "8",
+                   "TRADECERT_ARGON2_PARALLELISM": "1"})
 
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 

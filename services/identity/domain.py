@@ -1,4 +1,5 @@
 """identity's rules, free of Nameko: the service, the CLI and the tests call these."""
+import functools
 import re
 import secrets
 import string
@@ -20,14 +21,27 @@ from services.identity.exceptions import (
 )
 from services.identity.interfaces import SERVICE  # registers the events recorded here
 from services.identity.models import Account, Chamber, Registration
-from tradecert import outbox
+from tradecert import config, outbox
 
 ACCOUNT_KINDS = ("admin", "user", "sub", "staff")
 
 # ID-2: half-width letters and digits only, both present, 8–16 characters.
 PASSWORD_PATTERN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,16}$")
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with config.yaml's PASSWORDS costs (argon2-cffi's own by default)."""
+    costs = config.section("PASSWORDS")
+    return _hasher_with(int(costs.get("time_cost", 3)),
+                        int(costs.get("memory_cost_kib", 65536)),
+                        int(costs.get("parallelism", 4)))
+
+
+@functools.cache
+def _hasher_with(time_cost: int, memory_cost_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib,
+                          parallelism=parallelism)
 
 
 def sessions_changed(session: Session, account: Account, reason: str) -> None:
@@ -73,12 +87,12 @@ def off_the_hub(fn, *args):
 
 
 def hash_password(password: str) -> str:
-    return off_the_hub(_hasher.hash, password)
+    return off_the_hub(_hasher().hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return off_the_hub(_hasher.verify, password_hash, password or "")
+        return off_the_hub(_hasher().verify, password_hash, password or "")
     except (VerifyMismatchError, InvalidHashError):
         return False
 

@@ -61,16 +61,9 @@ def domain_session():
 # --- identity: a chamber and an approved registration's accounts -------------------------------
 
 @pytest.fixture
-def identity(domain_session, monkeypatch):
-    """identity's database session. Passwords are hashed with argon2id's cheapest settings
-    here: the rules are the same, and a registration's three hashes no longer take a second
-    on a busy machine (the real settings are covered by the service and API tests)."""
-    from argon2 import PasswordHasher
-
-    from services.identity import domain
-
-    monkeypatch.setattr(domain, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+def identity(domain_session):
+    """identity's database session. (Passwords are hashed with argon2id's cheapest costs in
+    every test: tests/conftest.py sets config.yaml's PASSWORDS low.)"""
     return domain_session("identity")
 
 
