@@ -3,7 +3,8 @@ scripts/test.sh to run at once (issue 12: the suite under 15 minutes on 2 cores)
 
 A file's time is its number of tests times what a test of its folder takes here (an API test
 starts seven services and walks a journey; a unit test is a function call), or the seconds
-measured for it in tests/durations.json when they are known. The longest files are dealt
+measured for it in tests/durations.json when they are known (the sum of its tests' set-up,
+call and teardown in `scripts/test.sh <paths> --durations=0`, on a quiet machine). The longest files are dealt
 first, each to the group with the least so far (longest processing time first).
 
     python scripts/shards.py 2 1 tests --ignore=tests/browser   # the first of two groups

@@ -20,12 +20,12 @@ if [ ${#paths[@]} -eq 0 ]; then
   exec .venv/bin/nameko test "${rabbit[@]}" "$@"
 fi
 # The whole suite: the browser tests (Playwright cannot run under eventlet's monkey patching:
-# plain pytest) run beside the rest, in a process of their own; the rest can be split into
-# TRADECERT_TEST_SHARDS groups of files of about equal time (scripts/shards.py), each its own
-# `nameko test` with its own databases, vhosts and ports. One by default: two beside the
-# browser tests' systems overloaded this 2-core machine (34 minutes, five tests timing out,
-# docs/DECISIONS.md). Their output follows, one after the other.
-shards=${TRADECERT_TEST_SHARDS:-1}
+# plain pytest) run beside the rest, in a process of their own, against one shared `tradecert
+# run`; the rest is split into TRADECERT_TEST_SHARDS groups of files of about equal time
+# (scripts/shards.py, from tests/durations.json), each its own `nameko test` with its own
+# databases, vhosts and ports: two by default, one per core (docs/DECISIONS.md, "the suite's
+# time"). Their output follows, one after the other.
+shards=${TRADECERT_TEST_SHARDS:-2}
 logs=()
 pids=()
 log=$(mktemp); logs+=("$log")
