@@ -40,6 +40,8 @@ import time
 import uuid
 from functools import partial
 
+import kombu.exceptions
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Queue
 from nameko import rpc
 from nameko.amqp.publish import UndeliverableMessage
@@ -101,6 +103,11 @@ class ReplyListener(rpc.ReplyListener):
 
 def setting(section: str, key: str) -> float:
     return float(config.section(section).get(key) or DEFAULTS[key])
+
+
+#: What publishing a request raises while the broker is away: kombu's wrapping of a refused or
+#: reset connection, or the socket's error itself.
+BROKER_DOWN = (kombu.exceptions.OperationalError, AmqpConnectionError, ConnectionError)
 
 
 def unavailable(service: str, message: str) -> ServiceUnavailable:
@@ -209,6 +216,14 @@ class Client(rpc.Client):
             self.listener.forget(correlation_id)
             raise unavailable(self.service_name,
                               f"no {self.service_name} service is running") from None
+        except BROKER_DOWN as exc:
+            # The broker restarting (make chaos): the request never left, so the caller may
+            # send it again; a 503 with Retry-After says so, where it was a 500.
+            self.listener.forget(correlation_id)
+            log.warning("rpc_broker_unreachable", target=self.service_name,
+                        method=self.method_name, error=str(exc))
+            raise unavailable(self.service_name,
+                              "the message broker is not reachable") from None
         except BaseException:
             self.listener.forget(correlation_id)
             raise

@@ -29,7 +29,6 @@ ACCOUNT_KINDS = ("admin", "user", "sub", "staff")
 PASSWORD_PATTERN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,16}$")
 
 
-
 def _hasher() -> PasswordHasher:
     """argon2id with config.yaml's PASSWORDS costs (argon2-cffi's own by default)."""
     costs = config.section("PASSWORDS")
