@@ -50,6 +50,9 @@ VICTIMS = ["documents-1", "issuance", "payment", "notify", "identity", "registra
            "gateway"]
 RETRYABLE = {429, 502, 503, 504}
 STEP_DEADLINE_S = 240
+#: Issue 12: the system answers /healthz 200 within this long of the broker taking
+#: connections again.
+BROKER_RECOVERY_TARGET_S = 15
 PASSWORD = "Passw0rd1"
 INVITATION_SUBJECT = "貿易登録申請手続きのご案内"
 
@@ -76,12 +79,13 @@ class System:
         self.run_id = run_id
         self.var = Path(tempfile.mkdtemp(prefix=f"tradecert-chaos-{run_id}-"))
         self.vhost = f"tradecert_chaos_{run_id}"
+        self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         os.environ.update({
             "TRADECERT_DATABASE_URL":
                 f"postgresql+psycopg2://postgres@127.0.0.1:5432/tcchaos_{run_id}_<service>",
-            "TRADECERT_AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            "TRADECERT_AMQP_URI": self.amqp_uri,
             "TRADECERT_GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
             "TRADECERT_PUBLIC_URL": self.url,
             "TRADECERT_SMTP_PORT": str(free_port()),
@@ -452,7 +456,9 @@ class Chaos(threading.Thread):
 
 def restart_broker(system: System) -> dict:
     """The machine's RabbitMQ stopped and started again; recovery is counted from the moment
-    it accepts connections until the system answers /healthz 200."""
+    it accepts connections until the system answers /healthz 200. (`rabbitmq-diagnostics
+    ping` answers once the node runs, ~9 s here before its AMQP listener takes a connection:
+    counting from the ping counted the broker's own start as the system's recovery.)"""
     stopped_at = time.monotonic()
     subprocess.run(["rabbitmqctl", "shutdown"], check=False, capture_output=True, timeout=120)
     subprocess.run(["rabbitmq-server", "-detached"], check=False, capture_output=True,
@@ -462,10 +468,41 @@ def restart_broker(system: System) -> dict:
                           capture_output=True).returncode == 0:
             break
         time.sleep(0.5)
+    node_up_at = time.monotonic()
+    deadline = node_up_at + 120
+    while time.monotonic() < deadline and not accepts_connections(system.amqp_uri):
+        time.sleep(0.1)
     up_at = time.monotonic()
-    recovered = system.healthy_within(180)
+    recovered, failing = None, {}
+    while time.monotonic() - up_at < 180:
+        try:
+            answer = requests.get(f"{system.url}/healthz", timeout=3)
+        except requests.RequestException:
+            answer = None
+        if answer is not None and answer.status_code == 200:
+            recovered = time.monotonic() - up_at
+            break
+        if answer is not None and answer.headers.get("Content-Type", "").startswith(
+                "application/json"):
+            for name in answer.json().get("failing", []):  # who held it back, and till when
+                failing[name] = round(time.monotonic() - up_at, 1)
+        time.sleep(0.25)
     return {"down_s": round(up_at - stopped_at, 1),
-            "recovery_s": round(recovered, 1) if recovered is not None else None}
+            "node_up_to_accepting_s": round(up_at - node_up_at, 1),
+            "recovery_s": round(recovered, 1) if recovered is not None else None,
+            "failing_until_s": failing}
+
+
+def accepts_connections(amqp_uri: str) -> bool:
+    """An AMQP connection to the system's vhost opens (and is closed again)."""
+    import kombu
+
+    try:
+        with kombu.Connection(amqp_uri, connect_timeout=2) as connection:
+            connection.connect()
+        return True
+    except Exception:  # noqa: BLE001 — refused, reset, not yet ready: not accepting
+        return False
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -564,8 +601,11 @@ def main(argv=None) -> int:
     RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print_table(result)
     print(f"[chaos] written to {RESULT}")
+    recovery = result["broker_restart_recovery_s"]
+    slow = args.no_broker_restart is False and (
+        recovery is None or recovery > BROKER_RECOVERY_TARGET_S)
     bad = (result["lost"] or result["duplicated_certificates"] or result["duplicated_charges"]
-           or result["duplicated_mails"] or result["missing_mails"])
+           or result["duplicated_mails"] or result["missing_mails"] or slow)
     return 1 if bad else 0
 
 
@@ -609,6 +649,8 @@ def exercise(system: System, args) -> dict:
         "duplicated_mails": duplicated_mails, "missing_mails": missing_mails,
         "broker_restart_recovery_s": chaos.broker.get("recovery_s"),
         "broker_down_s": chaos.broker.get("down_s"),
+        "broker_node_up_to_accepting_s": chaos.broker.get("node_up_to_accepting_s"),
+        "broker_recovery_failing_until_s": chaos.broker.get("failing_until_s"),
         "unrecorded_charges": charges["unrecorded"],
         "expected_mails_per_journey": sum(expected.values()),
         "killed": chaos.killed,
@@ -626,6 +668,7 @@ def print_table(result: dict) -> None:
             ("charges we do not hold as paid", result["unrecorded_charges"]),
             ("duplicated mails", result["duplicated_mails"]),
             ("missing mails", result["missing_mails"]),
+            ("broker down: shutdown to accepting (s)", result["broker_down_s"]),
             ("broker restart: recovered in (s)", result["broker_restart_recovery_s"]),
             ("retries by the clients", result["retries"]),
             ("longest journey (s)", result["journey_seconds_max"])]

@@ -153,3 +153,25 @@ def test_an_event_whose_handler_met_an_unavailable_service_is_handled_again(call
 
     wait_for(lambda: len(HANDLED) == 2, timeout=5, message="the event handled again")
     assert HANDLED == [{"n": 1}, {"n": 1}]
+
+
+def test_a_request_the_broker_cannot_take_is_unavailable_within_seconds(caller):
+    """The broker away (restarting): Nameko's publisher kept trying for 5 s and more, holding
+    the worker (the gateway's workers, so its /healthz too); ours gives up in about a second,
+    and the answer says when to ask again. The publisher is pointed at a port where no
+    broker listens, the nearest real thing to RabbitMQ being down for this one client."""
+    from tests.conftest import free_port
+
+    publisher = next(ext for ext in caller.dependencies
+                     if isinstance(ext, ServiceRpc) and ext.target_service == "slow").publisher
+    publisher.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{free_port()}/"
+
+    started = time.monotonic()
+    with entrypoint_hook(caller, "ask") as ask, pytest.raises(ServiceUnavailable) as raised:
+        ask("wait", 0)
+
+    assert time.monotonic() - started < 2.5  # 0.5 s here; Nameko's own publisher: 5.0 s
+    assert raised.value.message == "the message broker is not reachable"
+    assert raised.value.params == {"service": "slow", "retry_after_s": 7}
+    assert listener_of(caller).pending == {}
+    assert EXECUTED == []
