@@ -3,7 +3,7 @@ connections, each figure against the echo ceiling measured in the same run. Prin
 table and written to var/bench/load.json.
 
 The system is `tradecert run` itself, as `make run` starts it (every service, documents as
-two processes, the gateway as two (TRADECERT_GATEWAY_PROCESSES), the mail sink, the local
+two processes, the gateway as one (TRADECERT_GATEWAY_PROCESSES), the mail sink, the local
 Stripe), on free loopback ports with its
 own vhost, databases (tcbench_<id>_<service>) and var directory, all removed afterwards. It is
 seeded through the services' RPCs (benchmarks/seeding.py): a registration approved with its
@@ -81,9 +81,11 @@ class RunningSystem(Cluster):
             "TRADECERT_SMTP_PORT": str(free_port()),
             "TRADECERT_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
             "TRADECERT_DOCUMENTS_PROCESSES": "2",
-            # two gateways on the one port (SO_REUSEPORT), as deploy/ runs two replicas: one
-            # process answers on one core at most (docs/DECISIONS.md, issue 12)
-            "TRADECERT_GATEWAY_PROCESSES": os.environ.get("TRADECERT_GATEWAY_PROCESSES", "2"),
+            # one gateway, as `make run` starts it: on two cores a second one (SO_REUSEPORT)
+            # lost more to the contention than it gained (echo 287 -> 253 req/s, the read
+            # 119 -> 97, verification 863 -> 973; docs/DECISIONS.md, issue 12). Where each
+            # replica or process has a core of its own, TRADECERT_GATEWAY_PROCESSES=2.
+            "TRADECERT_GATEWAY_PROCESSES": os.environ.get("TRADECERT_GATEWAY_PROCESSES", "1"),
             **(env or {})})
         self.maildir = self.var / "mail"
 
