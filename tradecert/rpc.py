@@ -225,8 +225,10 @@ class Client(rpc.Client):
             raise unavailable(self.service_name,
                               f"no {self.service_name} service is running") from None
         except BROKER_UNREACHABLE as exc:
-            # The broker restarting (make chaos): the request never left, so the caller may
-            # send it again; a 503 with Retry-After says so, where it was a 500.
+            # The broker restarting (make chaos): the request did not leave, or (the
+            # connection lost before its confirm) may have; either way the caller may send it
+            # again, as after a timeout (state-changing calls are safe to repeat, issue 12).
+            # A 503 with Retry-After says so, where it was a 500.
             self.listener.forget(correlation_id)
             log.warning("rpc_broker_unreachable", target=self.service_name,
                         method=self.method_name, error=str(exc))
