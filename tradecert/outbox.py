@@ -41,6 +41,8 @@ log = get_logger(__name__)
 
 #: An event nobody has bound a queue for is retried this long, then given up (logged).
 UNROUTABLE_GIVE_UP = timedelta(hours=1)
+#: `last_error` of such an event meanwhile.
+UNROUTABLE = "unroutable: no queue bound"
 MAX_BACKOFF_S = 60
 
 
@@ -287,7 +289,7 @@ class OutboxRelay(DependencyProvider):
                 log.warning("outbox_event_unroutable_given_up", event_id=row.event_id,
                             event_type=row.event_type)
                 row.published_at = now
-            self._retry_later(row, now, "unroutable: no queue bound")
+            self._retry_later(row, now, UNROUTABLE)
             return True
         except Exception as exc:  # noqa: BLE001 — broker down or refused: retry later
             log.warning("outbox_publish_failed", event_id=row.event_id, error=repr(exc))

@@ -19,6 +19,7 @@ from tests.conftest import (
     wait_for,
     wait_until_healthy,
 )
+from tradecert.outbox import UNROUTABLE
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium keeps trying to reach Google's hosts, which this network refuses.
@@ -87,7 +88,7 @@ def running_system(shared_system):
     yield system
 
 
-UNSENT = "published_at IS NULL AND last_error IS DISTINCT FROM 'unroutable: no queue bound'"
+UNSENT = f"published_at IS NULL AND last_error IS DISTINCT FROM '{UNROUTABLE}'"
 
 
 def settled() -> bool:
