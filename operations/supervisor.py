@@ -207,7 +207,7 @@ class Supervisor:
             self.say("migrating the databases")
             for service in SERVICES:
                 upgrade(service, config.database_url(service))
-            login = self.seed_data() if self.seed else None
+            login = seed_data(self.var, self.say) if self.seed else None
             self.development_keys()
             (self.run_dir / "metrics-ports.json").write_text(json.dumps(self.metrics_urls,
                                                                         indent=2))
@@ -306,9 +306,6 @@ class Supervisor:
         self.say("stopped")
 
     # --- start-up ----------------------------------------------------------------------
-
-    def seed_data(self) -> tuple[str, str] | None:
-        return seed_data(self.var, self.say)
 
     def development_keys(self) -> None:
         """Issue 3: without a configured key, the seeded chamber gets a development key and

@@ -19,7 +19,6 @@ from tests.conftest import (
     wait_for,
     wait_until_healthy,
 )
-from tradecert.outbox import UNROUTABLE
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium keeps trying to reach Google's hosts, which this network refuses.
@@ -88,23 +87,26 @@ def running_system(shared_system):
     yield system
 
 
-UNSENT = f"published_at IS NULL AND last_error IS DISTINCT FROM '{UNROUTABLE}'"
-
-
 def settled() -> bool:
     """No event waits in any outbox to be sent a first time and no mail waits to be sent,
     now and a moment later. (An event no service listens to, as identity's `chamber_added`
     in `tradecert run`, stays in its outbox, tried again later: it is not waiting on us.)"""
-    from sqlalchemy import text
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from services.notify import domain as notify
+    from tradecert.outbox import UNROUTABLE, OutboxEvent
+
+    unsent = select(func.count()).select_from(OutboxEvent).where(
+        OutboxEvent.published_at.is_(None), OutboxEvent.last_error.is_distinct_from(UNROUTABLE))
 
     def waiting() -> int:
         count = 0
         for service, engine in database_engines().items():
-            with engine.connect() as conn:
-                count += conn.scalar(text(
-                    f"SELECT count(*) FROM outbox_events WHERE {UNSENT}" if service != "notify"
-                    else f"SELECT (SELECT count(*) FROM outbox_events WHERE {UNSENT})"
-                    " + (SELECT count(*) FROM mail_messages WHERE status = 'pending')"))
+            with Session(engine) as session:
+                count += session.scalar(unsent)
+                if service == "notify":
+                    count += notify.pending_count(session)
         return count
 
     if waiting():
